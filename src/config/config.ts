@@ -1,0 +1,171 @@
+/**
+ * @module The gateway's configuration: one zod schema holding every default, parsed once at start-up
+ * from environment variables (and a few command-line flags) and frozen. Each module receives its slice.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase())));
+const list = z
+  .union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+const ms = (def: number) => z.coerce.number().int().min(1).default(def);
+const url = z
+  .string()
+  .url()
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const MINUTE = 60_000;
+
+/** Every setting with its default. Durations are milliseconds, sizes bytes. */
+export const ConfigSchema = z.object({
+  server: z.object({
+    port: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** Loopback by default; use 0.0.0.0 in production behind a proxy. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Gateway version reported by /health. */
+    version: z.string().default('0.0.0'),
+  }),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** When set, combined.log and error.log are written there too. */
+    dir: z.string().optional(),
+  }),
+  registry: z.object({
+    npmUrl: url.default('https://registry.npmjs.org'),
+    npmDownloadsUrl: url.default('https://api.npmjs.org'),
+    /** A PEP 503/691 simple index, like pip's --index-url. */
+    pypiIndexUrl: url.default('https://pypi.org/simple'),
+    /** pypi.org-style JSON API base (…/pypi); derived for pypi.org, else unused. */
+    pypiJsonApiUrl: url.optional(),
+    timeoutMs: ms(10_000),
+    cacheTtlMs: ms(5 * MINUTE),
+  }),
+  quality: z.object({
+    minMonthlyDownloads: z.coerce.number().int().min(0).default(100),
+    /** Deny (instead of allow with `checked: false`) when the downloads API cannot be reached. */
+    strict: bool.default(false),
+    /** Packages that skip the quality check (exact names). */
+    allowlist: list.default([]),
+    pypiMaxReleaseAgeDays: z.coerce.number().int().min(1).default(365),
+  }),
+  store: z.object({
+    dir: z.string().default(path.resolve('.data/store')),
+    maxBytes: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
+    installTimeoutMs: ms(5 * MINUTE),
+    /** npm packages allowed to run install scripts (scripts are off for everyone else). */
+    installScriptsAllowlist: list.default([]),
+    /** auto: use uv when it is on PATH; never: always pip + venv. */
+    uv: z.enum(['auto', 'never']).default('auto'),
+    python: z.string().default('python3'),
+  }),
+  process: z.object({
+    maxProcesses: z.coerce.number().int().min(1).default(10),
+    idleTimeoutMs: ms(30 * MINUTE),
+    healthCheckIntervalMs: ms(30_000),
+    pingTimeoutMs: ms(10_000),
+    maxRestarts: z.coerce.number().int().min(0).default(3),
+    restartBackoffMs: ms(1_000),
+    startupTimeoutMs: ms(60_000),
+    stopGraceMs: ms(3_000),
+    /** Where each child gets its private HOME and TMPDIR. */
+    runDir: z.string().default(path.resolve('.data/run')),
+    stderrTailLines: z.coerce.number().int().min(10).default(200),
+  }),
+  request: z.object({
+    maxParamValueBytes: z.coerce.number().int().min(1).default(8 * 1024),
+    maxParams: z.coerce.number().int().min(1).default(64),
+  }),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+type Env = Record<string, string | undefined>;
+
+/** Maps environment variables to the schema's shape (undefined keeps the default). */
+function fromEnv(env: Env) {
+  return {
+    server: { port: env.PORT, host: env.HOST, version: env.npm_package_version },
+    log: { level: env.LOG_LEVEL, dir: env.LOG_DIR },
+    registry: {
+      npmUrl: env.NPM_REGISTRY_URL ?? env.NPM_CONFIG_REGISTRY ?? env.npm_config_registry,
+      npmDownloadsUrl: env.NPM_DOWNLOADS_API_URL,
+      pypiIndexUrl: env.PYPI_INDEX_URL ?? env.PIP_INDEX_URL,
+      pypiJsonApiUrl: env.PYPI_JSON_API_URL,
+      timeoutMs: env.REGISTRY_TIMEOUT_MS,
+      cacheTtlMs: env.METADATA_CACHE_TTL_MS,
+    },
+    quality: {
+      minMonthlyDownloads: env.MIN_MONTHLY_DOWNLOADS,
+      strict: env.QUALITY_STRICT,
+      allowlist: env.QUALITY_ALLOWLIST,
+      pypiMaxReleaseAgeDays: env.PYPI_MAX_RELEASE_AGE_DAYS,
+    },
+    store: {
+      dir: env.STORE_DIR ? path.resolve(env.STORE_DIR) : undefined,
+      maxBytes: env.STORE_MAX_BYTES,
+      installTimeoutMs: env.INSTALL_TIMEOUT_MS,
+      installScriptsAllowlist: env.INSTALL_SCRIPTS_ALLOWLIST,
+      uv: env.USE_UV,
+      python: env.PYTHON_BIN,
+    },
+    process: {
+      maxProcesses: env.MAX_PROCESSES,
+      idleTimeoutMs: env.IDLE_TIMEOUT_MS,
+      healthCheckIntervalMs: env.HEALTH_CHECK_INTERVAL_MS,
+      pingTimeoutMs: env.PING_TIMEOUT_MS,
+      maxRestarts: env.MAX_RESTARTS,
+      restartBackoffMs: env.RESTART_BACKOFF_MS,
+      startupTimeoutMs: env.STARTUP_TIMEOUT_MS,
+      stopGraceMs: env.STOP_GRACE_MS,
+      runDir: env.RUN_DIR ? path.resolve(env.RUN_DIR) : undefined,
+      stderrTailLines: env.STDERR_TAIL_LINES,
+    },
+    request: { maxParamValueBytes: env.MAX_PARAM_VALUE_BYTES, maxParams: env.MAX_PARAMS },
+  };
+}
+
+/** Deep-merges `b` over `a`, skipping undefined values of `b`. */
+function merge(a: unknown, b: unknown): unknown {
+  if (b === undefined) return a;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    return out;
+  }
+  return b;
+}
+
+function deepFreeze<T>(obj: T): T {
+  if (obj && typeof obj === 'object') {
+    for (const v of Object.values(obj)) deepFreeze(v);
+    Object.freeze(obj);
+  }
+  return obj;
+}
+
+/** Thrown when the configuration is invalid; main prints it and exits 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses the configuration from `env`, with `overrides` (flags, tests) taking precedence.
+ * Throws ConfigError listing every invalid setting.
+ */
+export function loadConfig(env: Env = process.env, overrides: DeepPartial<z.input<typeof ConfigSchema>> = {}): Config {
+  const raw = merge(fromEnv(env), overrides);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  if (!cfg.registry.pypiJsonApiUrl && /^https:\/\/pypi\.org\/simple$/.test(cfg.registry.pypiIndexUrl)) {
+    cfg.registry.pypiJsonApiUrl = 'https://pypi.org/pypi';
+  }
+  return deepFreeze(cfg);
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

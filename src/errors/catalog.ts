@@ -1,0 +1,217 @@
+/**
+ * @module The one place that maps error codes to HTTP status, the `error` title users script against
+ * (wording kept from the original registry server) and actionable guidance.
+ */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type ErrorCode, type ErrorDetails, GatewayError } from './gateway-error.js';
+
+/** The JSON body of every error answer. */
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  message: string;
+  guidance: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+interface CatalogEntry {
+  status: ContentfulStatusCode;
+  title: string;
+  guidance: (details: ErrorDetails) => Record<string, unknown>;
+}
+
+const EXAMPLES = ['/package/firecrawl-mcp/stdio', '/package/@modelcontextprotocol/server-everything@latest/stdio'];
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+const CATALOG: Record<ErrorCode, CatalogEntry> = {
+  INVALID_PACKAGE_SPEC: {
+    status: 400,
+    title: 'Invalid package name',
+    guidance: (d) => ({
+      whatYouTried: d.spec,
+      requirements: [
+        'A valid npm name (lowercase, optional @scope/) or PyPI name (letters, digits, . _ -)',
+        'Optional @version: latest, 1.2.3, ^1.2.0, ~1.2.0, any npm range or PEP 440 specifier',
+        'Optional prefix npm: or pypi: to skip detection',
+      ],
+      examples: EXAMPLES.map((e) => `✅ ${e}`),
+    }),
+  },
+  REMOTE_NOT_SUPPORTED: {
+    status: 400,
+    title: 'Remote MCP servers not supported',
+    guidance: (d) => ({
+      whatYouTried: d.kind ?? 'Remote server URL',
+      whatToDoInstead: [
+        'Use installable MCP packages: /package/firecrawl-mcp/stdio',
+        "Check if there's an npm or PyPI version of this MCP server",
+        'For remote servers, connect directly in your MCP client configuration',
+      ],
+      examples: [...EXAMPLES.map((e) => `✅ ${e}`), '❌ Remote URLs like https://mcp.webflow.com/sse', '❌ git specs, tarballs, file paths, npm aliases'],
+    }),
+  },
+  INVALID_VERSION_SPEC: {
+    status: 400,
+    title: 'Invalid version specifier',
+    guidance: (d) => ({
+      whatYouTried: d.version,
+      accepted: ['latest (default) or another dist-tag', 'exact 1.2.3', '^1.2.0', '~1.2.0', 'npm ranges like >=1 <2', 'PyPI: PEP 440 like ==1.2.*, >=1.0,<2'],
+    }),
+  },
+  INVALID_PROTOCOL: {
+    status: 400,
+    title: 'Invalid protocol',
+    guidance: (d) => ({ supported: d.supported, examples: EXAMPLES }),
+  },
+  INVALID_PARAMETER: {
+    status: 400,
+    title: 'Invalid parameter',
+    guidance: (d) => ({
+      whatYouTried: d.parameter,
+      rules: [
+        'Parameter names: letters, digits, _ and - (they become environment variables: apiKey -> API_KEY)',
+        `Values: at most ${d.maxValueBytes ?? 'the configured'} bytes, no NUL characters`,
+        'Each parameter at most once',
+      ],
+    }),
+  },
+  ENV_NAME_DENIED: {
+    status: 400,
+    title: 'Environment variable not allowed',
+    guidance: (d) => ({
+      whatYouTried: d.envName,
+      why: 'Variables that change how a runtime loads code (NODE_OPTIONS, LD_PRELOAD, PYTHONPATH, PATH, HOME ...) would let a request run arbitrary code, so the gateway refuses them.',
+      whatToDoInstead: ['Pass the server its own configuration (API keys, options) only', 'Use args=... for command-line options of the server'],
+    }),
+  },
+  INVALID_ARGS: {
+    status: 400,
+    title: 'Invalid arguments',
+    guidance: (d) => ({
+      whatYouTried: d.args,
+      rules: ['args is split like a shell splits words (quotes and backslashes work), but never run by a shell', 'Nothing is expanded: $VAR, * and ; stay literal characters', 'Close every quote'],
+      example: '?args=--tools%3Dall%20--read-only',
+    }),
+  },
+  PACKAGE_NOT_FOUND: {
+    status: 404,
+    title: 'Package not found',
+    guidance: (d) => ({
+      whatYouTried: `Package: ${str(d.packageName)}`,
+      searched: d.searched,
+      suggestions: [
+        'Check the package name spelling',
+        'Verify the package exists on npmjs.com or pypi.org (or your configured registries)',
+        'Try without version specifier first: /package/package-name/stdio',
+        ...(Array.isArray(d.closest) && d.closest.length > 0 ? [`Did you mean: ${d.closest.join(', ')}?`] : []),
+      ],
+    }),
+  },
+  VERSION_NOT_FOUND: {
+    status: 404,
+    title: 'Invalid package version',
+    guidance: (d) => ({
+      whatYouTried: `${str(d.packageName)}@${str(d.version)}`,
+      availableVersions: d.availableVersions,
+      suggestions: [`Use @latest: /package/${str(d.packageName)}@latest/stdio`, 'Pick one of the available versions above'],
+    }),
+  },
+  QUALITY_CHECK_FAILED: {
+    status: 403,
+    title: 'Package quality check failed',
+    guidance: (d) => ({
+      whatYouTried: d.packageName,
+      qualityRequirements: d.requirements,
+      packageHas: d.actual,
+      suggestions: ['Try a more popular alternative package', "Check the package's maintenance status", 'Ask the operator to add the package to QUALITY_ALLOWLIST if you trust it'],
+    }),
+  },
+  PACKAGE_NOT_RUNNABLE: {
+    status: 422,
+    title: 'Package is not a runnable MCP server',
+    guidance: (d) => ({
+      whatYouTried: d.packageName,
+      why: d.reason,
+      entryPoints: d.entryPoints,
+      suggestions: ['MCP servers ship a command: an npm "bin" or a Python console script', 'Check the package README for the server package name'],
+    }),
+  },
+  REGISTRY_UNAVAILABLE: {
+    status: 503,
+    title: 'Package registry unavailable',
+    guidance: (d) => ({ registry: d.registry, suggestions: ['Try again in a moment', 'Check the gateway registry settings (NPM_REGISTRY_URL, PYPI_INDEX_URL)'] }),
+  },
+  RUNTIME_NOT_AVAILABLE: {
+    status: 503,
+    title: 'Runtime not available',
+    guidance: (d) => ({
+      whatYouTried: `${str(d.packageType).toUpperCase()} package`,
+      installation: d.installation,
+    }),
+  },
+  INSTALL_FAILED: {
+    status: 502,
+    title: 'Package installation failed',
+    guidance: (d) => ({
+      whatYouTried: d.packageName,
+      installerOutput: d.outputTail,
+      suggestions: ['Try another version of the package', 'Check that the package installs with its own registry client', 'Ask the operator to check the gateway logs'],
+    }),
+  },
+  SERVER_START_FAILED: {
+    status: 502,
+    title: 'MCP server failed to start',
+    guidance: (d) => ({
+      stderrTail: d.stderrTail,
+      commonCauses: ['Missing required environment variables (API keys, etc.)', 'Package is not actually an MCP server', 'Incompatible package version', 'Network connectivity issues'],
+      suggestions: ['Check if required parameters are provided in URL query', 'Try a different version of the package', 'Verify this is actually an MCP server package'],
+    }),
+  },
+  PROCESS_LIMIT_REACHED: {
+    status: 503,
+    title: 'Too many active processes',
+    guidance: (d) => ({ limit: d.limit, suggestion: 'Wait for existing processes to go idle, stop one with DELETE /processes/{id}, or ask the operator to raise MAX_PROCESSES' }),
+  },
+  PROCESS_NOT_FOUND: {
+    status: 404,
+    title: 'Process not found',
+    guidance: () => ({ suggestion: 'List running processes with GET /processes' }),
+  },
+  ROUTE_NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    guidance: () => ({ suggestion: 'See GET / for the API documentation', examples: EXAMPLES }),
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    guidance: (d) => ({ allowed: d.allowed }),
+  },
+  MALFORMED_REQUEST: {
+    status: 400,
+    title: 'Malformed request',
+    guidance: () => ({ suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)' }),
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    title: 'Internal error',
+    guidance: () => ({ suggestion: 'This is a gateway bug; the operator finds details in the logs' }),
+  },
+};
+
+/** Builds the HTTP status and JSON body for an error; unknown errors become INTERNAL_ERROR without leaking text. */
+export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
+  const ge = err instanceof GatewayError ? err : new GatewayError('INTERNAL_ERROR', 'An unexpected error occurred.');
+  const entry = CATALOG[ge.code];
+  const body: ErrorBody = { error: entry.title, code: ge.code, message: ge.message, guidance: dropUndefined(entry.guidance(ge.details)) };
+  return { status: entry.status, body };
+}
+
+/** HTTP status for a code (used by metrics and logs). */
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return CATALOG[code].status;
+}
+
+function dropUndefined(obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}

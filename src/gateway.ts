@@ -1,0 +1,112 @@
+/**
+ * @module Composition root: builds every part of the gateway from a frozen Config and wires them together.
+ * main.ts adds the HTTP listener and signals; tests use this directly.
+ */
+import type { Hono } from 'hono';
+import type { DestinationStream } from 'pino';
+import type { Config } from './config/config.js';
+import { createApp } from './http/app.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { SecretRedactor } from './observability/secret-redactor.js';
+import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
+import { NpmRegistryClient } from './registry/npm-registry-client.js';
+import { PackageResolver } from './registry/package-resolver.js';
+import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { OrphanReaper } from './runtime/orphan-reaper.js';
+import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
+import { ProcessManager } from './runtime/process-manager.js';
+import { detectRuntimes, type Runtimes } from './runtime/runtime-detect.js';
+import { ProcessGroupSpawner } from './runtime/spawner.js';
+import { PackageStore } from './store/package-store.js';
+
+export interface Gateway {
+  app: Hono;
+  config: Config;
+  logger: Logger;
+  processes: ProcessManager<ProcessMeta>;
+  store: PackageStore;
+  redactor: SecretRedactor;
+  reaper: OrphanReaper;
+  /** Stops every child and timer. */
+  shutdown(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  /** Where log lines go instead of stdout and the log files (tests). */
+  logDestination?: DestinationStream;
+}
+
+/** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
+export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+  const redactor = new SecretRedactor();
+  const logger = createLogger({ level: config.log.level, dir: config.log.dir, redactor, destination: opts.logDestination });
+  const mask = (s: string) => redactor.mask(s);
+
+  let runtimes: Runtimes | null = null;
+  const probing = detectRuntimes(config.store.python, config.store.uv === 'auto').then((rt) => {
+    runtimes = rt;
+    logger.info({ npm: !!rt.npm, python: !!rt.python, venv: rt.pythonVenv, uv: !!rt.uv }, 'runtimes detected');
+    return rt;
+  });
+
+  const store = new PackageStore({
+    dir: config.store.dir,
+    maxBytes: config.store.maxBytes,
+    installTimeoutMs: config.store.installTimeoutMs,
+    installScriptsAllowlist: config.store.installScriptsAllowlist,
+    npmRegistryUrl: config.registry.npmUrl,
+    pypiIndexUrl: config.registry.pypiIndexUrl,
+    python: config.store.python,
+    runtimes: () => probing,
+    logger,
+  });
+  await store.init();
+
+  const reaper = new OrphanReaper();
+  reaper.start();
+  const processes = new ProcessManager<ProcessMeta>(config.process, {
+    spawner: new ProcessGroupSpawner(reaper),
+    logger,
+    mask,
+    clientInfo: { name: 'mcp-registry-server', version: config.server.version },
+    hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
+  });
+  processes.startTimers();
+
+  const r = config.registry;
+  const resolver = new PackageResolver({
+    clients: {
+      npm: new NpmRegistryClient(r.npmUrl, r.timeoutMs),
+      pypi: new PypiRegistryClient(r.pypiIndexUrl, r.pypiJsonApiUrl, r.timeoutMs),
+    },
+    downloads: new NpmDownloadsClient(r.npmDownloadsUrl, r.timeoutMs),
+    quality: config.quality,
+    cacheTtlMs: r.cacheTtlMs,
+  });
+  const launcher = new PackageLauncher({
+    resolver,
+    store,
+    processes,
+    redactor,
+    limits: { maxValueBytes: config.request.maxParamValueBytes, maxParams: config.request.maxParams },
+    nodePath: process.execPath,
+    systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+  });
+  const metrics = createMetrics(() => processes.activeCount());
+  const app = createApp({ config, logger, metrics, launcher, processes, store, runtimes: () => runtimes, startedAt: Date.now() });
+
+  return {
+    app,
+    config,
+    logger,
+    processes,
+    store,
+    redactor,
+    reaper,
+    async shutdown() {
+      await processes.shutdown();
+      reaper.stop();
+    },
+  };
+}

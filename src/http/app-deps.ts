@@ -1,0 +1,20 @@
+/** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
+import type { ProcessManager } from '../runtime/process-manager.js';
+import type { Runtimes } from '../runtime/runtime-detect.js';
+import type { PackageStore } from '../store/package-store.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  launcher: PackageLauncher;
+  processes: ProcessManager<ProcessMeta>;
+  store: PackageStore;
+  /** The runtimes found at start-up (null while still probing). */
+  runtimes: () => Runtimes | null;
+  startedAt: number;
+}

@@ -1,0 +1,48 @@
+/**
+ * @module The Hono application: security headers, request logging and metrics, the routes, and the one
+ * error handler that turns every failure into `{error, code, message, guidance}` JSON.
+ */
+import { type Context, Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { GatewayError } from '../errors/gateway-error.js';
+import { toErrorResponse } from '../errors/catalog.js';
+import type { AppDeps } from './app-deps.js';
+import { registerInfoRoutes } from './routes/info-routes.js';
+import { registerPackageRoutes } from './routes/package-routes.js';
+import { registerProcessRoutes } from './routes/process-routes.js';
+
+/** A bounded route label for metrics (never the raw path, which holds package names and ids). */
+function routeLabel(path: string): string {
+  if (path.startsWith('/package/')) return '/package';
+  if (path.startsWith('/processes/') || path.startsWith('/logs/')) return '/processes/:id';
+  return ['/', '/health', '/metrics', '/processes'].includes(path) ? path : 'other';
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"] } }));
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routeLabel(c.req.path);
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
+    deps.metrics.httpDuration.observe({ route }, seconds);
+    deps.logger.info({ method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+  });
+
+  registerInfoRoutes(app, deps);
+  registerProcessRoutes(app, deps);
+  registerPackageRoutes(app, deps);
+
+  const errorJson = (err: unknown, c: Context) => {
+    const { status, body } = toErrorResponse(err);
+    if (status >= 500) deps.logger.error({ code: body.code, err: err instanceof GatewayError ? err.message : err }, 'request failed');
+    else deps.logger.info({ code: body.code }, 'request refused');
+    if (body.code === 'PROCESS_LIMIT_REACHED') c.header('Retry-After', '30');
+    return c.json(body, status);
+  };
+  app.notFound((c) => errorJson(new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.'), c));
+  app.onError(errorJson);
+  return app;
+}

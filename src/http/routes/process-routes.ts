@@ -1,0 +1,63 @@
+/** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
+import type { Context, Hono } from 'hono';
+import { GatewayError } from '../../errors/gateway-error.js';
+import type { ManagedProcess } from '../../runtime/managed-process.js';
+import type { ProcessMeta } from '../../runtime/package-launcher.js';
+import { groupRssBytes } from '../../runtime/process-memory.js';
+import type { AppDeps } from '../app-deps.js';
+
+/** The public view of a process: secrets stay out. */
+async function describe(process: ManagedProcess, meta: ProcessMeta) {
+  const live = process.status === 'running' && process.pid !== undefined;
+  const now = Date.now();
+  return {
+    id: process.id,
+    packageName: meta.packageName,
+    packageType: meta.packageType,
+    version: meta.version,
+    requestedVersion: meta.requestedVersion,
+    protocol: meta.protocol,
+    status: process.status,
+    pid: live ? process.pid : null,
+    startTime: process.createdAt,
+    uptimeSeconds: live ? Math.round((now - process.startedAt) / 1000) : 0,
+    restarts: process.restarts,
+    lastActivity: new Date(process.lastActivity).toISOString(),
+    idleSeconds: Math.round((now - process.lastActivity) / 1000),
+    memoryBytes: live ? await groupRssBytes(process.pid as number) : 0,
+    ...(process.failure ? { failure: process.failure, stderrTail: process.stderr.tail(20) } : {}),
+    server: process.identity,
+    connectionInfo: meta.connectionInfo,
+    quality: meta.quality,
+  };
+}
+
+function find(deps: AppDeps, id: string) {
+  const hit = deps.processes.get(id);
+  if (!hit) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  return hit;
+}
+
+function logs(deps: AppDeps, c: Context) {
+  const { process } = find(deps, c.req.param('id') ?? '');
+  const n = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
+  return c.json({ processId: process.id, status: process.status, lines: process.stderr.tail(n) });
+}
+
+export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
+  app.get('/processes', async (c) => {
+    const processes = await Promise.all(deps.processes.list().map(({ process, meta }) => describe(process, meta)));
+    return c.json({ processes, total: processes.length, active: deps.processes.activeCount(), max: deps.config.process.maxProcesses });
+  });
+  app.get('/processes/:id', async (c) => {
+    const { process, meta } = find(deps, c.req.param('id'));
+    return c.json(await describe(process, meta));
+  });
+  app.delete('/processes/:id', async (c) => {
+    const id = c.req.param('id');
+    await deps.processes.stop(id, 'stopped by DELETE request');
+    return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
+  });
+  app.get('/processes/:id/logs', (c) => logs(deps, c));
+  app.get('/logs/:id', (c) => logs(deps, c));
+}

@@ -1,0 +1,213 @@
+/**
+ * @module One MCP server child: spawn, the initialize handshake under a startup timeout, ping, and a staged
+ * stop (close stdin, SIGTERM, SIGKILL to the whole group). It reports unexpected exits to its owner,
+ * which decides about restarts.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { LATEST_PROTOCOL_VERSION, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { JsonRpcCode, RpcRequestError } from '../mcp/rpc-errors.js';
+import { StdioChannel } from '../mcp/stdio-channel.js';
+import type { Logger } from '../observability/logger.js';
+import type { LaunchPlan } from './launch-plan.js';
+import { LineRing } from './line-ring.js';
+import type { ChildExit, ChildHandle, Spawner } from './spawner.js';
+
+export type ProcessStatus = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+
+export interface ProcessTimings {
+  startupTimeoutMs: number;
+  stopGraceMs: number;
+  stderrTailLines: number;
+}
+
+export interface ManagedProcessDeps {
+  spawner: Spawner;
+  logger: Logger;
+  mask: (s: string) => string;
+  timings: ProcessTimings;
+  /** Directory for this process's private HOME and TMPDIR. */
+  runDir: string;
+  clientInfo: { name: string; version: string };
+  /** Called when the child exits without being asked to. */
+  onUnexpectedExit: (p: ManagedProcess, exit: ChildExit) => void;
+}
+
+/** What the initialize handshake told us about the server. */
+export interface ServerIdentity {
+  serverInfo?: { name?: string; version?: string };
+  protocolVersion?: string;
+  capabilities?: Record<string, unknown>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves true when `p` settles within `ms`, false otherwise; the timer is always cleared. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export class ManagedProcess {
+  status: ProcessStatus = 'starting';
+  pid: number | undefined;
+  readonly createdAt = Date.now();
+  startedAt = 0;
+  lastActivity = Date.now();
+  restarts = 0;
+  failure: string | undefined;
+  identity: ServerIdentity = {};
+  readonly stderr: LineRing;
+  private handle: ChildHandle | undefined;
+  private channel: StdioChannel | undefined;
+  private exited: Promise<ChildExit> | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly plan: LaunchPlan,
+    private readonly deps: ManagedProcessDeps,
+  ) {
+    this.stderr = new LineRing(deps.timings.stderrTailLines, deps.mask);
+  }
+
+  get homeDir(): string {
+    return path.join(this.deps.runDir, 'home');
+  }
+
+  /** Spawns the child and completes the MCP initialize handshake. @throws GatewayError SERVER_START_FAILED */
+  async start(): Promise<void> {
+    const tmp = path.join(this.deps.runDir, 'tmp');
+    await mkdir(this.homeDir, { recursive: true, mode: 0o700 });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
+    const env = { ...this.plan.env, HOME: this.homeDir, TMPDIR: tmp };
+    const handle = this.deps.spawner.spawn({ ...this.plan, env }, this.homeDir);
+    this.handle = handle;
+    this.pid = handle.pid;
+    handle.stderr.on('data', (c: Buffer) => this.stderr.push(c.toString('utf8')));
+    const channel = new StdioChannel(handle.stdin, handle.stdout, {
+      onMessage: (m) => this.onServerMessage(m),
+      onJunk: (line) => this.stderr.push(`[gateway] ignored non-JSON-RPC output on stdout: ${line}\n`),
+    });
+    this.channel = channel;
+    const exited = handle.exited.then((e) => this.onExit(handle, channel, e));
+    this.exited = exited;
+    try {
+      const result = await Promise.race([
+        channel.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.deps.clientInfo }, this.deps.timings.startupTimeoutMs),
+        exited.then((e) => {
+          throw new RpcRequestError('closed', describeExit(e), JsonRpcCode.ServerUnavailable);
+        }),
+      ]);
+      channel.notify('notifications/initialized');
+      this.identity = pickIdentity(result);
+      this.status = 'running';
+      this.startedAt = Date.now();
+    } catch (err) {
+      await this.kill();
+      throw this.startError(err);
+    }
+  }
+
+  private startError(err: unknown): GatewayError {
+    const reason =
+      err instanceof RpcRequestError && err.kind === 'timeout'
+        ? `it did not answer the MCP initialize request within ${this.deps.timings.startupTimeoutMs} ms`
+        : err instanceof RpcRequestError && err.kind === 'remote'
+          ? `it answered initialize with an error: ${err.message}`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+    const stderrTail = this.stderr.tail(20);
+    return new GatewayError('SERVER_START_FAILED', `The MCP server was installed but failed to start: ${reason}.`, { stderrTail }, { cause: err });
+  }
+
+  private async onExit(handle: ChildHandle, channel: StdioChannel, exit: ChildExit): Promise<ChildExit> {
+    channel.close(`The MCP server exited (${describeExit(exit)}).`);
+    // Grandchildren still in the group get a chance to end cleanly, then SIGKILL.
+    handle.signalGroup('SIGTERM');
+    await sleep(Math.min(this.deps.timings.stopGraceMs, 500));
+    handle.release();
+    if (this.status === 'running') {
+      this.deps.logger.warn({ processId: this.id, pid: handle.pid, exit, stderrTail: this.stderr.tail(5) }, 'MCP server exited unexpectedly');
+      this.deps.onUnexpectedExit(this, exit);
+    }
+    return exit;
+  }
+
+  /** Handles what the server sends on its own: answers its pings; refuses requests nobody can serve yet. */
+  private onServerMessage(m: JSONRPCMessage): void {
+    this.lastActivity = Date.now();
+    if (!('method' in m) || !('id' in m)) return;
+    if (m.method === 'ping') {
+      this.channel?.send({ jsonrpc: '2.0', id: m.id, result: {} });
+      return;
+    }
+    this.channel?.send({ jsonrpc: '2.0', id: m.id, error: { code: JsonRpcCode.MethodNotFound, message: `No client is attached to answer ${m.method}.` } });
+  }
+
+  /** Sends a request of the gateway's own (health checks, tests). Rejects with RpcRequestError. */
+  request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown> {
+    if (!this.channel) return Promise.reject(new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable));
+    return this.channel.request(method, params, timeoutMs);
+  }
+
+  /** MCP ping (spec: basic/utilities/ping). */
+  async ping(timeoutMs: number): Promise<void> {
+    await this.request('ping', undefined, timeoutMs);
+  }
+
+  /** Kills the group at once (failed start, hung server). Resolves after the exit is handled. */
+  async kill(): Promise<void> {
+    this.handle?.signalGroup('SIGKILL');
+    if (this.exited) await within(this.exited, 5_000);
+  }
+
+  /** Stops in stages: close stdin, then SIGTERM, then SIGKILL, each after the grace period. */
+  async stop(reason: string): Promise<void> {
+    const exited = this.exited;
+    const handle = this.handle;
+    this.status = 'stopping';
+    if (handle && exited) {
+      this.channel?.close(`The MCP server was stopped (${reason}).`);
+      handle.stdin.end();
+      const grace = this.deps.timings.stopGraceMs;
+      if (!(await within(exited, grace))) {
+        handle.signalGroup('SIGTERM');
+        if (!(await within(exited, grace))) {
+          handle.signalGroup('SIGKILL');
+          await within(exited, 5_000);
+        }
+      }
+      await exited;
+    }
+    this.status = 'stopped';
+    await rm(this.deps.runDir, { recursive: true, force: true }).catch(() => undefined);
+    this.deps.logger.info({ processId: this.id, reason }, 'MCP server stopped');
+  }
+
+  /** Marks the process failed for good (restart budget spent). */
+  markFailed(reason: string): void {
+    this.status = 'failed';
+    this.failure = reason;
+  }
+}
+
+function describeExit(e: ChildExit): string {
+  if (e.error) return `it could not be started: ${e.error}`;
+  return e.signal ? `it was killed by ${e.signal}` : `it exited with code ${e.code}`;
+}
+
+function pickIdentity(result: unknown): ServerIdentity {
+  const r = (result ?? {}) as ServerIdentity;
+  return { serverInfo: r.serverInfo, protocolVersion: r.protocolVersion, capabilities: r.capabilities };
+}
+
+export { describeExit };

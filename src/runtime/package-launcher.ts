@@ -1,0 +1,122 @@
+/**
+ * @module Serves a package request end to end: validate the spec and parameters (before any network),
+ * resolve and quality-check the package, install it once, then launch or reuse its process.
+ */
+import type { QualityReport } from '../registry/quality-check.js';
+import type { PackageResolver } from '../registry/package-resolver.js';
+import type { SecretRedactor } from '../observability/secret-redactor.js';
+import { parsePackageSpec, type RegistryKind } from '../spec/package-spec.js';
+import type { PackagePath } from '../spec/request-path.js';
+import type { PackageStore } from '../store/package-store.js';
+import { type EnvLimits, mapParamsToEnv, maskEnv } from './env-mapping.js';
+import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
+import type { ProcessManager } from './process-manager.js';
+import type { ServerIdentity } from './managed-process.js';
+import { maskArgs, secretArgValues } from './secret-args.js';
+import { splitArgs } from './split-args.js';
+
+/** What a process is, as listings and answers show it (never a secret value). */
+export interface ProcessMeta {
+  packageName: string;
+  packageType: RegistryKind;
+  version: string;
+  requestedVersion: string;
+  storeKey: string;
+  protocol: string;
+  quality: QualityReport;
+  connectionInfo: { command: string; args: string[]; env: Record<string, string> };
+  /** Secret values, for the redactor only; stripped from every answer. */
+  secrets: string[];
+}
+
+export interface LaunchAnswer {
+  success: true;
+  processId: string;
+  packageName: string;
+  packageType: RegistryKind;
+  version: string;
+  requestedVersion: string;
+  protocol: string;
+  status: string;
+  startTime: number;
+  reused: boolean;
+  message: string;
+  connectionInfo: ProcessMeta['connectionInfo'];
+  quality: QualityReport;
+  server: ServerIdentity;
+}
+
+export interface PackageLauncherDeps {
+  resolver: PackageResolver;
+  store: PackageStore;
+  processes: ProcessManager<ProcessMeta>;
+  redactor: SecretRedactor;
+  limits: EnvLimits;
+  nodePath: string;
+  systemPath: string;
+}
+
+/** A short, readable slug of a package name for process ids. */
+export function slug(name: string): string {
+  return name.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).toLowerCase() || 'mcp';
+}
+
+export class PackageLauncher {
+  constructor(private readonly d: PackageLauncherDeps) {}
+
+  /** Handles GET /package/{spec}/{protocol}; throws GatewayError for every refusal. */
+  async launch(route: PackagePath, query: ReadonlyArray<[string, string]>): Promise<LaunchAnswer> {
+    const spec = parsePackageSpec(route.spec);
+    const mapped = mapParamsToEnv(query, this.d.limits);
+    const argsParam = query.find(([k]) => k === 'args')?.[1];
+    const userArgs = argsParam === undefined ? [] : splitArgs(argsParam);
+    const secrets = [...Object.values(mapped), ...secretArgValues(userArgs)];
+    this.d.redactor.add(secrets);
+    try {
+      const resolved = await this.d.resolver.resolve(spec);
+      const installed = await this.d.store.ensureInstalled(resolved, this.storeKeysInUse());
+      void this.d.store.touch(installed);
+      const { command, args } = buildCommand(installed, userArgs, this.d.nodePath);
+      const key = configurationKey(installed.key, mapped, userArgs);
+      const meta: ProcessMeta = {
+        packageName: resolved.name,
+        packageType: resolved.registry,
+        version: resolved.version,
+        requestedVersion: resolved.requested,
+        storeKey: installed.key,
+        protocol: route.protocol,
+        quality: resolved.quality,
+        connectionInfo: { command, args: maskArgs(args), env: maskEnv(mapped) },
+        secrets,
+      };
+      const { process, meta: kept, reused } = await this.d.processes.acquire({
+        key,
+        label: slug(resolved.name),
+        meta,
+        plan: { command, args, env: buildChildEnv({ pkg: installed, nodePath: this.d.nodePath, systemPath: this.d.systemPath, mapped }) },
+      });
+      return {
+        success: true,
+        processId: process.id,
+        packageName: kept.packageName,
+        packageType: kept.packageType,
+        version: kept.version,
+        requestedVersion: resolved.requested,
+        protocol: route.protocol,
+        status: process.status,
+        startTime: process.createdAt,
+        reused,
+        message: `${kept.packageType.toUpperCase()} MCP server ${kept.packageName}@${kept.version} is ${process.status}${reused ? ' (reused the running process)' : ''}.`,
+        connectionInfo: kept.connectionInfo,
+        quality: kept.quality,
+        server: process.identity,
+      };
+    } finally {
+      this.d.redactor.remove(secrets);
+    }
+  }
+
+  private storeKeysInUse(): Set<string> {
+    return new Set(this.d.processes.list().map((p) => p.meta.storeKey));
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * @module Owns every MCP server child: reuse by configuration, the process limit, restarts with backoff,
+ * idle cleanup, health checks (MCP ping) and shutdown. Timers are unref'd and cleared on shutdown.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../observability/logger.js';
+import type { LaunchPlan } from './launch-plan.js';
+import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
+import type { Spawner } from './spawner.js';
+
+export interface ProcessManagerSettings extends ProcessTimings {
+  maxProcesses: number;
+  idleTimeoutMs: number;
+  healthCheckIntervalMs: number;
+  pingTimeoutMs: number;
+  maxRestarts: number;
+  restartBackoffMs: number;
+  runDir: string;
+}
+
+/** What a launch needs besides the plan: identity and the facts listings show. */
+export interface LaunchRequest<M> {
+  /** Configuration key: equal keys share one process. */
+  key: string;
+  /** Used in the process id (a readable slug of the package name). */
+  label: string;
+  plan: LaunchPlan;
+  /** Descriptive data kept with the process (package, masked env, …). */
+  meta: M;
+}
+
+export interface Acquired<M> {
+  process: ManagedProcess;
+  meta: M;
+  reused: boolean;
+}
+
+interface Entry<M> {
+  key: string;
+  meta: M;
+  process: ManagedProcess;
+  ready: Promise<void>;
+}
+
+const ACTIVE = new Set(['starting', 'running', 'restarting']);
+
+export class ProcessManager<M = unknown> {
+  private readonly byId = new Map<string, Entry<M>>();
+  private readonly byKey = new Map<string, Entry<M>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly s: ProcessManagerSettings,
+    private readonly deps: {
+      spawner: Spawner;
+      logger: Logger;
+      mask: (s: string) => string;
+      clientInfo: { name: string; version: string };
+      /** Called when a process is created and when it is forgotten (secret registration). */
+      hooks?: { created?: (meta: M) => void; removed?: (meta: M) => void };
+    },
+  ) {}
+
+  /** Starts the idle sweep and the health checks. */
+  startTimers(): void {
+    const sweepEvery = Math.max(50, Math.min(this.s.idleTimeoutMs / 4, 60_000));
+    this.timers.push(setInterval(() => void this.sweepIdle(), sweepEvery).unref());
+    this.timers.push(setInterval(() => void this.healthCheck(), this.s.healthCheckIntervalMs).unref());
+  }
+
+  /** Processes that count against the limit. */
+  activeCount(): number {
+    let n = 0;
+    for (const e of this.byId.values()) if (ACTIVE.has(e.process.status)) n++;
+    return n;
+  }
+
+  /**
+   * Returns the running process for `req.key`, or starts one. Concurrent calls for one key share a start.
+   * @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
+   */
+  async acquire(req: LaunchRequest<M>): Promise<Acquired<M>> {
+    const existing = this.byKey.get(req.key);
+    if (existing && ACTIVE.has(existing.process.status)) {
+      existing.process.lastActivity = Date.now();
+      await existing.ready;
+      return { process: existing.process, meta: existing.meta, reused: true };
+    }
+    if (this.shuttingDown) throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
+    if (this.activeCount() >= this.s.maxProcesses) {
+      throw new GatewayError('PROCESS_LIMIT_REACHED', `Maximum ${this.s.maxProcesses} concurrent processes allowed.`, { limit: this.s.maxProcesses });
+    }
+    const id = `${req.label}-${randomBytes(6).toString('hex')}`;
+    const process = new ManagedProcess(id, req.plan, {
+      ...this.deps,
+      timings: this.s,
+      runDir: path.join(this.s.runDir, id),
+      onUnexpectedExit: (p, exit) => this.onCrash(p, exit),
+    });
+    this.deps.hooks?.created?.(req.meta);
+    const entry: Entry<M> = { key: req.key, meta: req.meta, process, ready: process.start() };
+    this.byId.set(id, entry);
+    this.byKey.set(req.key, entry);
+    try {
+      await entry.ready;
+    } catch (err) {
+      this.forget(entry);
+      throw err;
+    }
+    this.deps.logger.info({ processId: id, pid: process.pid }, 'MCP server started');
+    return { process, meta: req.meta, reused: false };
+  }
+
+  private forget(entry: Entry<M>): void {
+    if (this.byId.delete(entry.process.id)) this.deps.hooks?.removed?.(entry.meta);
+    if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+  }
+
+  /** Restarts a crashed process with exponential backoff until the budget is spent. */
+  private onCrash(p: ManagedProcess, exit: { code: number | null; signal: NodeJS.Signals | null; error?: string }): void {
+    const entry = this.byId.get(p.id);
+    if (!entry || this.shuttingDown) return;
+    if (p.restarts >= this.s.maxRestarts) {
+      p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
+      if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+      this.deps.logger.error({ processId: p.id, stderrTail: p.stderr.tail(10) }, 'MCP server failed for good');
+      return;
+    }
+    p.status = 'restarting';
+    const delay = this.s.restartBackoffMs * 2 ** p.restarts;
+    p.restarts += 1;
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      if (this.shuttingDown || p.status !== 'restarting') return;
+      entry.ready = p.start().then(
+        () => this.deps.logger.info({ processId: p.id, restarts: p.restarts }, 'MCP server restarted'),
+        (err: unknown) => {
+          this.deps.logger.warn({ processId: p.id, err: (err as Error).message }, 'MCP server restart failed');
+          this.onCrash(p, { code: null, signal: null, error: (err as Error).message });
+        },
+      );
+    }, delay);
+    timer.unref();
+    this.restartTimers.add(timer);
+  }
+
+  /** Stops processes idle for longer than the idle timeout; forgets failed ones after the same time. */
+  async sweepIdle(now = Date.now()): Promise<void> {
+    const stale = [...this.byId.values()].filter((e) => now - e.process.lastActivity > this.s.idleTimeoutMs);
+    await Promise.all(
+      stale.map(async (e) => {
+        if (e.process.status === 'failed' || e.process.status === 'stopped') this.forget(e);
+        else if (e.process.status === 'running') await this.stopEntry(e, 'idle');
+      }),
+    );
+  }
+
+  /** Pings every running process; one that does not answer is killed (and so restarted). */
+  async healthCheck(): Promise<void> {
+    const running = [...this.byId.values()].filter((e) => e.process.status === 'running');
+    await Promise.all(
+      running.map(async (e) => {
+        try {
+          await e.process.ping(this.s.pingTimeoutMs);
+        } catch (err) {
+          if (e.process.status !== 'running') return;
+          this.deps.logger.warn({ processId: e.process.id, err: (err as Error).message }, 'health check failed; killing the server');
+          await e.process.kill();
+        }
+      }),
+    );
+  }
+
+  private async stopEntry(e: Entry<M>, reason: string): Promise<void> {
+    this.forget(e);
+    await e.process.stop(reason);
+  }
+
+  /** Stops one process by id. @throws GatewayError PROCESS_NOT_FOUND */
+  async stop(id: string, reason = 'stopped by request'): Promise<void> {
+    const e = this.byId.get(id);
+    if (!e) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id}'.`);
+    await this.stopEntry(e, reason);
+  }
+
+  get(id: string): { process: ManagedProcess; meta: M } | undefined {
+    const e = this.byId.get(id);
+    return e ? { process: e.process, meta: e.meta } : undefined;
+  }
+
+  list(): Array<{ process: ManagedProcess; meta: M }> {
+    return [...this.byId.values()].map((e) => ({ process: e.process, meta: e.meta }));
+  }
+
+  /** Stops everything (gateway shutdown). */
+  async shutdown(): Promise<void> {
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const t of this.restartTimers) clearTimeout(t);
+    this.restartTimers.clear();
+    await Promise.all([...this.byId.values()].map((e) => this.stopEntry(e, 'gateway shutdown')));
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * @module Spawns children in their own process group (so a server and every grandchild it starts can be
+ * signalled together) and registers each group with the orphan reaper.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { killGroup } from '../store/run-command.js';
+import type { LaunchPlan } from './launch-plan.js';
+import type { OrphanReaper } from './orphan-reaper.js';
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES). */
+  error?: string;
+}
+
+/** A running child as the process manager sees it. */
+export interface ChildHandle {
+  pid: number | undefined;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  exited: Promise<ChildExit>;
+  /** Signals the child's whole process group. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** Kills whatever is left of the group (grandchildren) and stops watching it. Call once, after exit. */
+  release(): void;
+}
+
+export interface Spawner {
+  spawn(plan: LaunchPlan, cwd: string): ChildHandle;
+}
+
+/** The real spawner: no shell, own process group, pipes for stdio. */
+export class ProcessGroupSpawner implements Spawner {
+  constructor(private readonly reaper: OrphanReaper | null) {}
+
+  spawn(plan: LaunchPlan, cwd: string): ChildHandle {
+    const child = spawn(plan.command, plan.args, { cwd, env: plan.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const pid = child.pid;
+    if (pid) this.reaper?.add(pid);
+    const exited = new Promise<ChildExit>((resolve) => {
+      child.once('error', (err) => {
+        if (!pid) resolve({ code: null, signal: null, error: err.message });
+      });
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    child.stdin.on('error', () => undefined);
+    return {
+      pid,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+      signalGroup: (signal) => killGroup(pid, signal),
+      release: () => {
+        killGroup(pid, 'SIGKILL');
+        if (pid) this.reaper?.remove(pid);
+      },
+    };
+  }
+}

@@ -1,0 +1,34 @@
+/** @module Types of installed packages in the store. */
+import type { RegistryKind } from '../spec/package-spec.js';
+
+/** How to start an installed package, relative to its store directory (so the directory can move). */
+export type InstalledEntry =
+  | { kind: 'node'; name: string; path: string }
+  | { kind: 'exec'; name: string; path: string }
+  | { kind: 'python'; name: string; distribution: string };
+
+/** The manifest written last into each store directory: its presence marks a complete install. */
+export interface InstallManifest {
+  registry: RegistryKind;
+  name: string;
+  version: string;
+  installedAt: string;
+  sizeBytes: number;
+  installer: string;
+  entry: InstalledEntry;
+}
+
+/** An installed package and where it lives. */
+export interface InstalledPackage extends InstallManifest {
+  key: string;
+  dir: string;
+}
+
+/** What an installer needs to know; it installs into `stagingDir`. */
+export interface InstallRequest {
+  stagingDir: string;
+  name: string;
+  version: string;
+  deadline: number;
+  env: Record<string, string>;
+}

@@ -1,0 +1,201 @@
+/**
+ * @module The managed package store: each (registry, name, exact version) is installed once into its own
+ * directory. Installs run in a staging directory and are renamed into place (atomic); the manifest marks a
+ * complete install; concurrent requests share one install (per-key lock); a size cap prunes least-recently-used.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../observability/logger.js';
+import { normalizePypiName } from '../registry/pypi-simple-index.js';
+import { assertRuntimeFor, type Runtimes } from '../runtime/runtime-detect.js';
+import type { RegistryKind } from '../spec/package-spec.js';
+import { dirSize } from './dir-size.js';
+import type { InstalledEntry, InstalledPackage, InstallManifest } from './install-types.js';
+import { KeyedLock } from './keyed-lock.js';
+import { installNpmPackage } from './npm-installer.js';
+import { installPythonPackage } from './python-installer.js';
+
+export interface PackageStoreOptions {
+  dir: string;
+  maxBytes: number;
+  installTimeoutMs: number;
+  installScriptsAllowlist: readonly string[];
+  npmRegistryUrl: string;
+  pypiIndexUrl: string;
+  python: string;
+  runtimes: () => Promise<Runtimes>;
+  logger: Logger;
+}
+
+export interface PackageRef {
+  registry: RegistryKind;
+  name: string;
+  version: string;
+}
+
+const MANIFEST = '.mcp-install.json';
+/** Installer processes see only these variables of the gateway (plus installer-config prefixes). */
+const INSTALLER_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE'];
+const INSTALLER_PREFIXES = ['NPM_CONFIG_', 'PIP_', 'UV_'];
+
+/** The gateway's environment reduced to what npm, pip and uv need (no gateway secrets). */
+export function installerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (INSTALLER_ENV.includes(k) || INSTALLER_PREFIXES.some((p) => k.startsWith(p)))) out[k] = v;
+  }
+  return out;
+}
+
+/** The store key (and relative directory) of a package version. */
+export function storeKey(ref: PackageRef): string {
+  const name = ref.registry === 'pypi' ? normalizePypiName(ref.name) : ref.name.replace('/', '+');
+  return `${ref.registry}/${name}@${ref.version}`;
+}
+
+export class PackageStore {
+  private readonly lock = new KeyedLock();
+  private totalBytes = 0;
+  private count = 0;
+
+  constructor(private readonly o: PackageStoreOptions) {}
+
+  private get stagingRoot(): string {
+    return path.join(this.o.dir, '.staging');
+  }
+
+  /** Creates the store, removes leftovers of interrupted installs and measures it. */
+  async init(): Promise<void> {
+    await mkdir(this.o.dir, { recursive: true });
+    await rm(this.stagingRoot, { recursive: true, force: true });
+    await rm(path.join(this.o.dir, '.trash'), { recursive: true, force: true });
+    for (const kind of ['npm', 'pypi']) {
+      const root = path.join(this.o.dir, kind);
+      await mkdir(root, { recursive: true });
+      for (const d of await readdir(root)) {
+        if (!(await this.readManifest(path.join(root, d)))) await rm(path.join(root, d), { recursive: true, force: true });
+      }
+    }
+    await this.refreshStats();
+  }
+
+  private async readManifest(dir: string): Promise<InstallManifest | null> {
+    try {
+      return JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as InstallManifest;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The installed package, or null. */
+  async get(ref: PackageRef): Promise<InstalledPackage | null> {
+    const key = storeKey(ref);
+    const dir = path.join(this.o.dir, key);
+    const manifest = await this.readManifest(dir);
+    return manifest ? { ...manifest, key, dir } : null;
+  }
+
+  /**
+   * Returns the installed package, installing it first when needed. Concurrent calls for one package
+   * install it once. @throws GatewayError INSTALL_FAILED, RUNTIME_NOT_AVAILABLE, PACKAGE_NOT_RUNNABLE.
+   */
+  async ensureInstalled(ref: PackageRef, protect: ReadonlySet<string> = new Set()): Promise<InstalledPackage> {
+    const existing = await this.get(ref);
+    if (existing) return existing;
+    const key = storeKey(ref);
+    return this.lock.run(key, async () => {
+      const again = await this.get(ref);
+      if (again) return again;
+      const installed = await this.install(ref, key);
+      await this.prune(new Set([...protect, key]));
+      return installed;
+    });
+  }
+
+  private async install(ref: PackageRef, key: string): Promise<InstalledPackage> {
+    const runtimes = await this.o.runtimes();
+    assertRuntimeFor(ref.registry, runtimes);
+    const staging = path.join(this.stagingRoot, randomUUID());
+    await mkdir(staging, { recursive: true });
+    const started = Date.now();
+    const base = { stagingDir: staging, name: ref.name, version: ref.version, deadline: started + this.o.installTimeoutMs, env: installerEnv() };
+    try {
+      let entry: InstalledEntry;
+      let installer: string;
+      if (ref.registry === 'npm') {
+        installer = 'npm';
+        entry = await installNpmPackage({ ...base, npmPath: runtimes.npm as string, registryUrl: this.o.npmRegistryUrl, allowScripts: this.o.installScriptsAllowlist.includes(ref.name) });
+      } else {
+        installer = runtimes.uv ? 'uv' : 'pip';
+        entry = await installPythonPackage({ ...base, python: runtimes.python ?? this.o.python, uv: runtimes.uv, indexUrl: this.o.pypiIndexUrl });
+      }
+      const manifest: InstallManifest = { ...ref, installedAt: new Date().toISOString(), sizeBytes: await dirSize(staging), installer, entry };
+      await writeFile(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
+      const dir = path.join(this.o.dir, key);
+      await mkdir(path.dirname(dir), { recursive: true });
+      await rename(staging, dir);
+      this.totalBytes += manifest.sizeBytes;
+      this.count += 1;
+      this.o.logger.info({ package: key, ms: Date.now() - started, bytes: manifest.sizeBytes, installer }, 'package installed');
+      return { ...manifest, key, dir };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Marks a package as just used (for least-recently-used pruning). */
+  async touch(pkg: InstalledPackage): Promise<void> {
+    const now = new Date();
+    await utimes(path.join(pkg.dir, MANIFEST), now, now).catch(() => undefined);
+  }
+
+  /** Every installed package with its last use (ms since epoch). */
+  async list(): Promise<Array<InstalledPackage & { lastUsed: number }>> {
+    const out: Array<InstalledPackage & { lastUsed: number }> = [];
+    for (const kind of ['npm', 'pypi']) {
+      const root = path.join(this.o.dir, kind);
+      for (const d of await readdir(root).catch(() => [] as string[])) {
+        const dir = path.join(root, d);
+        const manifest = await this.readManifest(dir);
+        if (!manifest) continue;
+        const lastUsed = (await stat(path.join(dir, MANIFEST)).catch(() => null))?.mtimeMs ?? 0;
+        out.push({ ...manifest, key: `${kind}/${d}`, dir, lastUsed });
+      }
+    }
+    return out;
+  }
+
+  private async refreshStats(): Promise<void> {
+    const all = await this.list();
+    this.totalBytes = all.reduce((sum, p) => sum + p.sizeBytes, 0);
+    this.count = all.length;
+  }
+
+  /** Size and package count (kept up to date by installs and pruning). */
+  stats(): { bytes: number; packages: number; maxBytes: number } {
+    return { bytes: this.totalBytes, packages: this.count, maxBytes: this.o.maxBytes };
+  }
+
+  /** Removes least-recently-used packages until the store fits its cap, sparing `protect` (store keys). */
+  async prune(protect: ReadonlySet<string>): Promise<string[]> {
+    await this.refreshStats();
+    if (this.totalBytes <= this.o.maxBytes) return [];
+    const removed: string[] = [];
+    const candidates = (await this.list()).filter((p) => !protect.has(p.key)).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const p of candidates) {
+      if (this.totalBytes <= this.o.maxBytes) break;
+      const trash = path.join(this.o.dir, '.trash', randomUUID());
+      await mkdir(path.dirname(trash), { recursive: true });
+      await rename(p.dir, trash);
+      await rm(trash, { recursive: true, force: true });
+      this.totalBytes -= p.sizeBytes;
+      this.count -= 1;
+      removed.push(p.key);
+    }
+    if (removed.length > 0) this.o.logger.info({ removed, bytes: this.totalBytes }, 'store pruned');
+    if (this.totalBytes > this.o.maxBytes) this.o.logger.warn({ bytes: this.totalBytes, maxBytes: this.o.maxBytes }, 'store over its cap; remaining packages are in use');
+    return removed;
+  }
+}
+

@@ -1,0 +1,50 @@
+/**
+ * @module Installs one PyPI package version into its own virtual environment (uv when present, else
+ * python3 -m venv + pip) against the configured index, and reads its console scripts.
+ */
+import path from 'node:path';
+import { GatewayError } from '../errors/gateway-error.js';
+import { selectEntryPoint } from '../runtime/entry-point.js';
+import type { InstalledEntry, InstallRequest } from './install-types.js';
+import { type CommandResult, runCommand } from './run-command.js';
+
+export interface PythonInstallOptions extends InstallRequest {
+  python: string;
+  uv: string | null;
+  indexUrl: string;
+}
+
+/** Prints the distribution's name and console scripts as JSON (importlib.metadata, Python 3.8+). */
+const LIST_SCRIPTS = [
+  'import json, sys',
+  'from importlib.metadata import distribution',
+  'd = distribution(sys.argv[1])',
+  'print(json.dumps({"name": d.metadata["Name"], "scripts": {e.name: e.value for e in d.entry_points if e.group == "console_scripts"}}))',
+].join('\n');
+
+function check(res: CommandResult, step: string, o: PythonInstallOptions): void {
+  if (!res.timedOut && res.code === 0) return;
+  const why = res.timedOut ? `${step} timed out` : `${step} exited with code ${res.code ?? res.signal}`;
+  throw new GatewayError('INSTALL_FAILED', `Installing ${o.name}==${o.version} failed: ${why}.`, { packageName: o.name, outputTail: res.outputTail });
+}
+
+/** Creates the venv in the staging directory, installs the package and returns its console script. */
+export async function installPythonPackage(o: PythonInstallOptions): Promise<InstalledEntry> {
+  const left = () => Math.max(1, o.deadline - Date.now());
+  const venvPython = path.join(o.stagingDir, 'bin', 'python');
+  const requirement = `${o.name}==${o.version}`;
+  if (o.uv) {
+    check(await runCommand(o.uv, ['venv', '--python', o.python, o.stagingDir], { env: o.env, timeoutMs: left() }), 'uv venv', o);
+    const install = ['pip', 'install', '--python', venvPython, '--index-url', o.indexUrl, requirement];
+    check(await runCommand(o.uv, install, { env: o.env, timeoutMs: left() }), 'uv pip install', o);
+  } else {
+    check(await runCommand(o.python, ['-m', 'venv', o.stagingDir], { env: o.env, timeoutMs: left() }), 'python -m venv', o);
+    const install = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--index-url', o.indexUrl, requirement];
+    check(await runCommand(venvPython, install, { env: o.env, timeoutMs: left() }), 'pip install', o);
+  }
+  const listed = await runCommand(venvPython, ['-c', LIST_SCRIPTS, o.name], { env: o.env, timeoutMs: left() });
+  check(listed, 'reading console scripts', o);
+  const { name: distribution, scripts } = JSON.parse(listed.stdout) as { name: string; scripts: Record<string, string> };
+  const entry = selectEntryPoint(o.name, scripts, 'console script');
+  return { kind: 'python', name: entry.name, distribution };
+}

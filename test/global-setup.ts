@@ -1,0 +1,36 @@
+/**
+ * Starts the real parts every integration test shares: a Verdaccio npm registry with the fixture
+ * packages, a static PyPI simple index with fixture wheels, and the npm downloads-API double.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { FIXTURE_PACKAGES } from './fixtures/npm/packages.js';
+import { startDownloadsApi } from './support/downloads-api.js';
+import { startPypiIndex } from './support/pypi-index.js';
+import { startVerdaccio } from './support/verdaccio.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    registries: { npm: string; pypi: string; downloads: string; work: string };
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const work = await mkdtemp(path.join(tmpdir(), 'mcp-gw-registries-'));
+  const started = Date.now();
+  const counts = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.downloads ?? 5000]));
+  counts['@modelcontextprotocol/server-everything'] = 250_000;
+  const [npm, pypi, downloads] = await Promise.all([
+    startVerdaccio(path.join(work, 'verdaccio')),
+    startPypiIndex(path.join(work, 'pypi')),
+    startDownloadsApi(counts),
+  ]);
+  process.stderr.write(`[global-setup] registries ready in ${Date.now() - started} ms (npm ${npm.url}, pypi ${pypi.url})\n`);
+  project.provide('registries', { npm: npm.url, pypi: pypi.url, downloads: downloads.url, work });
+  return async () => {
+    await Promise.all([npm.stop(), pypi.stop(), downloads.stop()]);
+    await rm(work, { recursive: true, force: true });
+  };
+}

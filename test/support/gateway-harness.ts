@@ -1,0 +1,72 @@
+/** Builds a real gateway (real store, real children) against the test registries, in this process. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { inject } from 'vitest';
+import { type DeepPartial, loadConfig } from '../../src/config/config.js';
+import type { ConfigSchema } from '../../src/config/config.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+import type { z } from 'zod';
+
+export interface TestGateway {
+  gw: Gateway;
+  dir: string;
+  /** Every log line written, for secret-leak checks. */
+  logs: string[];
+  get(pathAndQuery: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+type Overrides = DeepPartial<z.input<typeof ConfigSchema>>;
+
+/** Fast defaults for tests; `overrides` win. */
+export async function startTestGateway(overrides: Overrides = {}): Promise<TestGateway> {
+  const reg = inject('registries');
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-test-'));
+  const base: Overrides = {
+    registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads, timeoutMs: 5000 },
+    store: { dir: path.join(dir, 'store'), installTimeoutMs: 120_000 },
+    process: { runDir: path.join(dir, 'run'), startupTimeoutMs: 10_000, stopGraceMs: 500, restartBackoffMs: 100 },
+    log: { level: 'debug' },
+  };
+  const config = loadConfig({}, merge(base, overrides));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const gw = await createGateway(config, { logDestination: sink });
+  return {
+    gw,
+    dir,
+    logs,
+    async get(p, init) {
+      const res = await gw.app.request(p, init);
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    async close() {
+      await gw.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function merge(a: any, b: any): any {
+  if (b === undefined) return a;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(b)) {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    return out;
+  }
+  return b;
+}
