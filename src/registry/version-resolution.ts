@@ -96,7 +96,7 @@ export function resolvePypiVersion(meta: PackageMetadata, spec: string): string 
   const candidates = meta.versions.filter((v) => pep440Valid(v) && !meta.yanked.includes(v));
   const wantsPre = /\d(?:a|b|rc|dev)\d*/i.test(specifier);
   const pool = wantsPre ? candidates : candidates.filter((v) => !pep440Explain(v)?.is_prerelease);
-  const best = pep440MaxSatisfying(pool, specifier);
+  const best = pep440MaxSatisfying(pool, specifier, { prereleases: wantsPre });
   if (best) return best;
   throw notFound(meta, spec, newest);
 }

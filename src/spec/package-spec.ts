@@ -20,8 +20,11 @@ export interface PackageSpec {
 /** Longest accepted spec, in characters (npm names are at most 214). */
 export const MAX_SPEC_LENGTH = 300;
 
-/** npm name rules (validate-npm-package-name): lowercase, url-safe, optional scope, no leading . or _. */
-const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+/**
+ * npm name rules (validate-npm-package-name): lowercase, url-safe, optional scope, no leading . or _.
+ * Stricter in one point: no leading `-` either, so a name can never be read as an option by npm or pip.
+ */
+const NPM_NAME = /^(?:@[a-z0-9~][a-z0-9-._~]*\/)?[a-z0-9~][a-z0-9-._~]*$/;
 /** PEP 508 project names: letters, digits, . _ -, starting and ending with a letter or digit. */
 const PYPI_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const DIST_TAG = /^[A-Za-z][A-Za-z0-9._-]*$/;

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { deniedReason, mapParamsToEnv, maskEnv, toEnvName } from '../../src/runtime/env-mapping.js';
+
+const limits = { maxValueBytes: 64, maxParams: 8 };
+const codeOf = (pairs: Array<[string, string]>) => {
+  try {
+    mapParamsToEnv(pairs, limits);
+    return 'OK';
+  } catch (err) {
+    return (err as { code: string }).code;
+  }
+};
+
+describe('toEnvName (the seed table)', () => {
+  it.each([
+    ['apiKey', 'API_KEY'],
+    ['myCustomParam', 'MY_CUSTOM_PARAM'],
+    ['snake_case_param', 'SNAKE_CASE_PARAM'],
+    ['kebab-case-param', 'KEBAB_CASE_PARAM'],
+    ['camelCaseParam', 'CAMEL_CASE_PARAM'],
+    ['firecrawlApiKey', 'FIRECRAWL_API_KEY'],
+    ['firecrawlAPIKey', 'FIRECRAWL_API_KEY'],
+    ['FIRECRAWL_API_KEY', 'FIRECRAWL_API_KEY'],
+    ['projectRef', 'PROJECT_REF'],
+    ['oauth2Token', 'OAUTH2_TOKEN'],
+  ])('%s -> %s', (param, env) => {
+    expect(toEnvName(param)).toBe(env);
+  });
+});
+
+describe('mapParamsToEnv', () => {
+  it('maps every parameter but args', () => {
+    expect(mapParamsToEnv([['apiKey', 'k'], ['readOnly', 'true'], ['args', '--x']], limits)).toEqual({ API_KEY: 'k', READ_ONLY: 'true' });
+  });
+
+  it.each([
+    'NODE_OPTIONS', 'nodeOptions', 'NODE_PATH', 'LD_PRELOAD', 'ldPreload', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES',
+    'PYTHONPATH', 'pythonStartup', 'PYTHONHOME', 'PATH', 'path', 'HOME', 'BASH_ENV', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT',
+    'GLIBC_TUNABLES', 'JAVA_TOOL_OPTIONS', 'npm_config_registry', 'PIP_INDEX_URL', 'GIT_SSH_COMMAND', 'TMPDIR', 'ENV',
+  ])('refuses %s', (name) => {
+    expect(codeOf([[name, 'x']])).toBe('ENV_NAME_DENIED');
+  });
+
+  it('allows harmless NODE_ENV and LANG', () => {
+    expect(mapParamsToEnv([['NODE_ENV', 'production'], ['lang', 'de_DE.UTF-8']], limits)).toEqual({ NODE_ENV: 'production', LANG: 'de_DE.UTF-8' });
+  });
+
+  it.each([
+    [[['1abc', 'x']]],
+    [[['a b', 'x']]],
+    [[['a.b', 'x']]],
+    [[['', 'x']]],
+    [[['apiKey', 'a'], ['apiKey', 'b']]],
+    [[['apiKey', 'a'], ['api-key', 'b']]],
+    [[['apiKey', 'nul\u0000byte']]],
+    [[['apiKey', 'x'.repeat(65)]]],
+    [Array.from({ length: 9 }, (_, i) => [`p${i}`, 'x'])],
+  ])('refuses invalid input %j', (pairs) => {
+    expect(codeOf(pairs as Array<[string, string]>)).toBe('INVALID_PARAMETER');
+  });
+
+  it('masks values, keeping names', () => {
+    expect(maskEnv({ API_KEY: 'secret', MODE: 'x' })).toEqual({ API_KEY: '***', MODE: '***' });
+    expect(deniedReason('API_KEY')).toBeUndefined();
+  });
+});
