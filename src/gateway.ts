@@ -83,6 +83,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     downloads: new NpmDownloadsClient(r.npmDownloadsUrl, r.timeoutMs),
     quality: config.quality,
     cacheTtlMs: r.cacheTtlMs,
+    logger,
   });
   const launcher = new PackageLauncher({
     resolver,

@@ -3,6 +3,7 @@
  * checks, with metadata cached for a TTL. Nothing here installs or runs anything.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Logger } from '../observability/logger.js';
 import { selectEntryPoint } from '../runtime/entry-point.js';
 import { candidateRegistries, type PackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { NpmDownloadsClient } from './npm-downloads-client.js';
@@ -26,6 +27,7 @@ export interface PackageResolverDeps {
   downloads: NpmDownloadsClient;
   quality: QualitySettings;
   cacheTtlMs: number;
+  logger: Logger;
   now?: () => number;
 }
 
@@ -52,15 +54,36 @@ export class PackageResolver {
    */
   async resolve(spec: PackageSpec): Promise<ResolvedPackage> {
     const kinds = candidateRegistries(spec);
+    const missedIn: RegistryKind[] = [];
     for (const kind of kinds) {
-      const meta = await this.lookup(kind, spec.name);
-      if (!meta) continue;
+      const meta = await this.lookupAfter(kind, spec.name, missedIn);
+      if (!meta) {
+        missedIn.push(kind);
+        continue;
+      }
       const version = resolveVersion(meta, spec.version);
       if (meta.registry === 'npm') selectEntryPoint(meta.name, meta.bins?.[version], 'bin');
       const quality = await this.checkQuality(meta, version);
+      if (!quality.checked) this.deps.logger.warn({ package: meta.name, version, reason: quality.reason }, 'quality check skipped; package allowed');
       return { registry: meta.registry, name: meta.name, version, requested: spec.version, quality };
     }
     throw await this.notFound(spec, kinds);
+  }
+
+  /** A lookup that explains, when it fails, that the earlier registries did not have the package. */
+  private async lookupAfter(kind: RegistryKind, name: string, missedIn: RegistryKind[]): Promise<PackageMetadata | null> {
+    try {
+      return await this.lookup(kind, name);
+    } catch (err) {
+      if (!(err instanceof GatewayError) || missedIn.length === 0) throw err;
+      const label = (k: RegistryKind) => (k === 'npm' ? 'npm' : 'PyPI');
+      throw new GatewayError(
+        'REGISTRY_UNAVAILABLE',
+        `Package '${name}' was not found on ${missedIn.map(label).join(', ')}, and ${label(kind)} could not be reached to look there (${err.message})`,
+        { registry: this.deps.clients[kind].baseUrl },
+        { cause: err },
+      );
+    }
   }
 
   private checkQuality(meta: PackageMetadata, version: string): Promise<QualityReport> {
