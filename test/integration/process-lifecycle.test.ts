@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { eventually, isAlive, waitDead } from '../support/pids.js';
+
+type ToolResult = { content: Array<{ text: string }> };
+
+async function tool(t: TestGateway, id: string, name: string, args: Record<string, unknown> = {}): Promise<string> {
+  const hit = t.gw.processes.get(id);
+  if (!hit) throw new Error(`no process ${id}`);
+  const r = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as ToolResult;
+  return r.content[0]?.text ?? '';
+}
+
+describe('process manager', () => {
+  let t: TestGateway | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('gives the child only the allow-listed environment plus mapped parameters', async () => {
+    process.env.GATEWAY_OWN_SECRET_FOR_TEST = 'must-not-leak';
+    t = await startTestGateway();
+    const { body } = await t.get('/package/fixture-echo-mcp/stdio?firecrawlApiKey=fc-123&kebab-case-param=v&args=--a%3D1%20%22b%20c%22');
+    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
+    expect(info.envNames).toEqual(['FIRECRAWL_API_KEY', 'HOME', 'KEBAB_CASE_PARAM', 'LANG', 'PATH', 'TMPDIR']);
+    expect(await tool(t, body.processId, 'get_env', { name: 'FIRECRAWL_API_KEY' })).toBe('fc-123');
+    expect(await tool(t, body.processId, 'get_env', { name: 'GATEWAY_OWN_SECRET_FOR_TEST' })).toBe('');
+    expect(JSON.parse(await tool(t, body.processId, 'get_argv'))).toEqual(['--a=1', 'b c']);
+    expect(info.home).toContain(body.processId);
+    expect(info.tmp).toContain(body.processId);
+    delete process.env.GATEWAY_OWN_SECRET_FOR_TEST;
+  });
+
+  it('installs once and shares one process under concurrent identical requests', async () => {
+    t = await startTestGateway();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => t?.get('/package/fixture-echo-mcp@1.2.0/stdio?apiKey=same')));
+    expect(answers.every((a) => a?.status === 200)).toBe(true);
+    expect(new Set(answers.map((a) => a?.body.processId)).size).toBe(1);
+    expect(t.logs.filter((l) => l.includes('"package installed"'))).toHaveLength(1);
+    expect(t.logs.filter((l) => l.includes('"MCP server started"'))).toHaveLength(1);
+  });
+
+  it('stops a process on DELETE, with its grandchildren', async () => {
+    t = await startTestGateway();
+    const { body } = await t.get('/package/fixture-grandchild-mcp/stdio');
+    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
+    expect(isAlive(info.pid) && isAlive(info.grandchild)).toBe(true);
+    const del = await t.get(`/processes/${body.processId}`, { method: 'DELETE' });
+    expect(del.status).toBe(200);
+    expect(await waitDead([info.pid, info.grandchild], 5000)).toBe(true);
+    expect((await t.get(`/processes/${body.processId}`)).status).toBe(404);
+  });
+
+  it('kills grandchildren too when a server crashes', async () => {
+    t = await startTestGateway({ process: { maxRestarts: 0 } });
+    const { body } = await t.get('/package/fixture-grandchild-mcp/stdio');
+    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
+    process.kill(info.pid, 'SIGKILL');
+    expect(await waitDead([info.pid, info.grandchild], 5000)).toBe(true);
+  });
+
+  it('escalates to SIGKILL for a server that ignores stdin EOF and SIGTERM', async () => {
+    t = await startTestGateway({ process: { stopGraceMs: 300 } });
+    const { body } = await t.get('/package/fixture-stubborn-mcp/stdio');
+    const pid = t.gw.processes.get(body.processId)?.process.pid as number;
+    const started = Date.now();
+    await t.get(`/processes/${body.processId}`, { method: 'DELETE' });
+    expect(isAlive(pid)).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    const logs = t.logs.join('');
+    expect(logs).toContain('stopped by DELETE request');
+  });
+
+  it('restarts a crashed server with backoff, keeping its id, then gives up after the budget', async () => {
+    t = await startTestGateway({ process: { maxRestarts: 2, restartBackoffMs: 50 } });
+    const { body } = await t.get('/package/fixture-echo-mcp/stdio');
+    const id = body.processId;
+    for (let i = 1; i <= 2; i++) {
+      await tool(t, id, 'crash');
+      expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'running' && t.gw.processes.get(id)?.process.restarts === i, 5000)).toBe(true);
+      expect(await tool(t, id, 'echo', { text: `alive ${i}` })).toBe(`alive ${i}`);
+    }
+    await tool(t, id, 'crash');
+    expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'failed', 5000)).toBe(true);
+    const listed = await t.get(`/processes/${id}`);
+    expect(listed.body).toMatchObject({ status: 'failed', restarts: 2, failure: expect.stringMatching(/exited with code 3/) });
+    expect(listed.body.stderrTail.join('\n')).toContain('crashing on request');
+    const again = await t.get('/package/fixture-echo-mcp/stdio');
+    expect(again.body.processId).not.toBe(id);
+    expect(again.body.status).toBe('running');
+  });
+
+  it('fails fast with a clear error when a server never answers initialize', async () => {
+    t = await startTestGateway({ process: { startupTimeoutMs: 800 } });
+    const started = Date.now();
+    const { status, body } = await t.get('/package/fixture-hang-mcp/stdio');
+    expect(status).toBe(502);
+    expect(body.message).toMatch(/did not answer the MCP initialize request within 800 ms/);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(t.gw.processes.list()).toHaveLength(0);
+  });
+
+  it('stops idle processes after the idle timeout', async () => {
+    t = await startTestGateway({ process: { idleTimeoutMs: 400 } });
+    const { body } = await t.get('/package/fixture-echo-mcp/stdio');
+    const pid = t.gw.processes.get(body.processId)?.process.pid as number;
+    expect(await eventually(() => t?.gw.processes.get(body.processId) === undefined, 5000)).toBe(true);
+    expect(await waitDead([pid], 3000)).toBe(true);
+  });
+
+  it('health checks ping each server and restart one that stops answering', async () => {
+    t = await startTestGateway({ process: { healthCheckIntervalMs: 200, pingTimeoutMs: 300, restartBackoffMs: 50 } });
+    const { body } = await t.get('/package/fixture-echo-mcp/stdio');
+    const p = t.gw.processes.get(body.processId)?.process;
+    const oldPid = p?.pid as number;
+    process.kill(oldPid, 'SIGSTOP');
+    expect(await eventually(() => p?.restarts === 1 && p.status === 'running', 8000)).toBe(true);
+    expect(p?.pid).not.toBe(oldPid);
+    expect(isAlive(oldPid)).toBe(false);
+    expect(t.logs.join('')).toContain('health check failed');
+  });
+
+  it('refuses new processes at the limit with 503 and Retry-After', async () => {
+    t = await startTestGateway({ process: { maxProcesses: 2 } });
+    expect((await t.get('/package/fixture-echo-mcp/stdio?n=1')).status).toBe(200);
+    expect((await t.get('/package/fixture-echo-mcp/stdio?n=2')).status).toBe(200);
+    const third = await t.get('/package/fixture-echo-mcp/stdio?n=3');
+    expect(third.status).toBe(503);
+    expect(third.body).toMatchObject({ error: 'Too many active processes', code: 'PROCESS_LIMIT_REACHED', guidance: { limit: 2 } });
+    expect(third.headers.get('retry-after')).toBe('30');
+    expect((await t.get('/package/fixture-echo-mcp/stdio?n=1')).body.reused).toBe(true);
+  });
+});
