@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
 /** The watchdog: `+PGID` adds, `-PGID` removes; on EOF every listed group gets SIGTERM, then SIGKILL. */
+// POSIX sh (dash): `kill -SIG -PGID` signals a group; dash's kill builtin rejects a `--` separator.
 const SCRIPT = `
 trap '' INT HUP TERM
 groups=""
@@ -16,9 +17,9 @@ while IFS= read -r line; do
   esac
 done
 [ -z "$groups" ] && exit 0
-for g in $groups; do kill -TERM -- "-$g" 2>/dev/null; done
+for g in $groups; do kill -TERM "-$g" 2>/dev/null; done
 sleep 1
-for g in $groups; do kill -KILL -- "-$g" 2>/dev/null; done
+for g in $groups; do kill -KILL "-$g" 2>/dev/null; done
 `;
 
 export class OrphanReaper {

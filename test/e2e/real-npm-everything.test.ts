@@ -1,0 +1,49 @@
+/**
+ * End to end against the real npm registry: @modelcontextprotocol/server-everything installed and launched
+ * through the gateway, then spoken to over MCP: by the gateway's own stdio link, and by the official
+ * TypeScript SDK client started from the connectionInfo the gateway answered.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+
+const EVERYTHING = '@modelcontextprotocol/server-everything';
+
+describe('real npm: server-everything', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ registry: { npmUrl: 'https://registry.npmjs.org', timeoutMs: 30_000 }, process: { startupTimeoutMs: 30_000 } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('installs, launches and answers MCP', { timeout: 240_000 }, async () => {
+    const { status, body } = await t.get(`/package/${EVERYTHING}/stdio`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ packageName: EVERYTHING, packageType: 'npm', status: 'running', quality: { checked: true, monthlyDownloads: 250_000 } });
+    expect(body.server.serverInfo.name).toMatch(/everything/);
+
+    const managed = t.gw.processes.get(body.processId)?.process;
+    const listed = (await managed?.request('tools/list', {}, 15_000)) as { tools: Array<{ name: string }> };
+    expect(listed.tools.map((x) => x.name)).toContain('echo');
+    const echoed = (await managed?.request('tools/call', { name: 'echo', arguments: { message: 'via gateway' } }, 15_000)) as { content: Array<{ text: string }> };
+    expect(echoed.content[0]?.text).toContain('via gateway');
+
+    const client = new Client({ name: 'e2e-test', version: '1.0.0' });
+    const transport = new StdioClientTransport({ command: body.connectionInfo.command, args: body.connectionInfo.args, stderr: 'ignore' });
+    await client.connect(transport);
+    try {
+      const tools = await client.listTools();
+      expect(tools.tools.map((x) => x.name)).toContain('echo');
+      const r = await client.callTool({ name: 'echo', arguments: { message: 'via sdk' } });
+      expect(JSON.stringify(r.content)).toContain('via sdk');
+    } finally {
+      await client.close();
+    }
+
+    const again = await t.get(`/package/${EVERYTHING}@latest/stdio`);
+    expect(again.body).toMatchObject({ processId: body.processId, reused: true });
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { spawnGateway } from '../support/gateway-process.js';
+import { isAlive, waitDead } from '../support/pids.js';
+
+async function launchWithGrandchild(url: string): Promise<{ server: number; grandchild: number }> {
+  const res = await fetch(`${url}/package/fixture-grandchild-mcp/stdio`);
+  const body = (await res.json()) as { processId: string };
+  expect(res.status).toBe(200);
+  const list = (await (await fetch(`${url}/processes/${body.processId}`)).json()) as { pid: number };
+  const logs = (await (await fetch(`${url}/logs/${body.processId}`)).json()) as { lines: string[] };
+  const grandchild = Number(/grandchild pid (\d+)/.exec(logs.lines.join('\n'))?.[1]);
+  expect(isAlive(list.pid) && isAlive(grandchild)).toBe(true);
+  return { server: list.pid, grandchild };
+}
+
+describe('the gateway as a process', () => {
+  it('stops every child and grandchild on SIGTERM and exits 0', async () => {
+    const gw = await spawnGateway();
+    const pids = await launchWithGrandchild(gw.url);
+    gw.child.kill('SIGTERM');
+    const exit = await gw.exited;
+    expect(exit.code).toBe(0);
+    expect(await waitDead([pids.server, pids.grandchild], 5000)).toBe(true);
+    expect(gw.output()).toContain('gateway shutdown');
+  });
+
+  it('leaves no child or grandchild alive when killed with SIGKILL', async () => {
+    const gw = await spawnGateway();
+    const pids = await launchWithGrandchild(gw.url);
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    expect(await waitDead([pids.server, pids.grandchild], 8000)).toBe(true);
+  });
+});

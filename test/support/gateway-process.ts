@@ -1,0 +1,49 @@
+/** Runs the gateway as a real separate process (node + tsx, like `npm run dev`) for signal tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { freePort, waitForHttp } from './net.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const reg = inject('registries');
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-proc-'));
+  const port = await freePort();
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? dir,
+      PORT: String(port),
+      STORE_DIR: path.join(dir, 'store'),
+      RUN_DIR: path.join(dir, 'run'),
+      NPM_REGISTRY_URL: reg.npm,
+      NPM_DOWNLOADS_API_URL: reg.downloads,
+      PYPI_INDEX_URL: reg.pypi,
+      STOP_GRACE_MS: '500',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (c) => {
+    out += String(c);
+  });
+  child.stderr?.on('data', (c) => {
+    out += String(c);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, 30_000);
+  return { child, url, exited, output: () => out };
+}
