@@ -40,13 +40,21 @@ export interface GatewayOptions {
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const redactor = new SecretRedactor();
-  const logger = createLogger({ level: config.log.level, dir: config.log.dir, redactor, destination: opts.logDestination });
+  const logger = createLogger({
+    level: config.log.level,
+    dir: config.log.dir,
+    redactor,
+    destination: opts.logDestination,
+  });
   const mask = (s: string) => redactor.mask(s);
 
   let runtimes: Runtimes | null = null;
   const probing = detectRuntimes(config.store.python, config.store.uv === 'auto').then((rt) => {
     runtimes = rt;
-    logger.info({ npm: !!rt.npm, python: !!rt.python, venv: rt.pythonVenv, uv: !!rt.uv }, 'runtimes detected');
+    logger.info(
+      { npm: !!rt.npm, python: !!rt.python, venv: rt.pythonVenv, uv: !!rt.uv },
+      'runtimes detected',
+    );
     return rt;
   });
 
@@ -95,7 +103,16 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
   });
   const metrics = createMetrics(() => processes.activeCount());
-  const app = createApp({ config, logger, metrics, launcher, processes, store, runtimes: () => runtimes, startedAt: Date.now() });
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    launcher,
+    processes,
+    store,
+    runtimes: () => runtimes,
+    startedAt: Date.now(),
+  });
 
   return {
     app,

@@ -12,21 +12,41 @@ import { which } from './runtime/runtime-detect.js';
 
 function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (
+      JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    ).version;
   } catch {
     return '0.0.0';
   }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true });
-  const env = { ...process.env };
-  if (!env.NPM_REGISTRY_URL && !env.NPM_CONFIG_REGISTRY) env.NPM_REGISTRY_URL = await npmConfiguredRegistry(await which('npm'));
-  const config = loadConfig(env, { server: { port: values.port as unknown as number, host: values.host, version: packageVersion() } });
-  const gw = await createGateway(config);
-  const server = serve({ fetch: gw.app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
-    gw.logger.info({ host: config.server.host, port: info.port, store: config.store.dir, npm: config.registry.npmUrl, pypi: config.registry.pypiIndexUrl }, 'mcp-registry-server listening');
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    strict: true,
   });
+  const env = { ...process.env };
+  if (!env.NPM_REGISTRY_URL && !env.NPM_CONFIG_REGISTRY)
+    env.NPM_REGISTRY_URL = await npmConfiguredRegistry(await which('npm'));
+  const config = loadConfig(env, {
+    server: { port: values.port as unknown as number, host: values.host, version: packageVersion() },
+  });
+  const gw = await createGateway(config);
+  const server = serve(
+    { fetch: gw.app.fetch, port: config.server.port, hostname: config.server.host },
+    (info) => {
+      gw.logger.info(
+        {
+          host: config.server.host,
+          port: info.port,
+          store: config.store.dir,
+          npm: config.registry.npmUrl,
+          pypi: config.registry.pypiIndexUrl,
+        },
+        'mcp-registry-server listening',
+      );
+    },
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -46,6 +66,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

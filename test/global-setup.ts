@@ -27,7 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startPypiIndex(path.join(work, 'pypi')),
     startDownloadsApi(counts),
   ]);
-  process.stderr.write(`[global-setup] registries ready in ${Date.now() - started} ms (npm ${npm.url}, pypi ${pypi.url})\n`);
+  process.stderr.write(
+    `[global-setup] registries ready in ${Date.now() - started} ms (npm ${npm.url}, pypi ${pypi.url})\n`,
+  );
   project.provide('registries', { npm: npm.url, pypi: pypi.url, downloads: downloads.url, work });
   return async () => {
     await Promise.all([npm.stop(), pypi.stop(), downloads.stop()]);

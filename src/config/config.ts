@@ -7,7 +7,9 @@ import { z } from 'zod';
 
 const bool = z
   .union([z.boolean(), z.string()])
-  .transform((v) => (typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase())));
+  .transform((v) =>
+    typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()),
+  );
 const list = z
   .union([z.array(z.string()), z.string()])
   .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
@@ -53,7 +55,11 @@ export const ConfigSchema = z.object({
   }),
   store: z.object({
     dir: z.string().default(path.resolve('.data/store')),
-    maxBytes: z.coerce.number().int().min(1).default(10 * 1024 ** 3),
+    maxBytes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10 * 1024 ** 3),
     installTimeoutMs: ms(5 * MINUTE),
     /** npm packages allowed to run install scripts (scripts are off for everyone else). */
     installScriptsAllowlist: list.default([]),
@@ -75,7 +81,11 @@ export const ConfigSchema = z.object({
     stderrTailLines: z.coerce.number().int().min(10).default(200),
   }),
   request: z.object({
-    maxParamValueBytes: z.coerce.number().int().min(1).default(8 * 1024),
+    maxParamValueBytes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(8 * 1024),
     maxParams: z.coerce.number().int().min(1).default(64),
   }),
 });
@@ -154,7 +164,10 @@ export class ConfigError extends Error {
  * Parses the configuration from `env`, with `overrides` (flags, tests) taking precedence.
  * Throws ConfigError listing every invalid setting.
  */
-export function loadConfig(env: Env = process.env, overrides: DeepPartial<z.input<typeof ConfigSchema>> = {}): Config {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: DeepPartial<z.input<typeof ConfigSchema>> = {},
+): Config {
   const raw = merge(fromEnv(env), overrides);
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {

@@ -20,7 +20,10 @@ interface CatalogEntry {
   guidance: (details: ErrorDetails) => Record<string, unknown>;
 }
 
-const EXAMPLES = ['/package/firecrawl-mcp/stdio', '/package/@modelcontextprotocol/server-everything@latest/stdio'];
+const EXAMPLES = [
+  '/package/firecrawl-mcp/stdio',
+  '/package/@modelcontextprotocol/server-everything@latest/stdio',
+];
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 const CATALOG: Record<ErrorCode, CatalogEntry> = {
@@ -47,7 +50,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
         "Check if there's an npm or PyPI version of this MCP server",
         'For remote servers, connect directly in your MCP client configuration',
       ],
-      examples: [...EXAMPLES.map((e) => `✅ ${e}`), '❌ Remote URLs like https://mcp.webflow.com/sse', '❌ git specs, tarballs, file paths, npm aliases'],
+      examples: [
+        ...EXAMPLES.map((e) => `✅ ${e}`),
+        '❌ Remote URLs like https://mcp.webflow.com/sse',
+        '❌ git specs, tarballs, file paths, npm aliases',
+      ],
     }),
   },
   INVALID_VERSION_SPEC: {
@@ -55,7 +62,14 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Invalid version specifier',
     guidance: (d) => ({
       whatYouTried: d.version,
-      accepted: ['latest (default) or another dist-tag', 'exact 1.2.3', '^1.2.0', '~1.2.0', 'npm ranges like >=1 <2', 'PyPI: PEP 440 like ==1.2.*, >=1.0,<2'],
+      accepted: [
+        'latest (default) or another dist-tag',
+        'exact 1.2.3',
+        '^1.2.0',
+        '~1.2.0',
+        'npm ranges like >=1 <2',
+        'PyPI: PEP 440 like ==1.2.*, >=1.0,<2',
+      ],
     }),
   },
   INVALID_PROTOCOL: {
@@ -81,7 +95,10 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     guidance: (d) => ({
       whatYouTried: d.envName,
       why: 'Variables that change how a runtime loads code (NODE_OPTIONS, LD_PRELOAD, PYTHONPATH, PATH, HOME ...) would let a request run arbitrary code, so the gateway refuses them.',
-      whatToDoInstead: ['Pass the server its own configuration (API keys, options) only', 'Use args=... for command-line options of the server'],
+      whatToDoInstead: [
+        'Pass the server its own configuration (API keys, options) only',
+        'Use args=... for command-line options of the server',
+      ],
     }),
   },
   INVALID_ARGS: {
@@ -89,7 +106,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Invalid arguments',
     guidance: (d) => ({
       whatYouTried: d.args,
-      rules: ['args is split like a shell splits words (quotes and backslashes work), but never run by a shell', 'Nothing is expanded: $VAR, * and ; stay literal characters', 'Close every quote'],
+      rules: [
+        'args is split like a shell splits words (quotes and backslashes work), but never run by a shell',
+        'Nothing is expanded: $VAR, * and ; stay literal characters',
+        'Close every quote',
+      ],
       example: '?args=--tools%3Dall%20--read-only',
     }),
   },
@@ -103,7 +124,9 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
         'Check the package name spelling',
         'Verify the package exists on npmjs.com or pypi.org (or your configured registries)',
         'Try without version specifier first: /package/package-name/stdio',
-        ...(Array.isArray(d.closest) && d.closest.length > 0 ? [`Did you mean: ${d.closest.join(', ')}?`] : []),
+        ...(Array.isArray(d.closest) && d.closest.length > 0
+          ? [`Did you mean: ${d.closest.join(', ')}?`]
+          : []),
       ],
     }),
   },
@@ -113,7 +136,10 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     guidance: (d) => ({
       whatYouTried: `${str(d.packageName)}@${str(d.version)}`,
       availableVersions: d.availableVersions,
-      suggestions: [`Use @latest: /package/${str(d.packageName)}@latest/stdio`, 'Pick one of the available versions above'],
+      suggestions: [
+        `Use @latest: /package/${str(d.packageName)}@latest/stdio`,
+        'Pick one of the available versions above',
+      ],
     }),
   },
   QUALITY_CHECK_FAILED: {
@@ -123,7 +149,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
       whatYouTried: d.packageName,
       qualityRequirements: d.requirements,
       packageHas: d.actual,
-      suggestions: ['Try a more popular alternative package', "Check the package's maintenance status", 'Ask the operator to add the package to QUALITY_ALLOWLIST if you trust it'],
+      suggestions: [
+        'Try a more popular alternative package',
+        "Check the package's maintenance status",
+        'Ask the operator to add the package to QUALITY_ALLOWLIST if you trust it',
+      ],
     }),
   },
   PACKAGE_NOT_RUNNABLE: {
@@ -133,13 +163,22 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
       whatYouTried: d.packageName,
       why: d.reason,
       entryPoints: d.entryPoints,
-      suggestions: ['MCP servers ship a command: an npm "bin" or a Python console script', 'Check the package README for the server package name'],
+      suggestions: [
+        'MCP servers ship a command: an npm "bin" or a Python console script',
+        'Check the package README for the server package name',
+      ],
     }),
   },
   REGISTRY_UNAVAILABLE: {
     status: 503,
     title: 'Package registry unavailable',
-    guidance: (d) => ({ registry: d.registry, suggestions: ['Try again in a moment', 'Check the gateway registry settings (NPM_REGISTRY_URL, PYPI_INDEX_URL)'] }),
+    guidance: (d) => ({
+      registry: d.registry,
+      suggestions: [
+        'Try again in a moment',
+        'Check the gateway registry settings (NPM_REGISTRY_URL, PYPI_INDEX_URL)',
+      ],
+    }),
   },
   RUNTIME_NOT_AVAILABLE: {
     status: 503,
@@ -155,7 +194,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     guidance: (d) => ({
       whatYouTried: d.packageName,
       installerOutput: d.outputTail,
-      suggestions: ['Try another version of the package', 'Check that the package installs with its own registry client', 'Ask the operator to check the gateway logs'],
+      suggestions: [
+        'Try another version of the package',
+        'Check that the package installs with its own registry client',
+        'Ask the operator to check the gateway logs',
+      ],
     }),
   },
   SERVER_START_FAILED: {
@@ -163,14 +206,27 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'MCP server failed to start',
     guidance: (d) => ({
       stderrTail: d.stderrTail,
-      commonCauses: ['Missing required environment variables (API keys, etc.)', 'Package is not actually an MCP server', 'Incompatible package version', 'Network connectivity issues'],
-      suggestions: ['Check if required parameters are provided in URL query', 'Try a different version of the package', 'Verify this is actually an MCP server package'],
+      commonCauses: [
+        'Missing required environment variables (API keys, etc.)',
+        'Package is not actually an MCP server',
+        'Incompatible package version',
+        'Network connectivity issues',
+      ],
+      suggestions: [
+        'Check if required parameters are provided in URL query',
+        'Try a different version of the package',
+        'Verify this is actually an MCP server package',
+      ],
     }),
   },
   PROCESS_LIMIT_REACHED: {
     status: 503,
     title: 'Too many active processes',
-    guidance: (d) => ({ limit: d.limit, suggestion: 'Wait for existing processes to go idle, stop one with DELETE /processes/{id}, or ask the operator to raise MAX_PROCESSES' }),
+    guidance: (d) => ({
+      limit: d.limit,
+      suggestion:
+        'Wait for existing processes to go idle, stop one with DELETE /processes/{id}, or ask the operator to raise MAX_PROCESSES',
+    }),
   },
   PROCESS_NOT_FOUND: {
     status: 404,
@@ -190,7 +246,9 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
   MALFORMED_REQUEST: {
     status: 400,
     title: 'Malformed request',
-    guidance: () => ({ suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)' }),
+    guidance: () => ({
+      suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)',
+    }),
   },
   INTERNAL_ERROR: {
     status: 500,
@@ -201,9 +259,15 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
 
 /** Builds the HTTP status and JSON body for an error; unknown errors become INTERNAL_ERROR without leaking text. */
 export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
-  const ge = err instanceof GatewayError ? err : new GatewayError('INTERNAL_ERROR', 'An unexpected error occurred.');
+  const ge =
+    err instanceof GatewayError ? err : new GatewayError('INTERNAL_ERROR', 'An unexpected error occurred.');
   const entry = CATALOG[ge.code];
-  const body: ErrorBody = { error: entry.title, code: ge.code, message: ge.message, guidance: dropUndefined(entry.guidance(ge.details)) };
+  const body: ErrorBody = {
+    error: entry.title,
+    code: ge.code,
+    message: ge.message,
+    guidance: dropUndefined(entry.guidance(ge.details)),
+  };
   return { status: entry.status, body };
 }
 

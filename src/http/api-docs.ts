@@ -4,16 +4,41 @@ export const API_DOCS = {
   name: 'mcp-registry-server',
   description: 'Install, launch and manage any npm or PyPI MCP server by URL.',
   endpoints: [
-    { method: 'GET', path: '/package/{packageName}[@{version}]/stdio?{parameters}', description: 'Resolve, install (once) and launch the MCP server, or reuse the running one; answers its process info.' },
-    { method: 'GET', path: '/health', description: 'Status, uptime, version, process counts and store size.' },
+    {
+      method: 'GET',
+      path: '/package/{packageName}[@{version}]/stdio?{parameters}',
+      description:
+        'Resolve, install (once) and launch the MCP server, or reuse the running one; answers its process info.',
+    },
+    {
+      method: 'GET',
+      path: '/health',
+      description: 'Status, uptime, version, process counts and store size.',
+    },
     { method: 'GET', path: '/processes', description: 'Every managed process (secrets masked).' },
     { method: 'GET', path: '/processes/{id}', description: 'One process.' },
     { method: 'DELETE', path: '/processes/{id}', description: 'Stop one process.' },
-    { method: 'GET', path: '/processes/{id}/logs (also /logs/{id})', description: "The process's recent stderr; ?lines=N." },
+    {
+      method: 'GET',
+      path: '/processes/{id}/logs (also /logs/{id})',
+      description: "The process's recent stderr; ?lines=N.",
+    },
     { method: 'GET', path: '/metrics', description: 'Prometheus metrics.' },
   ],
-  packageNames: ['firecrawl-mcp', '@supabase/mcp-server-supabase', 'awslabs.openapi-mcp-server', 'npm:NAME or pypi:NAME to skip detection'],
-  versions: ['latest (default)', '1.2.3', '^1.2.0', '~1.2.0', 'any npm range', 'PyPI: PEP 440 (==1.2.*, >=1.0,<2)'],
+  packageNames: [
+    'firecrawl-mcp',
+    '@supabase/mcp-server-supabase',
+    'awslabs.openapi-mcp-server',
+    'npm:NAME or pypi:NAME to skip detection',
+  ],
+  versions: [
+    'latest (default)',
+    '1.2.3',
+    '^1.2.0',
+    '~1.2.0',
+    'any npm range',
+    'PyPI: PEP 440 (==1.2.*, >=1.0,<2)',
+  ],
   parameterMapping: {
     apiKey: 'API_KEY',
     myCustomParam: 'MY_CUSTOM_PARAM',
@@ -33,8 +58,15 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** A small self-contained HTML page of the same content. */
 export function renderDocsHtml(version: string): string {
-  const rows = API_DOCS.endpoints.map((e) => `<tr><td><code>${e.method}</code></td><td><code>${esc(e.path)}</code></td><td>${esc(e.description)}</td></tr>`).join('');
-  const mapping = Object.entries(API_DOCS.parameterMapping).map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td><code>${esc(v)}</code></td></tr>`).join('');
+  const rows = API_DOCS.endpoints
+    .map(
+      (e) =>
+        `<tr><td><code>${e.method}</code></td><td><code>${esc(e.path)}</code></td><td>${esc(e.description)}</td></tr>`,
+    )
+    .join('');
+  const mapping = Object.entries(API_DOCS.parameterMapping)
+    .map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td><code>${esc(v)}</code></td></tr>`)
+    .join('');
   const examples = API_DOCS.examples.map((e) => `<pre>${esc(e)}</pre>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mcp-registry-server</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -4,8 +4,8 @@
  */
 import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { GatewayError } from '../errors/gateway-error.js';
 import { toErrorResponse } from '../errors/catalog.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { AppDeps } from './app-deps.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
@@ -20,7 +20,10 @@ function routeLabel(path: string): string {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"] } }));
+  app.use(
+    '*',
+    secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"] } }),
+  );
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -28,7 +31,10 @@ export function createApp(deps: AppDeps): Hono {
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ route }, seconds);
-    deps.logger.info({ method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    deps.logger.info(
+      { method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) },
+      'request',
+    );
   });
 
   registerInfoRoutes(app, deps);
@@ -37,7 +43,11 @@ export function createApp(deps: AppDeps): Hono {
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, body } = toErrorResponse(err);
-    if (status >= 500) deps.logger.error({ code: body.code, err: err instanceof GatewayError ? err.message : err }, 'request failed');
+    if (status >= 500)
+      deps.logger.error(
+        { code: body.code, err: err instanceof GatewayError ? err.message : err },
+        'request failed',
+      );
     else deps.logger.info({ code: body.code }, 'request refused');
     if (body.code === 'PROCESS_LIMIT_REACHED') c.header('Retry-After', '30');
     return c.json(body, status);

@@ -70,7 +70,10 @@ export class StdioChannel {
       if (!p) return;
       this.pending.delete(id);
       clearTimeout(p.timer);
-      if ('error' in message) p.reject(new RpcRequestError('remote', message.error.message, message.error.code, message.error.data));
+      if ('error' in message)
+        p.reject(
+          new RpcRequestError('remote', message.error.message, message.error.code, message.error.data),
+        );
       else p.resolve((message as { result: unknown }).result);
       return;
     }
@@ -91,12 +94,21 @@ export class StdioChannel {
 
   /** Sends a request of the gateway's own and resolves with its result; rejects with RpcRequestError. */
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown> {
-    if (this.closed) return Promise.reject(new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable));
+    if (this.closed)
+      return Promise.reject(
+        new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable),
+      );
     const id = `${GATEWAY_ID_PREFIX}${this.nextId++}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RpcRequestError('timeout', `No answer to ${method} within ${timeoutMs} ms.`, JsonRpcCode.RequestTimeout));
+        reject(
+          new RpcRequestError(
+            'timeout',
+            `No answer to ${method} within ${timeoutMs} ms.`,
+            JsonRpcCode.RequestTimeout,
+          ),
+        );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       this.send({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) } as JSONRPCMessage);

@@ -12,8 +12,21 @@ export type Logger = pino.Logger;
 
 /** Field paths never logged in clear. */
 export const REDACT_PATHS = [
-  'env', '*.env', 'connectionInfo.env', 'query', '*.query', 'req.headers.authorization', 'req.headers["x-api-key"]',
-  'headers.authorization', 'headers["x-api-key"]', 'apiKey', '*.apiKey', 'token', '*.token', 'secret', '*.secret',
+  'env',
+  '*.env',
+  'connectionInfo.env',
+  'query',
+  '*.query',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
 ];
 
 export interface LoggerOptions {
@@ -28,7 +41,10 @@ export interface LoggerOptions {
 /** Wraps a destination so that every line passes through the redactor first. */
 function masked(stream: pino.DestinationStream, redactor?: SecretRedactor): pino.DestinationStream {
   if (!redactor) return stream;
-  const s = stream as pino.DestinationStream & { flush?: (cb?: (err?: Error) => void) => void; flushSync?: () => void };
+  const s = stream as pino.DestinationStream & {
+    flush?: (cb?: (err?: Error) => void) => void;
+    flushSync?: () => void;
+  };
   return {
     write: (line: string) => s.write(redactor.size > 0 ? redactor.mask(line) : line),
     flush: (cb?: (err?: Error) => void) => (s.flush ? s.flush(cb) : cb?.()),
@@ -49,8 +65,20 @@ export function createLogger(o: LoggerOptions): Logger {
   mkdirSync(o.dir, { recursive: true });
   const streams: pino.StreamEntry[] = [
     { level: o.level as pino.Level, stream: masked(pino.destination({ dest: 1, sync: false }), o.redactor) },
-    { level: o.level as pino.Level, stream: masked(pino.destination({ dest: path.join(o.dir, 'combined.log'), mkdir: true, sync: false }), o.redactor) },
-    { level: 'error', stream: masked(pino.destination({ dest: path.join(o.dir, 'error.log'), mkdir: true, sync: false }), o.redactor) },
+    {
+      level: o.level as pino.Level,
+      stream: masked(
+        pino.destination({ dest: path.join(o.dir, 'combined.log'), mkdir: true, sync: false }),
+        o.redactor,
+      ),
+    },
+    {
+      level: 'error',
+      stream: masked(
+        pino.destination({ dest: path.join(o.dir, 'error.log'), mkdir: true, sync: false }),
+        o.redactor,
+      ),
+    },
   ];
   return pino({ ...base, level: o.level }, pino.multistream(streams));
 }

@@ -18,9 +18,25 @@ export function createMetrics(activeProcesses: () => number): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'mcp_gateway_' });
   return {
     registry,
-    httpRequests: new Counter({ name: 'mcp_gateway_http_requests_total', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], registers: [registry] }),
-    httpDuration: new Histogram({ name: 'mcp_gateway_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['route'], buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60], registers: [registry] }),
-    launches: new Counter({ name: 'mcp_gateway_launches_total', help: 'Package requests by registry and outcome (started, reused or an error code)', labelNames: ['registry', 'outcome'], registers: [registry] }),
+    httpRequests: new Counter({
+      name: 'mcp_gateway_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'mcp_gateway_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['route'],
+      buckets: [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
+      registers: [registry],
+    }),
+    launches: new Counter({
+      name: 'mcp_gateway_launches_total',
+      help: 'Package requests by registry and outcome (started, reused or an error code)',
+      labelNames: ['registry', 'outcome'],
+      registers: [registry],
+    }),
     processesActive: new Gauge({
       name: 'mcp_gateway_processes_active',
       help: 'MCP server processes counting against the limit',

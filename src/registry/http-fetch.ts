@@ -20,7 +20,9 @@ export async function fetchWithTimeout(
     const timedOut = cause instanceof Error && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
     throw new GatewayError(
       'REGISTRY_UNAVAILABLE',
-      timedOut ? `The ${registry} registry did not answer within ${timeoutMs} ms.` : `The ${registry} registry could not be reached.`,
+      timedOut
+        ? `The ${registry} registry did not answer within ${timeoutMs} ms.`
+        : `The ${registry} registry could not be reached.`,
       { registry },
       { cause },
     );
@@ -32,6 +34,11 @@ export async function readJson(res: Response, registry: string): Promise<unknown
   try {
     return await res.json();
   } catch (cause) {
-    throw new GatewayError('REGISTRY_UNAVAILABLE', `The ${registry} registry answered with invalid JSON.`, { registry }, { cause });
+    throw new GatewayError(
+      'REGISTRY_UNAVAILABLE',
+      `The ${registry} registry answered with invalid JSON.`,
+      { registry },
+      { cause },
+    );
   }
 }

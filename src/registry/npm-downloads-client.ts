@@ -18,7 +18,10 @@ export class NpmDownloadsClient {
   async lastMonth(name: string): Promise<DownloadCount> {
     const url = `${this.baseUrl}/downloads/point/last-month/${name.split('/').map(encodeURIComponent).join('/')}`;
     try {
-      const res = await fetchWithTimeout(this.fetchFn, url, { timeoutMs: this.timeoutMs, registry: 'npm downloads' });
+      const res = await fetchWithTimeout(this.fetchFn, url, {
+        timeoutMs: this.timeoutMs,
+        registry: 'npm downloads',
+      });
       if (res.status === 404) {
         await res.body?.cancel();
         return { ok: true, downloads: 0 };
@@ -28,10 +31,14 @@ export class NpmDownloadsClient {
         return { ok: false, reason: `downloads API answered HTTP ${res.status}` };
       }
       const body = (await res.json()) as { downloads?: unknown };
-      if (typeof body.downloads !== 'number') return { ok: false, reason: 'downloads API answered without a downloads count' };
+      if (typeof body.downloads !== 'number')
+        return { ok: false, reason: 'downloads API answered without a downloads count' };
       return { ok: true, downloads: body.downloads };
     } catch (err) {
-      return { ok: false, reason: `downloads API unreachable (${err instanceof Error ? err.message : String(err)})` };
+      return {
+        ok: false,
+        reason: `downloads API unreachable (${err instanceof Error ? err.message : String(err)})`,
+      };
     }
   }
 }

@@ -23,7 +23,10 @@ export function encodeNpmName(name: string): string {
 }
 
 /** Normalises a package.json `bin` (a string means one bin named like the unscoped package). */
-export function normaliseBin(name: string, bin: Record<string, string> | string | undefined): Record<string, string> | undefined {
+export function normaliseBin(
+  name: string,
+  bin: Record<string, string> | string | undefined,
+): Record<string, string> | undefined {
   if (bin === undefined) return undefined;
   if (typeof bin === 'string') return { [name.replace(/^@[^/]+\//, '')]: bin };
   if (typeof bin !== 'object' || bin === null) return undefined;
@@ -51,13 +54,19 @@ export class NpmRegistryClient implements RegistryClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new GatewayError('REGISTRY_UNAVAILABLE', `The npm registry answered HTTP ${res.status} for '${name}'.`, { registry: this.baseUrl });
+      throw new GatewayError(
+        'REGISTRY_UNAVAILABLE',
+        `The npm registry answered HTTP ${res.status} for '${name}'.`,
+        { registry: this.baseUrl },
+      );
     }
     const doc = (await readJson(res, 'npm')) as Packument;
-    if (!doc || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null) return null;
+    if (!doc || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null)
+      return null;
     const versions = Object.keys(doc.versions);
     const bins: Record<string, Record<string, string> | undefined> = {};
-    for (const [v, manifest] of Object.entries(doc.versions)) bins[v] = normaliseBin(doc.name ?? name, manifest?.bin);
+    for (const [v, manifest] of Object.entries(doc.versions))
+      bins[v] = normaliseBin(doc.name ?? name, manifest?.bin);
     return {
       registry: 'npm',
       name: doc.name ?? name,
@@ -85,7 +94,9 @@ export class NpmRegistryClient implements RegistryClient {
       });
       if (!res.ok) return [];
       const body = (await res.json()) as { objects?: Array<{ package?: { name?: string } }> };
-      return (body.objects ?? []).map((o) => o.package?.name).filter((n): n is string => typeof n === 'string' && n !== name);
+      return (body.objects ?? [])
+        .map((o) => o.package?.name)
+        .filter((n): n is string => typeof n === 'string' && n !== name);
     } catch {
       return [];
     }

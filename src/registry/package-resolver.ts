@@ -7,7 +7,12 @@ import type { Logger } from '../observability/logger.js';
 import { selectEntryPoint } from '../runtime/entry-point.js';
 import { candidateRegistries, type PackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { NpmDownloadsClient } from './npm-downloads-client.js';
-import { checkNpmQuality, checkPypiQuality, type QualityReport, type QualitySettings } from './quality-check.js';
+import {
+  checkNpmQuality,
+  checkPypiQuality,
+  type QualityReport,
+  type QualitySettings,
+} from './quality-check.js';
 import { TtlCache } from './ttl-cache.js';
 import type { PackageMetadata, RegistryClient } from './types.js';
 import { resolveVersion } from './version-resolution.js';
@@ -64,14 +69,22 @@ export class PackageResolver {
       const version = resolveVersion(meta, spec.version);
       if (meta.registry === 'npm') selectEntryPoint(meta.name, meta.bins?.[version], 'bin');
       const quality = await this.checkQuality(meta, version);
-      if (!quality.checked) this.deps.logger.warn({ package: meta.name, version, reason: quality.reason }, 'quality check skipped; package allowed');
+      if (!quality.checked)
+        this.deps.logger.warn(
+          { package: meta.name, version, reason: quality.reason },
+          'quality check skipped; package allowed',
+        );
       return { registry: meta.registry, name: meta.name, version, requested: spec.version, quality };
     }
     throw await this.notFound(spec, kinds);
   }
 
   /** A lookup that explains, when it fails, that the earlier registries did not have the package. */
-  private async lookupAfter(kind: RegistryKind, name: string, missedIn: RegistryKind[]): Promise<PackageMetadata | null> {
+  private async lookupAfter(
+    kind: RegistryKind,
+    name: string,
+    missedIn: RegistryKind[],
+  ): Promise<PackageMetadata | null> {
     try {
       return await this.lookup(kind, name);
     } catch (err) {
@@ -97,9 +110,16 @@ export class PackageResolver {
   }
 
   private async notFound(spec: PackageSpec, kinds: RegistryKind[]): Promise<GatewayError> {
-    const closest = (await Promise.all(kinds.map((k) => this.deps.clients[k].suggest(spec.name)))).flat().slice(0, 5);
+    const closest = (await Promise.all(kinds.map((k) => this.deps.clients[k].suggest(spec.name))))
+      .flat()
+      .slice(0, 5);
     const searched = kinds.map((k) => `${k === 'npm' ? 'npm' : 'PyPI'} (${this.deps.clients[k].baseUrl})`);
-    const where = kinds.length === 2 ? 'npm or PyPI registries' : `the ${kinds[0] === 'npm' ? 'npm' : 'PyPI'} registry`;
-    return new GatewayError('PACKAGE_NOT_FOUND', `Package '${spec.name}' was not found in ${where}.`, { packageName: spec.name, searched, closest });
+    const where =
+      kinds.length === 2 ? 'npm or PyPI registries' : `the ${kinds[0] === 'npm' ? 'npm' : 'PyPI'} registry`;
+    return new GatewayError('PACKAGE_NOT_FOUND', `Package '${spec.name}' was not found in ${where}.`, {
+      packageName: spec.name,
+      searched,
+      closest,
+    });
   }
 }

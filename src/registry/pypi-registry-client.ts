@@ -3,17 +3,28 @@
  * with only a simple index (PEP 503/691, e.g. a static directory served over HTTP) it reads the
  * project page and, per version, the PEP 658 core metadata and the file's Last-Modified header.
  */
-import { valid as pep440Valid, explain as pep440Explain, rcompare } from '@renovatebot/pep440';
+import { explain as pep440Explain, valid as pep440Valid, rcompare } from '@renovatebot/pep440';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type FetchFn, fetchWithTimeout, readJson } from './http-fetch.js';
-import { type DistFile, groupByVersion, normalizePypiName, parseCoreMetadata, parseSimpleHtml, parseSimpleJson } from './pypi-simple-index.js';
+import {
+  type DistFile,
+  groupByVersion,
+  normalizePypiName,
+  parseCoreMetadata,
+  parseSimpleHtml,
+  parseSimpleJson,
+} from './pypi-simple-index.js';
 import type { PackageMetadata, RegistryClient, VersionDetails } from './types.js';
 
-const SIMPLE_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+const SIMPLE_ACCEPT =
+  'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
 
 interface JsonApiDoc {
   info?: { name?: string; summary?: string; description?: string };
-  releases?: Record<string, Array<{ filename?: string; url?: string; yanked?: boolean; upload_time_iso_8601?: string }>>;
+  releases?: Record<
+    string,
+    Array<{ filename?: string; url?: string; yanked?: boolean; upload_time_iso_8601?: string }>
+  >;
 }
 
 /** The newest non-prerelease, non-yanked version (or the newest of any kind when there is none). */
@@ -37,14 +48,22 @@ export class PypiRegistryClient implements RegistryClient {
   }
 
   private async get(url: string, accept?: string): Promise<Response | null> {
-    const res = await fetchWithTimeout(this.fetchFn, url, { headers: accept ? { accept } : {}, timeoutMs: this.timeoutMs, registry: 'PyPI' });
+    const res = await fetchWithTimeout(this.fetchFn, url, {
+      headers: accept ? { accept } : {},
+      timeoutMs: this.timeoutMs,
+      registry: 'PyPI',
+    });
     if (res.status === 404 || res.status === 410) {
       await res.body?.cancel();
       return null;
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new GatewayError('REGISTRY_UNAVAILABLE', `The PyPI index answered HTTP ${res.status} for ${url}.`, { registry: this.baseUrl });
+      throw new GatewayError(
+        'REGISTRY_UNAVAILABLE',
+        `The PyPI index answered HTTP ${res.status} for ${url}.`,
+        { registry: this.baseUrl },
+      );
     }
     return res;
   }
@@ -58,7 +77,10 @@ export class PypiRegistryClient implements RegistryClient {
     const yanked = versions.filter((v) => releases[v]?.every((f) => f.yanked));
     const releaseTimes: Record<string, string> = {};
     for (const v of versions) {
-      const times = (releases[v] ?? []).map((f) => f.upload_time_iso_8601).filter((t): t is string => !!t).sort();
+      const times = (releases[v] ?? [])
+        .map((f) => f.upload_time_iso_8601)
+        .filter((t): t is string => !!t)
+        .sort();
       if (times[0]) releaseTimes[v] = times[0];
     }
     const description = doc.info?.summary || doc.info?.description || undefined;
@@ -80,16 +102,28 @@ export class PypiRegistryClient implements RegistryClient {
     const releaseTimes: Record<string, string> = {};
     const fileUrls: Record<string, { url: string; hasMetadata: boolean }> = {};
     for (const [v, list] of byVersion) {
-      const times = list.map((f) => f.uploadTime).filter((t): t is string => !!t).sort();
+      const times = list
+        .map((f) => f.uploadTime)
+        .filter((t): t is string => !!t)
+        .sort();
       if (times[0]) releaseTimes[v] = times[0];
-      const pick = list.find((f) => f.filename.endsWith('.whl') && f.hasMetadata) ?? list.find((f) => f.filename.endsWith('.whl')) ?? list[0];
+      const pick =
+        list.find((f) => f.filename.endsWith('.whl') && f.hasMetadata) ??
+        list.find((f) => f.filename.endsWith('.whl')) ??
+        list[0];
       if (pick) fileUrls[v] = { url: pick.url, hasMetadata: pick.hasMetadata };
     }
     const meta = this.build(name, versions, yanked, releaseTimes, undefined);
     return { ...meta, fileUrls };
   }
 
-  private build(name: string, versions: string[], yanked: string[], releaseTimes: Record<string, string>, description?: string): PackageMetadata {
+  private build(
+    name: string,
+    versions: string[],
+    yanked: string[],
+    releaseTimes: Record<string, string>,
+    description?: string,
+  ): PackageMetadata {
     const latest = latestPypiVersion(versions, yanked);
     return {
       registry: 'pypi',
@@ -117,9 +151,14 @@ export class PypiRegistryClient implements RegistryClient {
         if (description) details.description = description;
       }
       if (!details.releaseTime) {
-        const res = await fetchWithTimeout(this.fetchFn, file.url, { method: 'HEAD', timeoutMs: this.timeoutMs, registry: 'PyPI' });
+        const res = await fetchWithTimeout(this.fetchFn, file.url, {
+          method: 'HEAD',
+          timeoutMs: this.timeoutMs,
+          registry: 'PyPI',
+        });
         const lastModified = res.headers.get('last-modified');
-        if (res.ok && lastModified && !Number.isNaN(Date.parse(lastModified))) details.releaseTime = new Date(lastModified).toISOString();
+        if (res.ok && lastModified && !Number.isNaN(Date.parse(lastModified)))
+          details.releaseTime = new Date(lastModified).toISOString();
       }
     } catch {
       // Best effort: a missing detail is reported by the quality check as unknown.

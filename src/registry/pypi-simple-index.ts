@@ -113,5 +113,9 @@ export function parseCoreMetadata(text: string): { summary?: string; description
   const summary = header('Summary');
   const description = body || header('Description');
   const name = header('Name');
-  return { ...(summary ? { summary } : {}), ...(description ? { description } : {}), ...(name ? { name } : {}) };
+  return {
+    ...(summary ? { summary } : {}),
+    ...(description ? { description } : {}),
+    ...(name ? { name } : {}),
+  };
 }

@@ -27,25 +27,52 @@ export interface QualityReport {
 
 const DAY_MS = 86_400_000;
 
-function failed(name: string, registry: string, reason: string, requirements: string[], actual: Record<string, unknown>): GatewayError {
-  return new GatewayError('QUALITY_CHECK_FAILED', `Package '${name}' (${registry}) does not meet quality requirements: ${reason}.`, {
-    packageName: name,
-    requirements,
-    actual,
-  });
+function failed(
+  name: string,
+  registry: string,
+  reason: string,
+  requirements: string[],
+  actual: Record<string, unknown>,
+): GatewayError {
+  return new GatewayError(
+    'QUALITY_CHECK_FAILED',
+    `Package '${name}' (${registry}) does not meet quality requirements: ${reason}.`,
+    {
+      packageName: name,
+      requirements,
+      actual,
+    },
+  );
 }
 
 /** Checks an npm package's monthly downloads. */
-export async function checkNpmQuality(name: string, downloads: NpmDownloadsClient, s: QualitySettings): Promise<QualityReport> {
+export async function checkNpmQuality(
+  name: string,
+  downloads: NpmDownloadsClient,
+  s: QualitySettings,
+): Promise<QualityReport> {
   if (s.allowlist.includes(name)) return { checked: false, reason: 'package is on the quality allowlist' };
   const count = await downloads.lastMonth(name);
   const requirement = `Minimum ${s.minMonthlyDownloads} downloads per month`;
   if (!count.ok) {
-    if (s.strict) throw failed(name, 'npm', `download count unavailable (${count.reason}) and QUALITY_STRICT is on`, [requirement], { monthlyDownloads: 'unknown' });
+    if (s.strict)
+      throw failed(
+        name,
+        'npm',
+        `download count unavailable (${count.reason}) and QUALITY_STRICT is on`,
+        [requirement],
+        { monthlyDownloads: 'unknown' },
+      );
     return { checked: false, reason: count.reason };
   }
   if (count.downloads < s.minMonthlyDownloads) {
-    throw failed(name, 'npm', `${count.downloads} downloads last month, fewer than ${s.minMonthlyDownloads}`, [requirement], { monthlyDownloads: count.downloads });
+    throw failed(
+      name,
+      'npm',
+      `${count.downloads} downloads last month, fewer than ${s.minMonthlyDownloads}`,
+      [requirement],
+      { monthlyDownloads: count.downloads },
+    );
   }
   return { checked: true, monthlyDownloads: count.downloads, minimumMonthlyDownloads: s.minMonthlyDownloads };
 }
@@ -54,20 +81,54 @@ export async function checkNpmQuality(name: string, downloads: NpmDownloadsClien
  * Checks PyPI heuristics for the resolved `version`, with `newest` holding the details of the
  * newest release (recency is a property of the project, not of the pinned version).
  */
-export function checkPypiQuality(meta: PackageMetadata, version: string, newest: VersionDetails, s: QualitySettings, now: number): QualityReport {
-  if (s.allowlist.includes(meta.name)) return { checked: false, reason: 'package is on the quality allowlist' };
-  const requirements = [`A release within the last ${s.pypiMaxReleaseAgeDays} days`, 'A package description', 'The chosen version is not yanked'];
-  const knownTimes = [...Object.values(meta.releaseTimes), ...(newest.releaseTime ? [newest.releaseTime] : [])].map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t));
+export function checkPypiQuality(
+  meta: PackageMetadata,
+  version: string,
+  newest: VersionDetails,
+  s: QualitySettings,
+  now: number,
+): QualityReport {
+  if (s.allowlist.includes(meta.name))
+    return { checked: false, reason: 'package is on the quality allowlist' };
+  const requirements = [
+    `A release within the last ${s.pypiMaxReleaseAgeDays} days`,
+    'A package description',
+    'The chosen version is not yanked',
+  ];
+  const knownTimes = [
+    ...Object.values(meta.releaseTimes),
+    ...(newest.releaseTime ? [newest.releaseTime] : []),
+  ]
+    .map((t) => Date.parse(t))
+    .filter((t) => !Number.isNaN(t));
   const lastRelease = knownTimes.length > 0 ? new Date(Math.max(...knownTimes)).toISOString() : undefined;
   const hasDescription = !!newest.description?.trim();
-  const actual = { lastRelease: lastRelease ?? 'unknown', hasDescription, yanked: meta.yanked.includes(version) };
-  if (meta.yanked.includes(version)) throw failed(meta.name, 'pypi', `version ${version} is yanked`, requirements, actual);
+  const actual = {
+    lastRelease: lastRelease ?? 'unknown',
+    hasDescription,
+    yanked: meta.yanked.includes(version),
+  };
+  if (meta.yanked.includes(version))
+    throw failed(meta.name, 'pypi', `version ${version} is yanked`, requirements, actual);
   if (!hasDescription) throw failed(meta.name, 'pypi', 'it has no description', requirements, actual);
   if (lastRelease && now - Date.parse(lastRelease) > s.pypiMaxReleaseAgeDays * DAY_MS) {
-    throw failed(meta.name, 'pypi', `its last release was ${lastRelease.slice(0, 10)}, more than ${s.pypiMaxReleaseAgeDays} days ago`, requirements, actual);
+    throw failed(
+      meta.name,
+      'pypi',
+      `its last release was ${lastRelease.slice(0, 10)}, more than ${s.pypiMaxReleaseAgeDays} days ago`,
+      requirements,
+      actual,
+    );
   }
   if (!lastRelease) {
-    if (s.strict) throw failed(meta.name, 'pypi', 'its release date is unknown and QUALITY_STRICT is on', requirements, actual);
+    if (s.strict)
+      throw failed(
+        meta.name,
+        'pypi',
+        'its release date is unknown and QUALITY_STRICT is on',
+        requirements,
+        actual,
+      );
     return { checked: false, reason: 'the index does not tell release dates', hasDescription };
   }
   return { checked: true, lastRelease, hasDescription };

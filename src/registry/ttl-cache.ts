@@ -26,7 +26,8 @@ export class TtlCache<V> {
       .then((value) => {
         this.entries.delete(key);
         this.entries.set(key, { value, expires: this.now() + this.ttlMs });
-        if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+        if (this.entries.size > this.maxEntries)
+          this.entries.delete(this.entries.keys().next().value as string);
         return value;
       })
       .finally(() => this.inFlight.delete(key));

@@ -2,7 +2,13 @@
  * @module Version resolution (pure): npm dist-tags and semver ranges the way npm picks them
  * (prefer `latest` when it satisfies), PyPI PEP 440 specifiers with `^`/`~` translated to PEP 440 bounds.
  */
-import { explain as pep440Explain, maxSatisfying as pep440MaxSatisfying, rcompare as pep440Rcompare, valid as pep440Valid, validRange as pep440ValidRange } from '@renovatebot/pep440';
+import {
+  explain as pep440Explain,
+  maxSatisfying as pep440MaxSatisfying,
+  rcompare as pep440Rcompare,
+  valid as pep440Valid,
+  validRange as pep440ValidRange,
+} from '@renovatebot/pep440';
 import semver from 'semver';
 import { GatewayError } from '../errors/gateway-error.js';
 import { isDistTag } from '../spec/package-spec.js';
@@ -20,7 +26,11 @@ function notFound(meta: PackageMetadata, spec: string, newest: string[]): Gatewa
 }
 
 function invalidSpec(spec: string, registry: string): GatewayError {
-  return new GatewayError('INVALID_VERSION_SPEC', `'${spec}' is not a valid ${registry} version, range or tag.`, { version: spec });
+  return new GatewayError(
+    'INVALID_VERSION_SPEC',
+    `'${spec}' is not a valid ${registry} version, range or tag.`,
+    { version: spec },
+  );
 }
 
 /** The newest npm versions first (valid semver only). */
@@ -85,7 +95,8 @@ export function resolvePypiVersion(meta: PackageMetadata, spec: string): string 
     if (latest) return latest;
     throw notFound(meta, spec, newest);
   }
-  const bare = spec.startsWith('==') && !spec.includes('*') && !spec.includes(',') ? spec.slice(2).trim() : spec;
+  const bare =
+    spec.startsWith('==') && !spec.includes('*') && !spec.includes(',') ? spec.slice(2).trim() : spec;
   if (pep440Valid(bare)) {
     const hit = meta.versions.find((v) => pep440Valid(v) && pep440Rcompare(v, bare) === 0);
     if (hit) return hit;

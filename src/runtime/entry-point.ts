@@ -17,14 +17,25 @@ const normalise = (s: string) => s.replace(/[-_.]+/g, '-').toLowerCase();
  * Picks the entry point of `packageName` among `entries`.
  * @throws GatewayError PACKAGE_NOT_RUNNABLE when there is none, or several and none named like the package.
  */
-export function selectEntryPoint(packageName: string, entries: Readonly<Record<string, string>> | undefined, kind: 'bin' | 'console script'): EntryPoint {
+export function selectEntryPoint(
+  packageName: string,
+  entries: Readonly<Record<string, string>> | undefined,
+  kind: 'bin' | 'console script',
+): EntryPoint {
   const list = Object.entries(entries ?? {});
   if (list.length === 0) {
-    throw new GatewayError('PACKAGE_NOT_RUNNABLE', `Package '${packageName}' has no ${kind}, so it cannot be started as an MCP server.`, {
-      packageName,
-      reason: kind === 'bin' ? 'package.json declares no "bin"' : 'the package declares no console_scripts entry point',
-      entryPoints: [],
-    });
+    throw new GatewayError(
+      'PACKAGE_NOT_RUNNABLE',
+      `Package '${packageName}' has no ${kind}, so it cannot be started as an MCP server.`,
+      {
+        packageName,
+        reason:
+          kind === 'bin'
+            ? 'package.json declares no "bin"'
+            : 'the package declares no console_scripts entry point',
+        entryPoints: [],
+      },
+    );
   }
   if (list.length === 1) {
     const [name, target] = list[0] as [string, string];

@@ -14,13 +14,50 @@ const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
  * directories, or reconfigure an installer the child might call.
  */
 const DENIED_NAMES = new Set([
-  'PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'SHELL', 'ENV', 'BASH_ENV', 'IFS', 'PS4', 'PROMPT_COMMAND',
-  'SHELLOPTS', 'BASHOPTS', 'CDPATH', 'RUBYOPT', 'RUBYLIB', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS',
-  'JDK_JAVA_OPTIONS', 'CLASSPATH', 'GCONV_PATH', 'GLIBC_TUNABLES', 'OPENSSL_CONF', 'OPENSSL_ENGINES',
-  'ELECTRON_RUN_AS_NODE', 'VIRTUAL_ENV', 'PERLLIB', 'LOCPATH', 'NLSPATH',
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'SHELL',
+  'ENV',
+  'BASH_ENV',
+  'IFS',
+  'PS4',
+  'PROMPT_COMMAND',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'CDPATH',
+  'RUBYOPT',
+  'RUBYLIB',
+  'JAVA_TOOL_OPTIONS',
+  '_JAVA_OPTIONS',
+  'JDK_JAVA_OPTIONS',
+  'CLASSPATH',
+  'GCONV_PATH',
+  'GLIBC_TUNABLES',
+  'OPENSSL_CONF',
+  'OPENSSL_ENGINES',
+  'ELECTRON_RUN_AS_NODE',
+  'VIRTUAL_ENV',
+  'PERLLIB',
+  'LOCPATH',
+  'NLSPATH',
 ]);
 /** Name prefixes a request may not set. */
-const DENIED_PREFIXES = ['LD_', 'DYLD_', 'PYTHON', 'PERL5', 'NPM_CONFIG_', 'PIP_', 'UV_', 'CONDA_', 'GIT_', 'BUN_', 'DENO_'];
+const DENIED_PREFIXES = [
+  'LD_',
+  'DYLD_',
+  'PYTHON',
+  'PERL5',
+  'NPM_CONFIG_',
+  'PIP_',
+  'UV_',
+  'CONDA_',
+  'GIT_',
+  'BUN_',
+  'DENO_',
+];
 /** NODE_* is denied except these harmless ones. */
 const NODE_ALLOWED = new Set(['NODE_ENV', 'NODE_NO_WARNINGS']);
 
@@ -42,8 +79,10 @@ export function toEnvName(param: string): string {
 
 /** Why `name` is denied, or undefined when a request may set it. */
 export function deniedReason(name: string): string | undefined {
-  if (DENIED_NAMES.has(name)) return `${name} is set by the gateway or changes how programs are found or loaded`;
-  if (name.startsWith('NODE_') && !NODE_ALLOWED.has(name)) return `${name} changes how Node.js loads and runs code`;
+  if (DENIED_NAMES.has(name))
+    return `${name} is set by the gateway or changes how programs are found or loaded`;
+  if (name.startsWith('NODE_') && !NODE_ALLOWED.has(name))
+    return `${name} changes how Node.js loads and runs code`;
   const prefix = DENIED_PREFIXES.find((p) => name.startsWith(p));
   if (prefix) return `${prefix}* variables change how a runtime or installer loads code`;
   return undefined;
@@ -60,9 +99,16 @@ export interface EnvLimits {
  * Maps query parameters (already split into pairs, duplicates included) to environment variables.
  * Reserved parameters are skipped. Throws INVALID_PARAMETER or ENV_NAME_DENIED.
  */
-export function mapParamsToEnv(pairs: ReadonlyArray<[string, string]>, limits: EnvLimits): Record<string, string> {
+export function mapParamsToEnv(
+  pairs: ReadonlyArray<[string, string]>,
+  limits: EnvLimits,
+): Record<string, string> {
   if (pairs.length > limits.maxParams) {
-    throw new GatewayError('INVALID_PARAMETER', `Too many parameters (${pairs.length}; at most ${limits.maxParams}).`, { maxValueBytes: limits.maxValueBytes });
+    throw new GatewayError(
+      'INVALID_PARAMETER',
+      `Too many parameters (${pairs.length}; at most ${limits.maxParams}).`,
+      { maxValueBytes: limits.maxValueBytes },
+    );
   }
   const env: Record<string, string> = {};
   const seenParams = new Set<string>();
@@ -70,23 +116,34 @@ export function mapParamsToEnv(pairs: ReadonlyArray<[string, string]>, limits: E
     if (seenParams.has(param)) throw paramError(param, `'${param}' is given more than once`, limits);
     seenParams.add(param);
     if (RESERVED_PARAMS.has(param)) continue;
-    if (!PARAM_NAME_PATTERN.test(param)) throw paramError(param, `'${truncate(param)}' is not a valid parameter name`, limits);
+    if (!PARAM_NAME_PATTERN.test(param))
+      throw paramError(param, `'${truncate(param)}' is not a valid parameter name`, limits);
     const name = toEnvName(param);
-    if (!ENV_NAME_PATTERN.test(name)) throw paramError(param, `'${param}' maps to '${name}', which is not a valid variable name`, limits);
+    if (!ENV_NAME_PATTERN.test(name))
+      throw paramError(param, `'${param}' maps to '${name}', which is not a valid variable name`, limits);
     const denied = deniedReason(name);
     if (denied) {
-      throw new GatewayError('ENV_NAME_DENIED', `Parameter '${param}' would set ${name}, which is not allowed: ${denied}.`, { envName: name, parameter: param });
+      throw new GatewayError(
+        'ENV_NAME_DENIED',
+        `Parameter '${param}' would set ${name}, which is not allowed: ${denied}.`,
+        { envName: name, parameter: param },
+      );
     }
     if (name in env) throw paramError(param, `two parameters map to ${name}`, limits);
-    if (value.includes('\0')) throw paramError(param, `the value of '${param}' contains a NUL character`, limits);
-    if (Buffer.byteLength(value) > limits.maxValueBytes) throw paramError(param, `the value of '${param}' is longer than ${limits.maxValueBytes} bytes`, limits);
+    if (value.includes('\0'))
+      throw paramError(param, `the value of '${param}' contains a NUL character`, limits);
+    if (Buffer.byteLength(value) > limits.maxValueBytes)
+      throw paramError(param, `the value of '${param}' is longer than ${limits.maxValueBytes} bytes`, limits);
     env[name] = value;
   }
   return env;
 }
 
 function paramError(param: string, why: string, limits: EnvLimits): GatewayError {
-  return new GatewayError('INVALID_PARAMETER', `Invalid parameter: ${why}.`, { parameter: truncate(param), maxValueBytes: limits.maxValueBytes });
+  return new GatewayError('INVALID_PARAMETER', `Invalid parameter: ${why}.`, {
+    parameter: truncate(param),
+    maxValueBytes: limits.maxValueBytes,
+  });
 }
 
 function truncate(s: string): string {

@@ -24,11 +24,18 @@ export interface LaunchPlan {
 }
 
 /** The command and arguments that start `pkg`, with `userArgs` after the entry point. */
-export function buildCommand(pkg: InstalledPackage, userArgs: readonly string[], nodePath: string): { command: string; args: string[] } {
+export function buildCommand(
+  pkg: InstalledPackage,
+  userArgs: readonly string[],
+  nodePath: string,
+): { command: string; args: string[] } {
   const e = pkg.entry;
   if (e.kind === 'node') return { command: nodePath, args: [path.join(pkg.dir, e.path), ...userArgs] };
   if (e.kind === 'exec') return { command: path.join(pkg.dir, e.path), args: [...userArgs] };
-  return { command: path.join(pkg.dir, 'bin', 'python'), args: ['-c', PYTHON_BOOTSTRAP, e.distribution, e.name, ...userArgs] };
+  return {
+    command: path.join(pkg.dir, 'bin', 'python'),
+    args: ['-c', PYTHON_BOOTSTRAP, e.distribution, e.name, ...userArgs],
+  };
 }
 
 export interface ChildEnvInput {
@@ -54,7 +61,11 @@ export function buildChildEnv(i: ChildEnvInput): Record<string, string> {
  * The identity of a configuration: equal for requests that may share one process (same package version,
  * parameters and args). A hash, so secrets never appear in it.
  */
-export function configurationKey(storeKey: string, mapped: Readonly<Record<string, string>>, userArgs: readonly string[]): string {
+export function configurationKey(
+  storeKey: string,
+  mapped: Readonly<Record<string, string>>,
+  userArgs: readonly string[],
+): string {
   const h = createHash('sha256');
   h.update(storeKey);
   for (const k of Object.keys(mapped).sort()) h.update(`\0${k}=${mapped[k]}`);

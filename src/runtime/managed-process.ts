@@ -5,7 +5,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { LATEST_PROTOCOL_VERSION, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { JsonRpcCode, RpcRequestError } from '../mcp/rpc-errors.js';
 import { StdioChannel } from '../mcp/stdio-channel.js';
@@ -101,7 +101,11 @@ export class ManagedProcess {
     this.exited = exited;
     try {
       const result = await Promise.race([
-        channel.request('initialize', { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.deps.clientInfo }, this.deps.timings.startupTimeoutMs),
+        channel.request(
+          'initialize',
+          { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.deps.clientInfo },
+          this.deps.timings.startupTimeoutMs,
+        ),
         exited.then((e) => {
           throw new RpcRequestError('closed', describeExit(e), JsonRpcCode.ServerUnavailable);
         }),
@@ -126,7 +130,12 @@ export class ManagedProcess {
             ? err.message
             : String(err);
     const stderrTail = this.stderr.tail(20);
-    return new GatewayError('SERVER_START_FAILED', `The MCP server was installed but failed to start: ${reason}.`, { stderrTail }, { cause: err });
+    return new GatewayError(
+      'SERVER_START_FAILED',
+      `The MCP server was installed but failed to start: ${reason}.`,
+      { stderrTail },
+      { cause: err },
+    );
   }
 
   private async onExit(handle: ChildHandle, channel: StdioChannel, exit: ChildExit): Promise<ChildExit> {
@@ -136,7 +145,10 @@ export class ManagedProcess {
     await sleep(Math.min(this.deps.timings.stopGraceMs, 500));
     handle.release();
     if (this.status === 'running') {
-      this.deps.logger.warn({ processId: this.id, pid: handle.pid, exit, stderrTail: this.stderr.tail(5) }, 'MCP server exited unexpectedly');
+      this.deps.logger.warn(
+        { processId: this.id, pid: handle.pid, exit, stderrTail: this.stderr.tail(5) },
+        'MCP server exited unexpectedly',
+      );
       this.deps.onUnexpectedExit(this, exit);
     }
     return exit;
@@ -150,12 +162,19 @@ export class ManagedProcess {
       this.channel?.send({ jsonrpc: '2.0', id: m.id, result: {} });
       return;
     }
-    this.channel?.send({ jsonrpc: '2.0', id: m.id, error: { code: JsonRpcCode.MethodNotFound, message: `No client is attached to answer ${m.method}.` } });
+    this.channel?.send({
+      jsonrpc: '2.0',
+      id: m.id,
+      error: { code: JsonRpcCode.MethodNotFound, message: `No client is attached to answer ${m.method}.` },
+    });
   }
 
   /** Sends a request of the gateway's own (health checks, tests). Rejects with RpcRequestError. */
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown> {
-    if (!this.channel) return Promise.reject(new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable));
+    if (!this.channel)
+      return Promise.reject(
+        new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable),
+      );
     return this.channel.request(method, params, timeoutMs);
   }
 

@@ -2,16 +2,17 @@
  * @module Serves a package request end to end: validate the spec and parameters (before any network),
  * resolve and quality-check the package, install it once, then launch or reuse its process.
  */
-import type { QualityReport } from '../registry/quality-check.js';
-import type { PackageResolver } from '../registry/package-resolver.js';
+
 import type { SecretRedactor } from '../observability/secret-redactor.js';
+import type { PackageResolver } from '../registry/package-resolver.js';
+import type { QualityReport } from '../registry/quality-check.js';
 import { parsePackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { PackagePath } from '../spec/request-path.js';
 import type { PackageStore } from '../store/package-store.js';
 import { type EnvLimits, mapParamsToEnv, maskEnv } from './env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
-import type { ProcessManager } from './process-manager.js';
 import type { ServerIdentity } from './managed-process.js';
+import type { ProcessManager } from './process-manager.js';
 import { maskArgs, secretArgValues } from './secret-args.js';
 import { splitArgs } from './split-args.js';
 
@@ -58,7 +59,14 @@ export interface PackageLauncherDeps {
 
 /** A short, readable slug of a package name for process ids. */
 export function slug(name: string): string {
-  return name.replace(/^@/, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).toLowerCase() || 'mcp';
+  return (
+    name
+      .replace(/^@/, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40)
+      .toLowerCase() || 'mcp'
+  );
 }
 
 export class PackageLauncher {
@@ -89,11 +97,24 @@ export class PackageLauncher {
         connectionInfo: { command, args: maskArgs(args), env: maskEnv(mapped) },
         secrets,
       };
-      const { process, meta: kept, reused } = await this.d.processes.acquire({
+      const {
+        process,
+        meta: kept,
+        reused,
+      } = await this.d.processes.acquire({
         key,
         label: slug(resolved.name),
         meta,
-        plan: { command, args, env: buildChildEnv({ pkg: installed, nodePath: this.d.nodePath, systemPath: this.d.systemPath, mapped }) },
+        plan: {
+          command,
+          args,
+          env: buildChildEnv({
+            pkg: installed,
+            nodePath: this.d.nodePath,
+            systemPath: this.d.systemPath,
+            mapped,
+          }),
+        },
       });
       return {
         success: true,

@@ -90,9 +90,14 @@ export class ProcessManager<M = unknown> {
       await existing.ready;
       return { process: existing.process, meta: existing.meta, reused: true };
     }
-    if (this.shuttingDown) throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
+    if (this.shuttingDown)
+      throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
     if (this.activeCount() >= this.s.maxProcesses) {
-      throw new GatewayError('PROCESS_LIMIT_REACHED', `Maximum ${this.s.maxProcesses} concurrent processes allowed.`, { limit: this.s.maxProcesses });
+      throw new GatewayError(
+        'PROCESS_LIMIT_REACHED',
+        `Maximum ${this.s.maxProcesses} concurrent processes allowed.`,
+        { limit: this.s.maxProcesses },
+      );
     }
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
     const process = new ManagedProcess(id, req.plan, {
@@ -121,13 +126,19 @@ export class ProcessManager<M = unknown> {
   }
 
   /** Restarts a crashed process with exponential backoff until the budget is spent. */
-  private onCrash(p: ManagedProcess, exit: { code: number | null; signal: NodeJS.Signals | null; error?: string }): void {
+  private onCrash(
+    p: ManagedProcess,
+    exit: { code: number | null; signal: NodeJS.Signals | null; error?: string },
+  ): void {
     const entry = this.byId.get(p.id);
     if (!entry || this.shuttingDown) return;
     if (p.restarts >= this.s.maxRestarts) {
       p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
       if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-      this.deps.logger.error({ processId: p.id, stderrTail: p.stderr.tail(10) }, 'MCP server failed for good');
+      this.deps.logger.error(
+        { processId: p.id, stderrTail: p.stderr.tail(10) },
+        'MCP server failed for good',
+      );
       return;
     }
     p.status = 'restarting';
@@ -139,7 +150,10 @@ export class ProcessManager<M = unknown> {
       entry.ready = p.start().then(
         () => this.deps.logger.info({ processId: p.id, restarts: p.restarts }, 'MCP server restarted'),
         (err: unknown) => {
-          this.deps.logger.warn({ processId: p.id, err: (err as Error).message }, 'MCP server restart failed');
+          this.deps.logger.warn(
+            { processId: p.id, err: (err as Error).message },
+            'MCP server restart failed',
+          );
           this.onCrash(p, { code: null, signal: null, error: (err as Error).message });
         },
       );
@@ -168,7 +182,10 @@ export class ProcessManager<M = unknown> {
           await e.process.ping(this.s.pingTimeoutMs);
         } catch (err) {
           if (e.process.status !== 'running') return;
-          this.deps.logger.warn({ processId: e.process.id, err: (err as Error).message }, 'health check failed; killing the server');
+          this.deps.logger.warn(
+            { processId: e.process.id, err: (err as Error).message },
+            'health check failed; killing the server',
+          );
           await e.process.kill();
         }
       }),

@@ -3,7 +3,8 @@
  * listings and logs can mask them (pure).
  */
 
-const SECRET_OPTION = /^(--?[A-Za-z0-9_-]*(?:key|token|secret|password|passwd|auth|credential|pat)[A-Za-z0-9_-]*)(?:=(.*))?$/i;
+const SECRET_OPTION =
+  /^(--?[A-Za-z0-9_-]*(?:key|token|secret|password|passwd|auth|credential|pat)[A-Za-z0-9_-]*)(?:=(.*))?$/i;
 
 /** The secret values among `args`: values of `--secret-option=value` and words after `--secret-option`. */
 export function secretArgValues(args: readonly string[]): string[] {

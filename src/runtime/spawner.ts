@@ -37,7 +37,12 @@ export class ProcessGroupSpawner implements Spawner {
   constructor(private readonly reaper: OrphanReaper | null) {}
 
   spawn(plan: LaunchPlan, cwd: string): ChildHandle {
-    const child = spawn(plan.command, plan.args, { cwd, env: plan.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(plan.command, plan.args, {
+      cwd,
+      env: plan.env,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const pid = child.pid;
     if (pid) this.reaper?.add(pid);
     const exited = new Promise<ChildExit>((resolve) => {

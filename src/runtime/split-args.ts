@@ -17,7 +17,9 @@ const DEFAULT_LIMITS: SplitLimits = { maxArgs: 64, maxArgBytes: 4096 };
 const DQ_ESCAPABLE = new Set(['"', '\\', '$', '`', '\n']);
 
 function argsError(input: string, why: string): GatewayError {
-  return new GatewayError('INVALID_ARGS', `Invalid args: ${why}.`, { args: input.length > 200 ? `${input.slice(0, 200)}…` : input });
+  return new GatewayError('INVALID_ARGS', `Invalid args: ${why}.`, {
+    args: input.length > 200 ? `${input.slice(0, 200)}…` : input,
+  });
 }
 
 /**
@@ -32,7 +34,8 @@ export function splitArgs(input: string, limits: SplitLimits = DEFAULT_LIMITS): 
   let i = 0;
   const push = () => {
     if (!inWord) return;
-    if (Buffer.byteLength(word) > limits.maxArgBytes) throw argsError(input, `an argument is longer than ${limits.maxArgBytes} bytes`);
+    if (Buffer.byteLength(word) > limits.maxArgBytes)
+      throw argsError(input, `an argument is longer than ${limits.maxArgBytes} bytes`);
     words.push(word);
     if (words.length > limits.maxArgs) throw argsError(input, `more than ${limits.maxArgs} arguments`);
     word = '';

@@ -38,7 +38,10 @@ interface RemoteRule {
 
 const REMOTE_RULES: RemoteRule[] = [
   { test: (s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) || /:\/\//.test(s), kind: 'Remote server URL' },
-  { test: (s) => /^(?:git\+|git:|git@|github:|gitlab:|bitbucket:|gist:)/i.test(s), kind: 'Git repository spec' },
+  {
+    test: (s) => /^(?:git\+|git:|git@|github:|gitlab:|bitbucket:|gist:)/i.test(s),
+    kind: 'Git repository spec',
+  },
   { test: (s) => /^(?:file:|link:|workspace:|portal:|patch:)/i.test(s), kind: 'Local file path' },
   { test: (s) => /^(?:\/|\.{1,2}(?:\/|\\|$)|~[\\/])/.test(s) || s.includes('\\'), kind: 'Local file path' },
   { test: (s) => s.includes('..'), kind: 'Path traversal (..)' },
@@ -77,7 +80,8 @@ function stripPrefix(spec: string): { registry?: RegistryKind; body: string } {
  */
 export function parsePackageSpec(raw: string): PackageSpec {
   if (raw.length === 0) throw invalid(raw, 'the package name is empty');
-  if (raw.length > MAX_SPEC_LENGTH) throw invalid(raw.slice(0, 40) + '…', `longer than ${MAX_SPEC_LENGTH} characters`);
+  if (raw.length > MAX_SPEC_LENGTH)
+    throw invalid(`${raw.slice(0, 40)}…`, `longer than ${MAX_SPEC_LENGTH} characters`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(JSON.stringify(raw), 'it contains control characters');
   for (const rule of REMOTE_RULES) if (rule.test(raw)) throw remote(raw, rule.kind);
@@ -93,17 +97,24 @@ export function parsePackageSpec(raw: string): PackageSpec {
 
 function checkVersionIsRegistryVersion(raw: string, version: string): void {
   if (/^npm:/i.test(version)) throw remote(raw, 'npm alias (name@npm:other)');
-  if (version.includes(':') || version.includes('/')) throw remote(raw, 'Non-registry version (URL, git or path)');
-  if (version.trim() === '') throw new GatewayError('INVALID_VERSION_SPEC', `Empty version after '@' in '${raw}'.`, { version });
+  if (version.includes(':') || version.includes('/'))
+    throw remote(raw, 'Non-registry version (URL, git or path)');
+  if (version.trim() === '')
+    throw new GatewayError('INVALID_VERSION_SPEC', `Empty version after '@' in '${raw}'.`, { version });
   if (!VERSION_CHARS.test(version)) {
-    throw new GatewayError('INVALID_VERSION_SPEC', `Version '${version}' contains characters no version or range uses.`, { version });
+    throw new GatewayError(
+      'INVALID_VERSION_SPEC',
+      `Version '${version}' contains characters no version or range uses.`,
+      { version },
+    );
   }
 }
 
 function validateName(raw: string, name: string, registry?: RegistryKind): void {
   if (name === '') throw invalid(raw, 'the package name is empty');
   if (/\s/.test(name)) throw invalid(raw, 'package names contain no spaces');
-  if (!name.startsWith('@') && name.includes('/')) throw remote(raw, 'Git repository spec (GitHub user/repo shorthand)');
+  if (!name.startsWith('@') && name.includes('/'))
+    throw remote(raw, 'Git repository spec (GitHub user/repo shorthand)');
   const npmOk = NPM_NAME.test(name) && name.length <= 214;
   const pypiOk = PYPI_NAME.test(name);
   if (registry === 'npm' && !npmOk) throw invalid(raw, 'not a valid npm package name');

@@ -17,7 +17,12 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch (cause) {
-    throw new GatewayError('MALFORMED_REQUEST', `The path segment '${segment.slice(0, 80)}' is not valid percent-encoding.`, {}, { cause });
+    throw new GatewayError(
+      'MALFORMED_REQUEST',
+      `The path segment '${segment.slice(0, 80)}' is not valid percent-encoding.`,
+      {},
+      { cause },
+    );
   }
 }
 

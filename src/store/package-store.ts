@@ -36,14 +36,32 @@ export interface PackageRef {
 
 const MANIFEST = '.mcp-install.json';
 /** Installer processes see only these variables of the gateway (plus installer-config prefixes). */
-const INSTALLER_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE'];
+const INSTALLER_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'NODE_EXTRA_CA_CERTS',
+  'REQUESTS_CA_BUNDLE',
+];
 const INSTALLER_PREFIXES = ['NPM_CONFIG_', 'PIP_', 'UV_'];
 
 /** The gateway's environment reduced to what npm, pip and uv need (no gateway secrets). */
 export function installerEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && (INSTALLER_ENV.includes(k) || INSTALLER_PREFIXES.some((p) => k.startsWith(p)))) out[k] = v;
+    if (v !== undefined && (INSTALLER_ENV.includes(k) || INSTALLER_PREFIXES.some((p) => k.startsWith(p))))
+      out[k] = v;
   }
   return out;
 }
@@ -74,7 +92,8 @@ export class PackageStore {
       const root = path.join(this.o.dir, kind);
       await mkdir(root, { recursive: true });
       for (const d of await readdir(root)) {
-        if (!(await this.readManifest(path.join(root, d)))) await rm(path.join(root, d), { recursive: true, force: true });
+        if (!(await this.readManifest(path.join(root, d))))
+          await rm(path.join(root, d), { recursive: true, force: true });
       }
     }
     await this.refreshStats();
@@ -100,7 +119,10 @@ export class PackageStore {
    * Returns the installed package, installing it first when needed. Concurrent calls for one package
    * install it once. @throws GatewayError INSTALL_FAILED, RUNTIME_NOT_AVAILABLE, PACKAGE_NOT_RUNNABLE.
    */
-  async ensureInstalled(ref: PackageRef, protect: ReadonlySet<string> = new Set()): Promise<InstalledPackage> {
+  async ensureInstalled(
+    ref: PackageRef,
+    protect: ReadonlySet<string> = new Set(),
+  ): Promise<InstalledPackage> {
     const existing = await this.get(ref);
     if (existing) return existing;
     const key = storeKey(ref);
@@ -119,25 +141,50 @@ export class PackageStore {
     const staging = path.join(this.stagingRoot, randomUUID());
     await mkdir(staging, { recursive: true });
     const started = Date.now();
-    const base = { stagingDir: staging, name: ref.name, version: ref.version, deadline: started + this.o.installTimeoutMs, env: installerEnv() };
+    const base = {
+      stagingDir: staging,
+      name: ref.name,
+      version: ref.version,
+      deadline: started + this.o.installTimeoutMs,
+      env: installerEnv(),
+    };
     try {
       let entry: InstalledEntry;
       let installer: string;
       if (ref.registry === 'npm') {
         installer = 'npm';
-        entry = await installNpmPackage({ ...base, npmPath: runtimes.npm as string, registryUrl: this.o.npmRegistryUrl, allowScripts: this.o.installScriptsAllowlist.includes(ref.name) });
+        entry = await installNpmPackage({
+          ...base,
+          npmPath: runtimes.npm as string,
+          registryUrl: this.o.npmRegistryUrl,
+          allowScripts: this.o.installScriptsAllowlist.includes(ref.name),
+        });
       } else {
         installer = runtimes.uv ? 'uv' : 'pip';
-        entry = await installPythonPackage({ ...base, python: runtimes.python ?? this.o.python, uv: runtimes.uv, indexUrl: this.o.pypiIndexUrl });
+        entry = await installPythonPackage({
+          ...base,
+          python: runtimes.python ?? this.o.python,
+          uv: runtimes.uv,
+          indexUrl: this.o.pypiIndexUrl,
+        });
       }
-      const manifest: InstallManifest = { ...ref, installedAt: new Date().toISOString(), sizeBytes: await dirSize(staging), installer, entry };
+      const manifest: InstallManifest = {
+        ...ref,
+        installedAt: new Date().toISOString(),
+        sizeBytes: await dirSize(staging),
+        installer,
+        entry,
+      };
       await writeFile(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
       const dir = path.join(this.o.dir, key);
       await mkdir(path.dirname(dir), { recursive: true });
       await rename(staging, dir);
       this.totalBytes += manifest.sizeBytes;
       this.count += 1;
-      this.o.logger.info({ package: key, ms: Date.now() - started, bytes: manifest.sizeBytes, installer }, 'package installed');
+      this.o.logger.info(
+        { package: key, ms: Date.now() - started, bytes: manifest.sizeBytes, installer },
+        'package installed',
+      );
       return { ...manifest, key, dir };
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -182,7 +229,9 @@ export class PackageStore {
     await this.refreshStats();
     if (this.totalBytes <= this.o.maxBytes) return [];
     const removed: string[] = [];
-    const candidates = (await this.list()).filter((p) => !protect.has(p.key)).sort((a, b) => a.lastUsed - b.lastUsed);
+    const candidates = (await this.list())
+      .filter((p) => !protect.has(p.key))
+      .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const p of candidates) {
       if (this.totalBytes <= this.o.maxBytes) break;
       const trash = path.join(this.o.dir, '.trash', randomUUID());
@@ -194,8 +243,11 @@ export class PackageStore {
       removed.push(p.key);
     }
     if (removed.length > 0) this.o.logger.info({ removed, bytes: this.totalBytes }, 'store pruned');
-    if (this.totalBytes > this.o.maxBytes) this.o.logger.warn({ bytes: this.totalBytes, maxBytes: this.o.maxBytes }, 'store over its cap; remaining packages are in use');
+    if (this.totalBytes > this.o.maxBytes)
+      this.o.logger.warn(
+        { bytes: this.totalBytes, maxBytes: this.o.maxBytes },
+        'store over its cap; remaining packages are in use',
+      );
     return removed;
   }
 }
-

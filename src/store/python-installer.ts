@@ -25,7 +25,10 @@ const LIST_SCRIPTS = [
 function check(res: CommandResult, step: string, o: PythonInstallOptions): void {
   if (!res.timedOut && res.code === 0) return;
   const why = res.timedOut ? `${step} timed out` : `${step} exited with code ${res.code ?? res.signal}`;
-  throw new GatewayError('INSTALL_FAILED', `Installing ${o.name}==${o.version} failed: ${why}.`, { packageName: o.name, outputTail: res.outputTail });
+  throw new GatewayError('INSTALL_FAILED', `Installing ${o.name}==${o.version} failed: ${why}.`, {
+    packageName: o.name,
+    outputTail: res.outputTail,
+  });
 }
 
 /** Creates the venv in the staging directory, installs the package and returns its console script. */
@@ -34,17 +37,40 @@ export async function installPythonPackage(o: PythonInstallOptions): Promise<Ins
   const venvPython = path.join(o.stagingDir, 'bin', 'python');
   const requirement = `${o.name}==${o.version}`;
   if (o.uv) {
-    check(await runCommand(o.uv, ['venv', '--python', o.python, o.stagingDir], { env: o.env, timeoutMs: left() }), 'uv venv', o);
+    check(
+      await runCommand(o.uv, ['venv', '--python', o.python, o.stagingDir], { env: o.env, timeoutMs: left() }),
+      'uv venv',
+      o,
+    );
     const install = ['pip', 'install', '--python', venvPython, '--index-url', o.indexUrl, requirement];
     check(await runCommand(o.uv, install, { env: o.env, timeoutMs: left() }), 'uv pip install', o);
   } else {
-    check(await runCommand(o.python, ['-m', 'venv', o.stagingDir], { env: o.env, timeoutMs: left() }), 'python -m venv', o);
-    const install = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--index-url', o.indexUrl, requirement];
+    check(
+      await runCommand(o.python, ['-m', 'venv', o.stagingDir], { env: o.env, timeoutMs: left() }),
+      'python -m venv',
+      o,
+    );
+    const install = [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--index-url',
+      o.indexUrl,
+      requirement,
+    ];
     check(await runCommand(venvPython, install, { env: o.env, timeoutMs: left() }), 'pip install', o);
   }
-  const listed = await runCommand(venvPython, ['-c', LIST_SCRIPTS, o.name], { env: o.env, timeoutMs: left() });
+  const listed = await runCommand(venvPython, ['-c', LIST_SCRIPTS, o.name], {
+    env: o.env,
+    timeoutMs: left(),
+  });
   check(listed, 'reading console scripts', o);
-  const { name: distribution, scripts } = JSON.parse(listed.stdout) as { name: string; scripts: Record<string, string> };
+  const { name: distribution, scripts } = JSON.parse(listed.stdout) as {
+    name: string;
+    scripts: Record<string, string>;
+  };
   const entry = selectEntryPoint(o.name, scripts, 'console script');
   return { kind: 'python', name: entry.name, distribution };
 }

@@ -39,7 +39,12 @@ export function runCommand(command: string, args: string[], opts: RunOptions): P
     };
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(command, args, {
+        cwd: opts.cwd,
+        env: opts.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       resolve({ code: null, signal: null, timedOut: false, outputTail: [String(err)], stdout: '' });
       return;

@@ -13,7 +13,10 @@ const EVERYTHING = '@modelcontextprotocol/server-everything';
 describe('real npm: server-everything', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ registry: { npmUrl: 'https://registry.npmjs.org', timeoutMs: 30_000 }, process: { startupTimeoutMs: 30_000 } });
+    t = await startTestGateway({
+      registry: { npmUrl: 'https://registry.npmjs.org', timeoutMs: 30_000 },
+      process: { startupTimeoutMs: 30_000 },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -22,17 +25,30 @@ describe('real npm: server-everything', () => {
   it('installs, launches and answers MCP', { timeout: 240_000 }, async () => {
     const { status, body } = await t.get(`/package/${EVERYTHING}/stdio`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ packageName: EVERYTHING, packageType: 'npm', status: 'running', quality: { checked: true, monthlyDownloads: 250_000 } });
+    expect(body).toMatchObject({
+      packageName: EVERYTHING,
+      packageType: 'npm',
+      status: 'running',
+      quality: { checked: true, monthlyDownloads: 250_000 },
+    });
     expect(body.server.serverInfo.name).toMatch(/everything/);
 
     const managed = t.gw.processes.get(body.processId)?.process;
     const listed = (await managed?.request('tools/list', {}, 15_000)) as { tools: Array<{ name: string }> };
     expect(listed.tools.map((x) => x.name)).toContain('echo');
-    const echoed = (await managed?.request('tools/call', { name: 'echo', arguments: { message: 'via gateway' } }, 15_000)) as { content: Array<{ text: string }> };
+    const echoed = (await managed?.request(
+      'tools/call',
+      { name: 'echo', arguments: { message: 'via gateway' } },
+      15_000,
+    )) as { content: Array<{ text: string }> };
     expect(echoed.content[0]?.text).toContain('via gateway');
 
     const client = new Client({ name: 'e2e-test', version: '1.0.0' });
-    const transport = new StdioClientTransport({ command: body.connectionInfo.command, args: body.connectionInfo.args, stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: body.connectionInfo.command,
+      args: body.connectionInfo.args,
+      stderr: 'ignore',
+    });
     await client.connect(transport);
     try {
       const tools = await client.listTools();

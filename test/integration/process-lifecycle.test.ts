@@ -4,7 +4,12 @@ import { eventually, isAlive, waitDead } from '../support/pids.js';
 
 type ToolResult = { content: Array<{ text: string }> };
 
-async function tool(t: TestGateway, id: string, name: string, args: Record<string, unknown> = {}): Promise<string> {
+async function tool(
+  t: TestGateway,
+  id: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
   const hit = t.gw.processes.get(id);
   if (!hit) throw new Error(`no process ${id}`);
   const r = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as ToolResult;
@@ -21,9 +26,18 @@ describe('process manager', () => {
   it('gives the child only the allow-listed environment plus mapped parameters', async () => {
     process.env.GATEWAY_OWN_SECRET_FOR_TEST = 'must-not-leak';
     t = await startTestGateway();
-    const { body } = await t.get('/package/fixture-echo-mcp/stdio?firecrawlApiKey=fc-123&kebab-case-param=v&args=--a%3D1%20%22b%20c%22');
+    const { body } = await t.get(
+      '/package/fixture-echo-mcp/stdio?firecrawlApiKey=fc-123&kebab-case-param=v&args=--a%3D1%20%22b%20c%22',
+    );
     const info = JSON.parse(await tool(t, body.processId, 'get_info'));
-    expect(info.envNames).toEqual(['FIRECRAWL_API_KEY', 'HOME', 'KEBAB_CASE_PARAM', 'LANG', 'PATH', 'TMPDIR']);
+    expect(info.envNames).toEqual([
+      'FIRECRAWL_API_KEY',
+      'HOME',
+      'KEBAB_CASE_PARAM',
+      'LANG',
+      'PATH',
+      'TMPDIR',
+    ]);
     expect(await tool(t, body.processId, 'get_env', { name: 'FIRECRAWL_API_KEY' })).toBe('fc-123');
     expect(await tool(t, body.processId, 'get_env', { name: 'GATEWAY_OWN_SECRET_FOR_TEST' })).toBe('');
     expect(JSON.parse(await tool(t, body.processId, 'get_argv'))).toEqual(['--a=1', 'b c']);
@@ -34,7 +48,9 @@ describe('process manager', () => {
 
   it('installs once and shares one process under concurrent identical requests', async () => {
     t = await startTestGateway();
-    const answers = await Promise.all(Array.from({ length: 6 }, () => t?.get('/package/fixture-echo-mcp@1.2.0/stdio?apiKey=same')));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => t?.get('/package/fixture-echo-mcp@1.2.0/stdio?apiKey=same')),
+    );
     expect(answers.every((a) => a?.status === 200)).toBe(true);
     expect(new Set(answers.map((a) => a?.body.processId)).size).toBe(1);
     expect(t.logs.filter((l) => l.includes('"package installed"'))).toHaveLength(1);
@@ -78,13 +94,24 @@ describe('process manager', () => {
     const id = body.processId;
     for (let i = 1; i <= 2; i++) {
       await tool(t, id, 'crash');
-      expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'running' && t.gw.processes.get(id)?.process.restarts === i, 5000)).toBe(true);
+      expect(
+        await eventually(
+          () =>
+            t?.gw.processes.get(id)?.process.status === 'running' &&
+            t.gw.processes.get(id)?.process.restarts === i,
+          5000,
+        ),
+      ).toBe(true);
       expect(await tool(t, id, 'echo', { text: `alive ${i}` })).toBe(`alive ${i}`);
     }
     await tool(t, id, 'crash');
     expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'failed', 5000)).toBe(true);
     const listed = await t.get(`/processes/${id}`);
-    expect(listed.body).toMatchObject({ status: 'failed', restarts: 2, failure: expect.stringMatching(/exited with code 3/) });
+    expect(listed.body).toMatchObject({
+      status: 'failed',
+      restarts: 2,
+      failure: expect.stringMatching(/exited with code 3/),
+    });
     expect(listed.body.stderrTail.join('\n')).toContain('crashing on request');
     const again = await t.get('/package/fixture-echo-mcp/stdio');
     expect(again.body.processId).not.toBe(id);
@@ -110,7 +137,9 @@ describe('process manager', () => {
   });
 
   it('health checks ping each server and restart one that stops answering', async () => {
-    t = await startTestGateway({ process: { healthCheckIntervalMs: 200, pingTimeoutMs: 300, restartBackoffMs: 50 } });
+    t = await startTestGateway({
+      process: { healthCheckIntervalMs: 200, pingTimeoutMs: 300, restartBackoffMs: 50 },
+    });
     const { body } = await t.get('/package/fixture-echo-mcp/stdio');
     const p = t.gw.processes.get(body.processId)?.process;
     const oldPid = p?.pid as number;
@@ -127,7 +156,11 @@ describe('process manager', () => {
     expect((await t.get('/package/fixture-echo-mcp/stdio?n=2')).status).toBe(200);
     const third = await t.get('/package/fixture-echo-mcp/stdio?n=3');
     expect(third.status).toBe(503);
-    expect(third.body).toMatchObject({ error: 'Too many active processes', code: 'PROCESS_LIMIT_REACHED', guidance: { limit: 2 } });
+    expect(third.body).toMatchObject({
+      error: 'Too many active processes',
+      code: 'PROCESS_LIMIT_REACHED',
+      guidance: { limit: 2 },
+    });
     expect(third.headers.get('retry-after')).toBe('30');
     expect((await t.get('/package/fixture-echo-mcp/stdio?n=1')).body.reused).toBe(true);
   });

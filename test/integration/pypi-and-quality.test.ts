@@ -2,10 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { freePort } from '../support/net.js';
 
-async function callTool(t: TestGateway, processId: string, name: string, args: Record<string, unknown> = {}): Promise<string> {
+async function callTool(
+  t: TestGateway,
+  processId: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<string> {
   const hit = t.gw.processes.get(processId);
   if (!hit) throw new Error(`no process ${processId}`);
-  const result = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as { content: Array<{ text: string }> };
+  const result = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as {
+    content: Array<{ text: string }>;
+  };
   return result.content[0]?.text ?? '';
 }
 
@@ -19,9 +26,16 @@ describe('PyPI packages from a static simple index (no JSON API)', () => {
   });
 
   it('installs into a venv and runs the console script, end to end over MCP', async () => {
-    const { status, body } = await t.get('/package/fixture-py-mcp/stdio?apiKey=py-secret-1&args=--flag%20%22two%20words%22');
+    const { status, body } = await t.get(
+      '/package/fixture-py-mcp/stdio?apiKey=py-secret-1&args=--flag%20%22two%20words%22',
+    );
     expect(status).toBe(200);
-    expect(body).toMatchObject({ packageType: 'pypi', packageName: 'fixture-py-mcp', version: '1.1.0', quality: { checked: true, hasDescription: true } });
+    expect(body).toMatchObject({
+      packageType: 'pypi',
+      packageName: 'fixture-py-mcp',
+      version: '1.1.0',
+      quality: { checked: true, hasDescription: true },
+    });
     expect(body.connectionInfo.command).toMatch(/pypi\/fixture-py-mcp@1\.1\.0\/bin\/python$/);
     expect(await callTool(t, body.processId, 'get_env', { name: 'API_KEY' })).toBe('py-secret-1');
     expect(JSON.parse(await callTool(t, body.processId, 'get_argv'))).toEqual(['--flag', 'two words']);
@@ -92,7 +106,11 @@ describe('quality settings', () => {
       expect(a.body.quality).toMatchObject({ checked: false, reason: expect.stringMatching(/allowlist/) });
       const b = await low.get('/package/fixture-unpopular-mcp/stdio');
       expect(b.status).toBe(200);
-      expect(b.body.quality).toMatchObject({ checked: true, monthlyDownloads: 3, minimumMonthlyDownloads: 2 });
+      expect(b.body.quality).toMatchObject({
+        checked: true,
+        monthlyDownloads: 3,
+        minimumMonthlyDownloads: 2,
+      });
     } finally {
       await t.close();
       await low.close();
@@ -114,7 +132,9 @@ describe('quality settings', () => {
 
 describe('registry outages', () => {
   it('explains a package missing on npm when PyPI cannot be reached', async () => {
-    const t = await startTestGateway({ registry: { pypiIndexUrl: `http://127.0.0.1:${await freePort()}/simple` } });
+    const t = await startTestGateway({
+      registry: { pypiIndexUrl: `http://127.0.0.1:${await freePort()}/simple` },
+    });
     try {
       const { status, body } = await t.get('/package/fixture-nowhere-to-be-found/stdio');
       expect(status).toBe(503);

@@ -42,7 +42,10 @@ describe('versions, detection and package errors through the gateway', () => {
   it('says clearly when no bin can be chosen, or there is none', async () => {
     const ambiguous = await t.get('/package/fixture-ambiguous-bins/stdio');
     expect(ambiguous.status).toBe(422);
-    expect(ambiguous.body).toMatchObject({ code: 'PACKAGE_NOT_RUNNABLE', guidance: { entryPoints: ['tool-a', 'tool-b'] } });
+    expect(ambiguous.body).toMatchObject({
+      code: 'PACKAGE_NOT_RUNNABLE',
+      guidance: { entryPoints: ['tool-a', 'tool-b'] },
+    });
     const none = await t.get('/package/fixture-no-bin/stdio');
     expect(none.status).toBe(422);
     expect(none.body.message).toMatch(/has no bin/);
@@ -52,7 +55,9 @@ describe('versions, detection and package errors through the gateway', () => {
     const { status, body } = await t.get('/package/fixture-this-does-not-exist/stdio');
     expect(status).toBe(404);
     expect(body).toMatchObject({ error: 'Package not found', code: 'PACKAGE_NOT_FOUND' });
-    expect(body.message).toBe("Package 'fixture-this-does-not-exist' was not found in npm or PyPI registries.");
+    expect(body.message).toBe(
+      "Package 'fixture-this-does-not-exist' was not found in npm or PyPI registries.",
+    );
     expect(body.guidance.searched).toHaveLength(2);
   });
 
@@ -72,7 +77,13 @@ describe('versions, detection and package errors through the gateway', () => {
   it('answers 403 with requirement and actual numbers for unpopular packages', async () => {
     const { status, body } = await t.get('/package/fixture-unpopular-mcp/stdio');
     expect(status).toBe(403);
-    expect(body).toMatchObject({ error: 'Package quality check failed', guidance: { qualityRequirements: ['Minimum 100 downloads per month'], packageHas: { monthlyDownloads: 3 } } });
+    expect(body).toMatchObject({
+      error: 'Package quality check failed',
+      guidance: {
+        qualityRequirements: ['Minimum 100 downloads per month'],
+        packageHas: { monthlyDownloads: 3 },
+      },
+    });
   });
 
   it('answers 502 with npm output when the install fails', async () => {

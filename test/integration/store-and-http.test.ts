@@ -38,7 +38,12 @@ describe('package store', () => {
 
   it('installs different packages concurrently', async () => {
     t = await startTestGateway();
-    const specs = ['fixture-echo-mcp@1.0.0', 'fixture-echo-mcp@1.1.0', '@fixtures/scoped-mcp', 'fixture-multi-bin-mcp'];
+    const specs = [
+      'fixture-echo-mcp@1.0.0',
+      'fixture-echo-mcp@1.1.0',
+      '@fixtures/scoped-mcp',
+      'fixture-multi-bin-mcp',
+    ];
     const answers = await Promise.all(specs.map((s) => t?.get(`/package/${s}/stdio`)));
     expect(answers.map((a) => a?.status)).toEqual([200, 200, 200, 200]);
     expect(t.gw.store.stats().packages).toBe(4);
@@ -55,18 +60,30 @@ describe('operator endpoints', () => {
   it('reports health, listings, logs and metrics with secrets masked', async () => {
     t = await startTestGateway();
     const secret = 'top-secret-value-42';
-    const launched = await t.get(`/package/fixture-echo-mcp/stdio?apiKey=${secret}&args=--api-key%3D${secret}`);
+    const launched = await t.get(
+      `/package/fixture-echo-mcp/stdio?apiKey=${secret}&args=--api-key%3D${secret}`,
+    );
     expect(launched.status).toBe(200);
     expect(launched.body.connectionInfo.args.slice(1)).toEqual(['--api-key=***']);
 
     const health = await t.get('/health');
-    expect(health.body).toMatchObject({ status: 'ok', processes: { active: 1, max: 10, byStatus: { running: 1 } }, store: { packages: 1 } });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      processes: { active: 1, max: 10, byStatus: { running: 1 } },
+      store: { packages: 1 },
+    });
     expect(health.body.store.bytes).toBeGreaterThan(0);
     expect(typeof health.body.uptimeSeconds).toBe('number');
 
     const list = await t.get('/processes');
     expect(list.body.total).toBe(1);
-    expect(list.body.processes[0]).toMatchObject({ id: launched.body.processId, packageName: 'fixture-echo-mcp', version: '2.0.0', status: 'running', restarts: 0 });
+    expect(list.body.processes[0]).toMatchObject({
+      id: launched.body.processId,
+      packageName: 'fixture-echo-mcp',
+      version: '2.0.0',
+      status: 'running',
+      restarts: 0,
+    });
     expect(list.body.processes[0].pid).toBeGreaterThan(0);
     expect(list.body.processes[0].memoryBytes).toBeGreaterThan(1_000_000);
 
@@ -79,7 +96,14 @@ describe('operator endpoints', () => {
     expect(text).toContain('mcp_gateway_launches_total{registry="npm",outcome="started"} 1');
     expect(text).toContain('mcp_gateway_processes_active 1');
 
-    const everything = [JSON.stringify(launched.body), JSON.stringify(list.body), JSON.stringify(health.body), JSON.stringify(logs.body), text, t.logs.join('')];
+    const everything = [
+      JSON.stringify(launched.body),
+      JSON.stringify(list.body),
+      JSON.stringify(health.body),
+      JSON.stringify(logs.body),
+      text,
+      t.logs.join(''),
+    ];
     for (const s of everything) expect(s).not.toContain(secret);
   });
 

@@ -5,7 +5,9 @@
  */
 import { createServer, type Server } from 'node:http';
 
-export async function startDownloadsApi(counts: Record<string, number>): Promise<{ url: string; stop(): Promise<void>; requests: string[] }> {
+export async function startDownloadsApi(
+  counts: Record<string, number>,
+): Promise<{ url: string; stop(): Promise<void>; requests: string[] }> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -20,7 +22,14 @@ export async function startDownloadsApi(counts: Record<string, number>): Promise
     }
     const end = new Date();
     const start = new Date(end.getTime() - 30 * 86_400_000);
-    res.end(JSON.stringify({ downloads: counts[name], start: start.toISOString().slice(0, 10), end: end.toISOString().slice(0, 10), package: name }));
+    res.end(
+      JSON.stringify({
+        downloads: counts[name],
+        start: start.toISOString().slice(0, 10),
+        end: end.toISOString().slice(0, 10),
+        package: name,
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as { port: number };

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
-import { type DeepPartial, loadConfig } from '../../src/config/config.js';
-import type { ConfigSchema } from '../../src/config/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
 import type { z } from 'zod';
+import type { ConfigSchema } from '../../src/config/config.js';
+import { type DeepPartial, loadConfig } from '../../src/config/config.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
 
 export interface TestGateway {
   gw: Gateway;
@@ -27,7 +27,12 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
   const base: Overrides = {
     registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads, timeoutMs: 5000 },
     store: { dir: path.join(dir, 'store'), installTimeoutMs: 120_000 },
-    process: { runDir: path.join(dir, 'run'), startupTimeoutMs: 10_000, stopGraceMs: 500, restartBackoffMs: 100 },
+    process: {
+      runDir: path.join(dir, 'run'),
+      startupTimeoutMs: 10_000,
+      stopGraceMs: 500,
+      restartBackoffMs: 100,
+    },
     log: { level: 'debug' },
   };
   const config = loadConfig({}, merge(base, overrides));

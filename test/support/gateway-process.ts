@@ -42,7 +42,9 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
   child.stderr?.on('data', (c) => {
     out += String(c);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, 30_000);
   return { child, url, exited, output: () => out };

@@ -13,7 +13,11 @@ const BUILD = path.resolve(import.meta.dirname, '../fixtures/python/build_index.
 export async function startPypiIndex(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   await run('python3', [BUILD, dir]);
   const port = await freePort();
-  const child: ChildProcess = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'python3',
+    ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', dir],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}/simple`;
   await waitForHttp(`${url}/`, 15_000);
   return {

@@ -66,16 +66,32 @@ async function publishAll(url: string, work: string): Promise<void> {
     const dir = path.join(work, 'pkgs', `${fx.name.replace('/', '+')}@${v}`);
     await writeFixture(dir, fx, v);
     const tag = v.includes('-') ? ['--tag', 'next'] : [];
-    await run('npm', ['publish', dir, '--registry', `${url}/`, '--userconfig', npmrc, '--no-audit', '--ignore-scripts', ...tag], {
-      env: { PATH: process.env.PATH ?? '', HOME: work },
-    });
+    await run(
+      'npm',
+      [
+        'publish',
+        dir,
+        '--registry',
+        `${url}/`,
+        '--userconfig',
+        npmrc,
+        '--no-audit',
+        '--ignore-scripts',
+        ...tag,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: work },
+      },
+    );
   };
   // npm publish of successive versions of one package must not race; different packages may.
   const byName = new Map<string, typeof jobs>();
   for (const j of jobs) byName.set(j.fx.name, [...(byName.get(j.fx.name) ?? []), j]);
-  await Promise.all([...byName.values()].map(async (list) => {
-    for (const j of list) await publishOne(j);
-  }));
+  await Promise.all(
+    [...byName.values()].map(async (list) => {
+      for (const j of list) await publishOne(j);
+    }),
+  );
 }
 
 /** Starts Verdaccio in `work` and publishes every fixture. */
@@ -86,10 +102,14 @@ export async function startVerdaccio(work: string): Promise<RunningRegistry> {
   const config = path.join(work, 'config.yaml');
   await writeFile(config, configYaml(storage, path.join(work, 'htpasswd')));
   const bin = path.join(ROOT, 'node_modules/verdaccio/bin/verdaccio');
-  const child: ChildProcess = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, '--config', config, '--listen', `127.0.0.1:${port}`],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/-/ping`, 30_000);
   await publishAll(url, work);

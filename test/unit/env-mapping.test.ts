@@ -30,19 +30,57 @@ describe('toEnvName (the seed table)', () => {
 
 describe('mapParamsToEnv', () => {
   it('maps every parameter but args', () => {
-    expect(mapParamsToEnv([['apiKey', 'k'], ['readOnly', 'true'], ['args', '--x']], limits)).toEqual({ API_KEY: 'k', READ_ONLY: 'true' });
+    expect(
+      mapParamsToEnv(
+        [
+          ['apiKey', 'k'],
+          ['readOnly', 'true'],
+          ['args', '--x'],
+        ],
+        limits,
+      ),
+    ).toEqual({ API_KEY: 'k', READ_ONLY: 'true' });
   });
 
   it.each([
-    'NODE_OPTIONS', 'nodeOptions', 'NODE_PATH', 'LD_PRELOAD', 'ldPreload', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES',
-    'PYTHONPATH', 'pythonStartup', 'PYTHONHOME', 'PATH', 'path', 'HOME', 'BASH_ENV', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT',
-    'GLIBC_TUNABLES', 'JAVA_TOOL_OPTIONS', 'npm_config_registry', 'PIP_INDEX_URL', 'GIT_SSH_COMMAND', 'TMPDIR', 'ENV',
+    'NODE_OPTIONS',
+    'nodeOptions',
+    'NODE_PATH',
+    'LD_PRELOAD',
+    'ldPreload',
+    'LD_LIBRARY_PATH',
+    'DYLD_INSERT_LIBRARIES',
+    'PYTHONPATH',
+    'pythonStartup',
+    'PYTHONHOME',
+    'PATH',
+    'path',
+    'HOME',
+    'BASH_ENV',
+    'PERL5OPT',
+    'PERL5LIB',
+    'RUBYOPT',
+    'GLIBC_TUNABLES',
+    'JAVA_TOOL_OPTIONS',
+    'npm_config_registry',
+    'PIP_INDEX_URL',
+    'GIT_SSH_COMMAND',
+    'TMPDIR',
+    'ENV',
   ])('refuses %s', (name) => {
     expect(codeOf([[name, 'x']])).toBe('ENV_NAME_DENIED');
   });
 
   it('allows harmless NODE_ENV and LANG', () => {
-    expect(mapParamsToEnv([['NODE_ENV', 'production'], ['lang', 'de_DE.UTF-8']], limits)).toEqual({ NODE_ENV: 'production', LANG: 'de_DE.UTF-8' });
+    expect(
+      mapParamsToEnv(
+        [
+          ['NODE_ENV', 'production'],
+          ['lang', 'de_DE.UTF-8'],
+        ],
+        limits,
+      ),
+    ).toEqual({ NODE_ENV: 'production', LANG: 'de_DE.UTF-8' });
   });
 
   it.each([
@@ -50,8 +88,18 @@ describe('mapParamsToEnv', () => {
     [[['a b', 'x']]],
     [[['a.b', 'x']]],
     [[['', 'x']]],
-    [[['apiKey', 'a'], ['apiKey', 'b']]],
-    [[['apiKey', 'a'], ['api-key', 'b']]],
+    [
+      [
+        ['apiKey', 'a'],
+        ['apiKey', 'b'],
+      ],
+    ],
+    [
+      [
+        ['apiKey', 'a'],
+        ['api-key', 'b'],
+      ],
+    ],
     [[['apiKey', 'nul\u0000byte']]],
     [[['apiKey', 'x'.repeat(65)]]],
     [Array.from({ length: 9 }, (_, i) => [`p${i}`, 'x'])],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../src/errors/gateway-error.js';
+import type { GatewayError } from '../../src/errors/gateway-error.js';
 import { candidateRegistries, parsePackageSpec } from '../../src/spec/package-spec.js';
 
 function codeOf(spec: string): string {
@@ -22,7 +22,10 @@ describe('parsePackageSpec', () => {
     ['@supabase/mcp-server-supabase', { name: '@supabase/mcp-server-supabase', version: 'latest' }],
     ['@supabase/mcp-server-supabase@0.5.1', { name: '@supabase/mcp-server-supabase', version: '0.5.1' }],
     ['awslabs.openapi-mcp-server', { name: 'awslabs.openapi-mcp-server', version: 'latest' }],
-    ['pypi:awslabs.openapi-mcp-server@==1.2.*', { registry: 'pypi', name: 'awslabs.openapi-mcp-server', version: '==1.2.*' }],
+    [
+      'pypi:awslabs.openapi-mcp-server@==1.2.*',
+      { registry: 'pypi', name: 'awslabs.openapi-mcp-server', version: '==1.2.*' },
+    ],
     ['pypi:Some_Project@>=1.0,<2', { registry: 'pypi', name: 'Some_Project', version: '>=1.0,<2' }],
     ['npm:@scope/pkg@next', { registry: 'npm', name: '@scope/pkg', version: 'next' }],
     ['NPM:pkg', { registry: 'npm', name: 'pkg', version: 'latest' }],
@@ -58,12 +61,21 @@ describe('parsePackageSpec', () => {
     expect(codeOf(spec)).toBe('REMOTE_NOT_SUPPORTED');
   });
 
-  it.each(['', '@', '@scope/', '-leading-dash', 'has space', 'a\u0000b', 'x'.repeat(400), 'npm:UpperCase', 'pypi:@scope/name', '.hidden', 'na$me'])(
-    'refuses the invalid name %j',
-    (spec) => {
-      expect(codeOf(spec)).toBe('INVALID_PACKAGE_SPEC');
-    },
-  );
+  it.each([
+    '',
+    '@',
+    '@scope/',
+    '-leading-dash',
+    'has space',
+    'a\u0000b',
+    'x'.repeat(400),
+    'npm:UpperCase',
+    'pypi:@scope/name',
+    '.hidden',
+    'na$me',
+  ])('refuses the invalid name %j', (spec) => {
+    expect(codeOf(spec)).toBe('INVALID_PACKAGE_SPEC');
+  });
 
   it.each(['pkg@', 'pkg@1.0;rm', 'pkg@$(x)'])('refuses the invalid version in %s', (spec) => {
     expect(codeOf(spec)).toBe('INVALID_VERSION_SPEC');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { latestPypiVersion } from '../../src/registry/pypi-registry-client.js';
-import { groupByVersion, normalizePypiName, parseCoreMetadata, parseSimpleHtml, parseSimpleJson, versionFromFilename } from '../../src/registry/pypi-simple-index.js';
+import {
+  groupByVersion,
+  normalizePypiName,
+  parseCoreMetadata,
+  parseSimpleHtml,
+  parseSimpleJson,
+  versionFromFilename,
+} from '../../src/registry/pypi-simple-index.js';
 
 describe('PyPI simple index parsing', () => {
   it('normalises names (PEP 503)', () => {
@@ -13,17 +20,48 @@ describe('PyPI simple index parsing', () => {
       <a href="a_b-2.0-py3-none-any.whl" data-requires-python="&gt;=3.9" data-yanked>a_b-2.0-py3-none-any.whl</a>`;
     const files = parseSimpleHtml(html, 'http://idx.test/simple/a-b/');
     expect(files).toEqual([
-      { filename: 'a_b-1.0.0-py3-none-any.whl', url: 'http://idx.test/packages/a_b-1.0.0-py3-none-any.whl', yanked: false, hasMetadata: true },
-      { filename: 'a-b-1.1.tar.gz', url: 'https://files.example/a-b-1.1.tar.gz', yanked: true, hasMetadata: false },
-      { filename: 'a_b-2.0-py3-none-any.whl', url: 'http://idx.test/simple/a-b/a_b-2.0-py3-none-any.whl', yanked: true, hasMetadata: false },
+      {
+        filename: 'a_b-1.0.0-py3-none-any.whl',
+        url: 'http://idx.test/packages/a_b-1.0.0-py3-none-any.whl',
+        yanked: false,
+        hasMetadata: true,
+      },
+      {
+        filename: 'a-b-1.1.tar.gz',
+        url: 'https://files.example/a-b-1.1.tar.gz',
+        yanked: true,
+        hasMetadata: false,
+      },
+      {
+        filename: 'a_b-2.0-py3-none-any.whl',
+        url: 'http://idx.test/simple/a-b/a_b-2.0-py3-none-any.whl',
+        yanked: true,
+        hasMetadata: false,
+      },
     ]);
     expect([...groupByVersion(files, 'A.B').keys()]).toEqual(['1.0.0', '1.1', '2.0']);
   });
 
   it('parses PEP 691 JSON with upload times', () => {
-    const doc = { files: [{ filename: 'x-1.0-py3-none-any.whl', url: 'x-1.0-py3-none-any.whl', yanked: 'bad', 'core-metadata': { sha256: 'a' }, 'upload-time': '2026-01-01T00:00:00Z' }] };
+    const doc = {
+      files: [
+        {
+          filename: 'x-1.0-py3-none-any.whl',
+          url: 'x-1.0-py3-none-any.whl',
+          yanked: 'bad',
+          'core-metadata': { sha256: 'a' },
+          'upload-time': '2026-01-01T00:00:00Z',
+        },
+      ],
+    };
     expect(parseSimpleJson(doc, 'https://idx.test/simple/x/')).toEqual([
-      { filename: 'x-1.0-py3-none-any.whl', url: 'https://idx.test/simple/x/x-1.0-py3-none-any.whl', yanked: true, hasMetadata: true, uploadTime: '2026-01-01T00:00:00Z' },
+      {
+        filename: 'x-1.0-py3-none-any.whl',
+        url: 'https://idx.test/simple/x/x-1.0-py3-none-any.whl',
+        yanked: true,
+        hasMetadata: true,
+        uploadTime: '2026-01-01T00:00:00Z',
+      },
     ]);
   });
 
@@ -35,7 +73,11 @@ describe('PyPI simple index parsing', () => {
   });
 
   it('reads Summary and description from core metadata', () => {
-    expect(parseCoreMetadata('Metadata-Version: 2.1\nName: x\nSummary: A server\n\nLong text\n')).toEqual({ name: 'x', summary: 'A server', description: 'Long text' });
+    expect(parseCoreMetadata('Metadata-Version: 2.1\nName: x\nSummary: A server\n\nLong text\n')).toEqual({
+      name: 'x',
+      summary: 'A server',
+      description: 'Long text',
+    });
     expect(parseCoreMetadata('Name: x\n')).toEqual({ name: 'x' });
   });
 

@@ -5,13 +5,34 @@ import { SecretRedactor } from '../../src/observability/secret-redactor.js';
 import { checkPypiQuality } from '../../src/registry/quality-check.js';
 import type { PackageMetadata } from '../../src/registry/types.js';
 
-const settings = { minMonthlyDownloads: 100, strict: false, allowlist: ['trusted'], pypiMaxReleaseAgeDays: 365 };
+const settings = {
+  minMonthlyDownloads: 100,
+  strict: false,
+  allowlist: ['trusted'],
+  pypiMaxReleaseAgeDays: 365,
+};
 const now = Date.parse('2026-11-01T00:00:00Z');
-const meta = (over: Partial<PackageMetadata> = {}): PackageMetadata => ({ registry: 'pypi', name: 'p', versions: ['1.0'], distTags: { latest: '1.0' }, yanked: [], releaseTimes: {}, ...over });
+const meta = (over: Partial<PackageMetadata> = {}): PackageMetadata => ({
+  registry: 'pypi',
+  name: 'p',
+  versions: ['1.0'],
+  distTags: { latest: '1.0' },
+  yanked: [],
+  releaseTimes: {},
+  ...over,
+});
 
 describe('checkPypiQuality', () => {
   it('passes a recent, described, unyanked release', () => {
-    expect(checkPypiQuality(meta(), '1.0', { description: 'x', releaseTime: '2026-10-01T00:00:00Z' }, settings, now)).toMatchObject({ checked: true, hasDescription: true });
+    expect(
+      checkPypiQuality(
+        meta(),
+        '1.0',
+        { description: 'x', releaseTime: '2026-10-01T00:00:00Z' },
+        settings,
+        now,
+      ),
+    ).toMatchObject({ checked: true, hasDescription: true });
   });
   it.each([
     [meta(), { releaseTime: '2026-10-01T00:00:00Z' }, /no description/],
@@ -21,11 +42,18 @@ describe('checkPypiQuality', () => {
     expect(() => checkPypiQuality(m, '1.0', details, settings, now)).toThrow(why);
   });
   it('allows unknown release dates unchecked, unless strict', () => {
-    expect(checkPypiQuality(meta(), '1.0', { description: 'x' }, settings, now)).toMatchObject({ checked: false });
-    expect(() => checkPypiQuality(meta(), '1.0', { description: 'x' }, { ...settings, strict: true }, now)).toThrow(/unknown/);
+    expect(checkPypiQuality(meta(), '1.0', { description: 'x' }, settings, now)).toMatchObject({
+      checked: false,
+    });
+    expect(() =>
+      checkPypiQuality(meta(), '1.0', { description: 'x' }, { ...settings, strict: true }, now),
+    ).toThrow(/unknown/);
   });
   it('skips allowlisted packages', () => {
-    expect(checkPypiQuality(meta({ name: 'trusted' }), '1.0', {}, settings, now)).toMatchObject({ checked: false, reason: expect.stringMatching(/allowlist/) });
+    expect(checkPypiQuality(meta({ name: 'trusted' }), '1.0', {}, settings, now)).toMatchObject({
+      checked: false,
+      reason: expect.stringMatching(/allowlist/),
+    });
   });
 });
 
@@ -51,9 +79,15 @@ describe('SecretRedactor', () => {
 
 describe('error catalog', () => {
   it('gives every answer error, code, message and guidance', () => {
-    const { status, body } = toErrorResponse(new GatewayError('PROCESS_LIMIT_REACHED', 'Maximum 10 concurrent processes allowed.', { limit: 10 }));
+    const { status, body } = toErrorResponse(
+      new GatewayError('PROCESS_LIMIT_REACHED', 'Maximum 10 concurrent processes allowed.', { limit: 10 }),
+    );
     expect(status).toBe(503);
-    expect(body).toMatchObject({ error: 'Too many active processes', code: 'PROCESS_LIMIT_REACHED', guidance: { limit: 10 } });
+    expect(body).toMatchObject({
+      error: 'Too many active processes',
+      code: 'PROCESS_LIMIT_REACHED',
+      guidance: { limit: 10 },
+    });
   });
   it('never leaks the text of unexpected errors', () => {
     const { status, body } = toErrorResponse(new Error('/secret/path ENOENT'));

@@ -8,7 +8,7 @@ describe('splitArgs', () => {
     ['--client=claude   --tools=dynamic', ['--client=claude', '--tools=dynamic']],
     ['"a b" c', ['a b', 'c']],
     ["'it''s' x", ['its', 'x']],
-    ["'single \"inner\"'", ['single "inner"']],
+    ['\'single "inner"\'', ['single "inner"']],
     ['"say \\"hi\\""', ['say "hi"']],
     ['a\\ b', ['a b']],
     ['$HOME ; rm -rf / | cat > x', ['$HOME', ';', 'rm', '-rf', '/', '|', 'cat', '>', 'x']],

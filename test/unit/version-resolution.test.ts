@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { PackageMetadata } from '../../src/registry/types.js';
-import { resolveNpmVersion, resolvePypiVersion, toPep440Specifier } from '../../src/registry/version-resolution.js';
+import {
+  resolveNpmVersion,
+  resolvePypiVersion,
+  toPep440Specifier,
+} from '../../src/registry/version-resolution.js';
 
 const npmMeta: PackageMetadata = {
   registry: 'npm',
@@ -40,16 +44,25 @@ describe('resolveNpmVersion', () => {
       resolveNpmVersion(npmMeta, '^9.0.0');
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: 'VERSION_NOT_FOUND', details: { availableVersions: ['2.1.0-beta.1', '2.0.0', '1.3.0', '1.2.5', '1.2.0', '1.1.0', '1.0.0'] } });
+      expect(err).toMatchObject({
+        code: 'VERSION_NOT_FOUND',
+        details: {
+          availableVersions: ['2.1.0-beta.1', '2.0.0', '1.3.0', '1.2.5', '1.2.0', '1.1.0', '1.0.0'],
+        },
+      });
     }
   });
 
   it.each(['3.0.0', 'nosuchtag'])('%s is a missing version', (spec) => {
-    expect(() => resolveNpmVersion(npmMeta, spec)).toThrow(expect.objectContaining({ code: 'VERSION_NOT_FOUND' }));
+    expect(() => resolveNpmVersion(npmMeta, spec)).toThrow(
+      expect.objectContaining({ code: 'VERSION_NOT_FOUND' }),
+    );
   });
 
   it('refuses a spec that is no range or tag', () => {
-    expect(() => resolveNpmVersion(npmMeta, 'foo bar')).toThrow(expect.objectContaining({ code: 'INVALID_VERSION_SPEC' }));
+    expect(() => resolveNpmVersion(npmMeta, 'foo bar')).toThrow(
+      expect.objectContaining({ code: 'INVALID_VERSION_SPEC' }),
+    );
   });
 });
 
@@ -87,8 +100,14 @@ describe('resolvePypiVersion', () => {
   });
 
   it('reports missing versions and invalid specifiers', () => {
-    expect(() => resolvePypiVersion(pypiMeta, '==5.0')).toThrow(expect.objectContaining({ code: 'VERSION_NOT_FOUND' }));
-    expect(() => resolvePypiVersion(pypiMeta, '>=3')).toThrow(expect.objectContaining({ code: 'VERSION_NOT_FOUND' }));
-    expect(() => resolvePypiVersion(pypiMeta, 'next')).toThrow(expect.objectContaining({ code: 'INVALID_VERSION_SPEC' }));
+    expect(() => resolvePypiVersion(pypiMeta, '==5.0')).toThrow(
+      expect.objectContaining({ code: 'VERSION_NOT_FOUND' }),
+    );
+    expect(() => resolvePypiVersion(pypiMeta, '>=3')).toThrow(
+      expect.objectContaining({ code: 'VERSION_NOT_FOUND' }),
+    );
+    expect(() => resolvePypiVersion(pypiMeta, 'next')).toThrow(
+      expect.objectContaining({ code: 'INVALID_VERSION_SPEC' }),
+    );
   });
 });

@@ -6,13 +6,15 @@ import type { AppDeps } from '../app-deps.js';
 export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
   app.get('/', (c) => {
     const accept = c.req.header('accept') ?? '';
-    if (accept.includes('text/html') && !/application\/json/.test(accept)) return c.html(renderDocsHtml(deps.config.server.version));
+    if (accept.includes('text/html') && !/application\/json/.test(accept))
+      return c.html(renderDocsHtml(deps.config.server.version));
     return c.json({ ...API_DOCS, version: deps.config.server.version });
   });
 
   app.get('/health', (c) => {
     const byStatus: Record<string, number> = {};
-    for (const { process } of deps.processes.list()) byStatus[process.status] = (byStatus[process.status] ?? 0) + 1;
+    for (const { process } of deps.processes.list())
+      byStatus[process.status] = (byStatus[process.status] ?? 0) + 1;
     const rt = deps.runtimes();
     return c.json({
       status: 'ok',
@@ -20,7 +22,9 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       processes: { active: deps.processes.activeCount(), max: deps.config.process.maxProcesses, byStatus },
       store: deps.store.stats(),
-      runtimes: rt ? { node: process.version, npm: !!rt.npm, python: !!rt.python && rt.pythonVenv, uv: !!rt.uv } : 'probing',
+      runtimes: rt
+        ? { node: process.version, npm: !!rt.npm, python: !!rt.python && rt.pythonVenv, uv: !!rt.uv }
+        : 'probing',
     });
   });
 

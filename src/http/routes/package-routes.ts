@@ -18,10 +18,16 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     const route = parsePackagePath(path.slice(PREFIX.length));
     try {
       const answer = await deps.launcher.launch(route, pairs);
-      deps.metrics.launches.inc({ registry: answer.packageType, outcome: answer.reused ? 'reused' : 'started' });
+      deps.metrics.launches.inc({
+        registry: answer.packageType,
+        outcome: answer.reused ? 'reused' : 'started',
+      });
       return c.json(answer);
     } catch (err) {
-      deps.metrics.launches.inc({ registry: 'unknown', outcome: err instanceof GatewayError ? err.code : 'INTERNAL_ERROR' });
+      deps.metrics.launches.inc({
+        registry: 'unknown',
+        outcome: err instanceof GatewayError ? err.code : 'INTERNAL_ERROR',
+      });
       throw err;
     }
   });

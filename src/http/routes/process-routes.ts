@@ -46,8 +46,15 @@ function logs(deps: AppDeps, c: Context) {
 
 export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.get('/processes', async (c) => {
-    const processes = await Promise.all(deps.processes.list().map(({ process, meta }) => describe(process, meta)));
-    return c.json({ processes, total: processes.length, active: deps.processes.activeCount(), max: deps.config.process.maxProcesses });
+    const processes = await Promise.all(
+      deps.processes.list().map(({ process, meta }) => describe(process, meta)),
+    );
+    return c.json({
+      processes,
+      total: processes.length,
+      active: deps.processes.activeCount(),
+      max: deps.config.process.maxProcesses,
+    });
   });
   app.get('/processes/:id', async (c) => {
     const { process, meta } = find(deps, c.req.param('id'));

@@ -1,0 +1,124 @@
+/**
+ * Warm start vs `npx -y`: how long until an MCP server answers `initialize`, started
+ *  - by `npx -y pkg@version` with a warm npx cache (what the original registry server did on every start),
+ *  - by this gateway from its store (package installed, no process running: a new process),
+ *  - by this gateway reusing a running process,
+ *  - directly with `node <bin>` (the floor).
+ * Uses the real npm registry and @modelcontextprotocol/server-everything. Prints a table and writes
+ * bench/results/warm-start.md. Run: npm run bench:warm-start
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../src/config/config.js';
+import { createGateway } from '../src/gateway.js';
+
+const PKG = '@modelcontextprotocol/server-everything';
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const INIT = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } })}\n`;
+
+/** Spawns `cmd args`, sends initialize, resolves with ms until the answer; kills the process group. */
+function timeToInitialize(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, args, { env, detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not answer in 120 s`)), 120_000);
+    child.stdout.on('data', (c) => {
+      out += String(c);
+      if (out.includes('"id":1')) {
+        const ms = performance.now() - started;
+        clearTimeout(timer);
+        process.kill(-(child.pid as number), 'SIGKILL');
+        resolve(ms);
+      }
+    });
+    child.on('error', reject);
+    child.stdin.write(INIT);
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-bench-'));
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const gw = await createGateway(
+    loadConfig({
+      STORE_DIR: path.join(dir, 'store'),
+      RUN_DIR: path.join(dir, 'run'),
+      NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
+      LOG_LEVEL: 'warn',
+    }),
+    { logDestination: sink },
+  );
+  try {
+    const request = async () => {
+      const started = performance.now();
+      const res = await gw.app.request(`/package/${PKG}/stdio`);
+      const body = (await res.json()) as {
+        processId: string;
+        version: string;
+        connectionInfo: { command: string; args: string[] };
+      };
+      if (res.status !== 200) throw new Error(JSON.stringify(body));
+      return { ms: performance.now() - started, body };
+    };
+    const cold = await request();
+    const version = cold.body.version;
+    const warm: number[] = [];
+    const reuse: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      for (const { process: p } of gw.processes.list()) await gw.processes.stop(p.id);
+      const w = await request();
+      warm.push(w.ms);
+      reuse.push((await request()).ms);
+    }
+    const direct: number[] = [];
+    for (let i = 0; i < RUNS; i++)
+      direct.push(
+        await timeToInitialize(cold.body.connectionInfo.command, cold.body.connectionInfo.args, {
+          PATH: process.env.PATH,
+        }),
+      );
+    const npmCache = path.join(dir, 'npm-cache');
+    const npxEnv = { ...process.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' };
+    const npxArgs = ['-y', `${PKG}@${version}`];
+    const npxCold = await timeToInitialize('npx', npxArgs, npxEnv);
+    const npx: number[] = [];
+    for (let i = 0; i < RUNS; i++) npx.push(await timeToInitialize('npx', npxArgs, npxEnv));
+
+    const rows: Array<[string, number]> = [
+      ['npx -y, empty npx cache (download + install)', npxCold],
+      ['gateway, first request (resolve + install + start)', cold.ms],
+      ['npx -y, warm npx cache', median(npx)],
+      ['gateway, warm start from its store (new process)', median(warm)],
+      ['node <bin> directly (floor)', median(direct)],
+      ['gateway, reuse of the running process', median(reuse)],
+    ];
+    const speedup = median(npx) / median(warm);
+    const table = [
+      `Warm start of ${PKG}@${version}: time until the server answers \`initialize\` (median of ${RUNS}; node ${process.version}, ${new Date().toISOString().slice(0, 10)})`,
+      '',
+      '| start | time |',
+      '| --- | ---: |',
+      ...rows.map(([k, v]) => `| ${k} | ${fmt(v)} |`),
+      '',
+      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}.`,
+      '',
+    ].join('\n');
+    process.stdout.write(`${table}\n`);
+    await writeFile(path.join(import.meta.dirname, 'results', 'warm-start.md'), table);
+  } finally {
+    await gw.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
