@@ -42,3 +42,36 @@ export async function readJson(res: Response, registry: string): Promise<unknown
     );
   }
 }
+
+/** Statuses that mean "the registry does not have it" (405: some registries answer it for unknown scoped names). */
+const ABSENT = new Set([404, 405, 410]);
+
+/**
+ * GETs a registry document: null when the registry says it does not exist, the response when it is OK;
+ * REGISTRY_UNAVAILABLE for any other status, with 401/403 explained as missing credentials.
+ */
+export async function fetchDocument(
+  fetchFn: FetchFn,
+  url: string,
+  init: { accept?: string; timeoutMs: number; registry: string; baseUrl: string },
+): Promise<Response | null> {
+  const res = await fetchWithTimeout(fetchFn, url, {
+    headers: init.accept ? { accept: init.accept } : {},
+    timeoutMs: init.timeoutMs,
+    registry: init.registry,
+  });
+  if (res.ok) return res;
+  await res.body?.cancel();
+  if (ABSENT.has(res.status)) return null;
+  const why =
+    res.status === 401 || res.status === 403
+      ? ' (the registry requires credentials the gateway does not have)'
+      : '';
+  throw new GatewayError(
+    'REGISTRY_UNAVAILABLE',
+    `The ${init.registry} registry answered HTTP ${res.status} for ${url}${why}.`,
+    {
+      registry: init.baseUrl,
+    },
+  );
+}

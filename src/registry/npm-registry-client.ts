@@ -3,8 +3,7 @@
  * which is small and holds everything version resolution needs (versions, dist-tags, bins).
  * Works with the public registry and private ones (Verdaccio, Artifactory, GitHub Packages).
  */
-import { GatewayError } from '../errors/gateway-error.js';
-import { type FetchFn, fetchWithTimeout, readJson } from './http-fetch.js';
+import { type FetchFn, fetchDocument, fetchWithTimeout, readJson } from './http-fetch.js';
 import type { PackageMetadata, RegistryClient, VersionDetails } from './types.js';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8';
@@ -43,23 +42,13 @@ export class NpmRegistryClient implements RegistryClient {
   ) {}
 
   async fetchMetadata(name: string): Promise<PackageMetadata | null> {
-    const res = await fetchWithTimeout(this.fetchFn, `${this.baseUrl}/${encodeNpmName(name)}`, {
-      headers: { accept: ABBREVIATED },
+    const res = await fetchDocument(this.fetchFn, `${this.baseUrl}/${encodeNpmName(name)}`, {
+      accept: ABBREVIATED,
       timeoutMs: this.timeoutMs,
       registry: 'npm',
+      baseUrl: this.baseUrl,
     });
-    if (res.status === 404 || res.status === 405) {
-      await res.body?.cancel();
-      return null;
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new GatewayError(
-        'REGISTRY_UNAVAILABLE',
-        `The npm registry answered HTTP ${res.status} for '${name}'.`,
-        { registry: this.baseUrl },
-      );
-    }
+    if (!res) return null;
     const doc = (await readJson(res, 'npm')) as Packument;
     if (!doc || typeof doc !== 'object' || typeof doc.versions !== 'object' || doc.versions === null)
       return null;

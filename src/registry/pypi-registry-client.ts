@@ -4,8 +4,7 @@
  * project page and, per version, the PEP 658 core metadata and the file's Last-Modified header.
  */
 import { explain as pep440Explain, valid as pep440Valid, rcompare } from '@renovatebot/pep440';
-import { GatewayError } from '../errors/gateway-error.js';
-import { type FetchFn, fetchWithTimeout, readJson } from './http-fetch.js';
+import { type FetchFn, fetchDocument, fetchWithTimeout, readJson } from './http-fetch.js';
 import {
   type DistFile,
   groupByVersion,
@@ -47,25 +46,13 @@ export class PypiRegistryClient implements RegistryClient {
     return this.jsonApiUrl ? this.fromJsonApi(name, this.jsonApiUrl) : this.fromSimpleIndex(name);
   }
 
-  private async get(url: string, accept?: string): Promise<Response | null> {
-    const res = await fetchWithTimeout(this.fetchFn, url, {
-      headers: accept ? { accept } : {},
+  private get(url: string, accept?: string): Promise<Response | null> {
+    return fetchDocument(this.fetchFn, url, {
+      accept,
       timeoutMs: this.timeoutMs,
       registry: 'PyPI',
+      baseUrl: this.baseUrl,
     });
-    if (res.status === 404 || res.status === 410) {
-      await res.body?.cancel();
-      return null;
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      throw new GatewayError(
-        'REGISTRY_UNAVAILABLE',
-        `The PyPI index answered HTTP ${res.status} for ${url}.`,
-        { registry: this.baseUrl },
-      );
-    }
-    return res;
   }
 
   private async fromJsonApi(name: string, api: string): Promise<PackageMetadata | null> {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
+import { RpcRequestError } from '../mcp/rpc-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
@@ -181,6 +182,8 @@ export class ProcessManager<M = unknown> {
         try {
           await e.process.ping(this.s.pingTimeoutMs);
         } catch (err) {
+          // An error answer still proves the server is alive (some servers do not implement ping).
+          if (err instanceof RpcRequestError && err.kind === 'remote') return;
           if (e.process.status !== 'running') return;
           this.deps.logger.warn(
             { processId: e.process.id, err: (err as Error).message },

@@ -2,19 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { eventually, isAlive, waitDead } from '../support/pids.js';
 
-type ToolResult = { content: Array<{ text: string }> };
-
-async function tool(
-  t: TestGateway,
-  id: string,
-  name: string,
-  args: Record<string, unknown> = {},
-): Promise<string> {
-  const hit = t.gw.processes.get(id);
-  if (!hit) throw new Error(`no process ${id}`);
-  const r = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as ToolResult;
-  return r.content[0]?.text ?? '';
-}
+const tool = (t: TestGateway, id: string, name: string, args: Record<string, unknown> = {}) =>
+  t.callTool(id, name, args);
 
 describe('process manager', () => {
   let t: TestGateway | undefined;
@@ -148,6 +137,16 @@ describe('process manager', () => {
     expect(p?.pid).not.toBe(oldPid);
     expect(isAlive(oldPid)).toBe(false);
     expect(t.logs.join('')).toContain('health check failed');
+  });
+
+  it('keeps a server that answers ping with an error (it is alive)', async () => {
+    t = await startTestGateway({ process: { healthCheckIntervalMs: 100, pingTimeoutMs: 300 } });
+    const { body } = await t.get('/package/fixture-junk-mcp/stdio');
+    const p = t.gw.processes.get(body.processId)?.process;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(p?.status).toBe('running');
+    expect(p?.restarts).toBe(0);
+    expect(t.logs.join('')).not.toContain('health check failed');
   });
 
   it('refuses new processes at the limit with 503 and Retry-After', async () => {

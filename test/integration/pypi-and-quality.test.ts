@@ -2,19 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { freePort } from '../support/net.js';
 
-async function callTool(
-  t: TestGateway,
-  processId: string,
-  name: string,
-  args: Record<string, unknown> = {},
-): Promise<string> {
-  const hit = t.gw.processes.get(processId);
-  if (!hit) throw new Error(`no process ${processId}`);
-  const result = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as {
-    content: Array<{ text: string }>;
-  };
-  return result.content[0]?.text ?? '';
-}
+const callTool = (t: TestGateway, id: string, name: string, args: Record<string, unknown> = {}) =>
+  t.callTool(id, name, args);
 
 describe('PyPI packages from a static simple index (no JSON API)', () => {
   let t: TestGateway;

@@ -15,6 +15,8 @@ export interface TestGateway {
   /** Every log line written, for secret-leak checks. */
   logs: string[];
   get(pathAndQuery: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Calls a tool on a managed process over the gateway's stdio link; returns the first text content. */
+  callTool(processId: string, name: string, args?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,14 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
         // not JSON
       }
       return { status: res.status, body, headers: res.headers };
+    },
+    async callTool(processId, name, args = {}) {
+      const hit = gw.processes.get(processId);
+      if (!hit) throw new Error(`no process ${processId}`);
+      const result = (await hit.process.request('tools/call', { name, arguments: args }, 10_000)) as {
+        content: Array<{ text: string }>;
+      };
+      return result.content[0]?.text ?? '';
     },
     async close() {
       await gw.shutdown();
