@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
 import { spawnGateway } from '../support/gateway-process.js';
 import { isAlive, waitDead } from '../support/pids.js';
 
@@ -30,5 +33,23 @@ describe('the gateway as a process', () => {
     gw.child.kill('SIGKILL');
     await gw.exited;
     expect(await waitDead([pids.server, pids.grandchild], 8000)).toBe(true);
+  });
+});
+
+describe('registry from the npm configuration', () => {
+  it('uses the registry of the operator .npmrc when no registry variable is set', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-npmrc-'));
+    const npmrc = path.join(dir, '.npmrc');
+    await writeFile(npmrc, `registry=${inject('registries').npm}/\n`);
+    const gw = await spawnGateway({ NPM_CONFIG_USERCONFIG: npmrc }, ['NPM_REGISTRY_URL']);
+    try {
+      const res = await fetch(`${gw.url}/package/fixture-echo-mcp@1.0.0/stdio`);
+      expect(res.status).toBe(200);
+      expect(gw.output()).toContain(`"npm":"${inject('registries').npm}"`);
+    } finally {
+      gw.child.kill('SIGTERM');
+      await gw.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

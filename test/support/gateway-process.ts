@@ -15,25 +15,31 @@ export interface GatewayProcess {
   output: () => string;
 }
 
-export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
+/** Starts the gateway; `env` adds variables, `unset` removes defaults of this helper. */
+export async function spawnGateway(
+  env: Record<string, string> = {},
+  unset: string[] = [],
+): Promise<GatewayProcess> {
   const reg = inject('registries');
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-proc-'));
   const port = await freePort();
   let out = '';
+  const childEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    PORT: String(port),
+    STORE_DIR: path.join(dir, 'store'),
+    RUN_DIR: path.join(dir, 'run'),
+    NPM_REGISTRY_URL: reg.npm,
+    NPM_DOWNLOADS_API_URL: reg.downloads,
+    PYPI_INDEX_URL: reg.pypi,
+    STOP_GRACE_MS: '500',
+    ...env,
+  };
+  for (const k of unset) delete childEnv[k];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? dir,
-      PORT: String(port),
-      STORE_DIR: path.join(dir, 'store'),
-      RUN_DIR: path.join(dir, 'run'),
-      NPM_REGISTRY_URL: reg.npm,
-      NPM_DOWNLOADS_API_URL: reg.downloads,
-      PYPI_INDEX_URL: reg.pypi,
-      STOP_GRACE_MS: '500',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (c) => {
