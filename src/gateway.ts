@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/config.js';
 import { createApp } from './http/app.js';
+import { McpSessions } from './mcp/mcp-sessions.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
@@ -25,6 +26,7 @@ export interface Gateway {
   config: Config;
   logger: Logger;
   processes: ProcessManager<ProcessMeta>;
+  sessions: McpSessions;
   store: PackageStore;
   redactor: SecretRedactor;
   reaper: OrphanReaper;
@@ -102,6 +104,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     nodePath: process.execPath,
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
   });
+  const sessions = new McpSessions(
+    {
+      idleTimeoutMs: config.session.idleTimeoutMs,
+      requestTimeoutMs: config.request.timeoutMs,
+      maxBodyBytes: config.request.maxBodyBytes,
+      eventStoreSize: config.session.eventStoreSize,
+      keepAliveMs: config.session.keepAliveMs,
+    },
+    processes,
+    logger,
+  );
+  sessions.startTimers();
   const metrics = createMetrics(() => processes.activeCount());
   const app = createApp({
     config,
@@ -110,6 +124,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     launcher,
     processes,
     store,
+    sessions,
     runtimes: () => runtimes,
     startedAt: Date.now(),
   });
@@ -122,7 +137,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     store,
     redactor,
     reaper,
+    sessions,
     async shutdown() {
+      await sessions.shutdown();
       await processes.shutdown();
       reaper.stop();
     },

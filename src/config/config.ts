@@ -79,6 +79,8 @@ export const ConfigSchema = z.object({
     /** Where each child gets its private HOME and TMPDIR. */
     runDir: z.string().default(path.resolve('.data/run')),
     stderrTailLines: z.coerce.number().int().min(10).default(200),
+    /** Spare, already started processes kept per configuration so new sessions do not wait for a spawn. */
+    warmPoolSize: z.coerce.number().int().min(0).max(10).default(1),
   }),
   request: z.object({
     maxParamValueBytes: z.coerce
@@ -87,6 +89,35 @@ export const ConfigSchema = z.object({
       .min(1)
       .default(8 * 1024),
     maxParams: z.coerce.number().int().min(1).default(64),
+    /** Largest MCP request body, bytes (413 beyond it). */
+    maxBodyBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    /** A relayed request not answered within this fails, and the server gets notifications/cancelled. */
+    timeoutMs: ms(5 * MINUTE),
+  }),
+  session: z.object({
+    idleTimeoutMs: ms(30 * MINUTE),
+    /** Messages kept per session for Last-Event-ID resumption. */
+    eventStoreSize: z.coerce.number().int().min(0).default(1000),
+    /** SSE keep-alive comment interval. */
+    keepAliveMs: ms(15_000),
+  }),
+  http: z.object({
+    /**
+     * Origins allowed to call MCP endpoints from browsers (`*` matches any run of characters). Requests
+     * without Origin (non-browser clients) and same-origin requests are always allowed.
+     */
+    allowedOrigins: list.default([
+      'http://localhost:*',
+      'http://127.0.0.1:*',
+      'https://localhost:*',
+      'https://127.0.0.1:*',
+    ]),
+    /** Base URL clients use to reach the gateway (for endpoints in answers); derived from the request when unset. */
+    publicUrl: url.optional(),
   }),
 });
 
@@ -131,8 +162,20 @@ function fromEnv(env: Env) {
       stopGraceMs: env.STOP_GRACE_MS,
       runDir: env.RUN_DIR ? path.resolve(env.RUN_DIR) : undefined,
       stderrTailLines: env.STDERR_TAIL_LINES,
+      warmPoolSize: env.WARM_POOL_SIZE,
     },
-    request: { maxParamValueBytes: env.MAX_PARAM_VALUE_BYTES, maxParams: env.MAX_PARAMS },
+    request: {
+      maxParamValueBytes: env.MAX_PARAM_VALUE_BYTES,
+      maxParams: env.MAX_PARAMS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+      timeoutMs: env.REQUEST_TIMEOUT_MS,
+    },
+    session: {
+      idleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MS,
+      eventStoreSize: env.SESSION_EVENT_STORE_SIZE,
+      keepAliveMs: env.SSE_KEEPALIVE_MS,
+    },
+    http: { allowedOrigins: env.ALLOWED_ORIGINS, publicUrl: env.PUBLIC_URL },
   };
 }
 

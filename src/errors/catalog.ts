@@ -250,6 +250,36 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
       suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)',
     }),
   },
+  SESSION_NOT_FOUND: {
+    status: 404,
+    title: 'Session not found',
+    guidance: () => ({
+      suggestion: 'The session ended or never existed: send a new initialize request without Mcp-Session-Id',
+    }),
+  },
+  SESSION_REQUIRED: {
+    status: 400,
+    title: 'Missing session',
+    guidance: () => ({
+      suggestion: 'Start with an initialize request; send its Mcp-Session-Id header with every later request',
+    }),
+  },
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    title: 'Origin not allowed',
+    guidance: (d) => ({
+      origin: d.origin,
+      suggestion: 'Ask the operator to add this origin to ALLOWED_ORIGINS',
+    }),
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Request body too large',
+    guidance: (d) => ({
+      limitBytes: d.limit,
+      suggestion: 'Send a smaller request, or ask the operator to raise MAX_BODY_BYTES',
+    }),
+  },
   INTERNAL_ERROR: {
     status: 500,
     title: 'Internal error',

@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'ROUTE_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'MALFORMED_REQUEST'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_REQUIRED'
+  | 'ORIGIN_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL_ERROR';
 
 /** Free-form, JSON-serialisable facts that the catalog turns into message and guidance. */

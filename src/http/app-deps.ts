@@ -1,5 +1,6 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
 import type { Config } from '../config/config.js';
+import type { McpSessions } from '../mcp/mcp-sessions.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
@@ -14,6 +15,7 @@ export interface AppDeps {
   launcher: PackageLauncher;
   processes: ProcessManager<ProcessMeta>;
   store: PackageStore;
+  sessions: McpSessions;
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
   startedAt: number;

@@ -154,3 +154,21 @@ function truncate(s: string): string {
 export function maskEnv(env: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.keys(env).map((k) => [k, '***']));
 }
+
+const ENV_HEADER = 'x-mcp-env-';
+
+/**
+ * Configuration carried in headers, so secrets need not sit in URLs: `X-MCP-Env-FIRECRAWL_API_KEY: v`
+ * gives FIRECRAWL_API_KEY (header names are case-insensitive, so the suffix is the variable name itself;
+ * `-` becomes `_`), and `X-MCP-Args` gives args. The pairs then pass the same checks as query parameters.
+ */
+export function configFromHeaders(headers: Headers): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  headers.forEach((value, name) => {
+    const lower = name.toLowerCase();
+    if (lower.startsWith(ENV_HEADER))
+      out.push([lower.slice(ENV_HEADER.length).replace(/-/g, '_').toUpperCase(), value]);
+    else if (lower === 'x-mcp-args') out.push(['args', value]);
+  });
+  return out;
+}

@@ -34,6 +34,16 @@ export interface ManagedProcessDeps {
   onUnexpectedExit: (p: ManagedProcess, exit: ChildExit) => void;
 }
 
+/** The session attached to a process: it receives what the server sends on its own. */
+export interface ProcessClient {
+  /** A request or notification of the server's, or a response to a relayed request. */
+  onMessage(message: JSONRPCMessage): void;
+  /** The server exited unexpectedly; in-flight requests must fail now. */
+  onCrash(reason: string, stderrTail: string[]): void;
+  /** The server was restarted after a crash and answered the gateway's initialize. */
+  onRestarted(): void;
+}
+
 /** What the initialize handshake told us about the server. */
 export interface ServerIdentity {
   serverInfo?: { name?: string; version?: string };
@@ -69,6 +79,7 @@ export class ManagedProcess {
   private handle: ChildHandle | undefined;
   private channel: StdioChannel | undefined;
   private exited: Promise<ChildExit> | undefined;
+  private client: ProcessClient | null = null;
 
   constructor(
     readonly id: string,
@@ -114,6 +125,7 @@ export class ManagedProcess {
       this.identity = pickIdentity(result);
       this.status = 'running';
       this.startedAt = Date.now();
+      if (this.restarts > 0) this.client?.onRestarted();
     } catch (err) {
       await this.kill();
       throw this.startError(err);
@@ -145,6 +157,7 @@ export class ManagedProcess {
     await sleep(Math.min(this.deps.timings.stopGraceMs, 500));
     handle.release();
     if (this.status === 'running') {
+      this.client?.onCrash(describeExit(exit), this.stderr.tail(20));
       this.deps.logger.warn(
         { processId: this.id, pid: handle.pid, exit, stderrTail: this.stderr.tail(5) },
         'MCP server exited unexpectedly',
@@ -154,14 +167,32 @@ export class ManagedProcess {
     return exit;
   }
 
-  /** Handles what the server sends on its own: answers its pings; refuses requests nobody can serve yet. */
+  /** Attaches the owning session (or detaches with null). */
+  attach(client: ProcessClient | null): void {
+    this.client = client;
+  }
+
+  /** Sends a message to the server as is. Returns false when it is not running. */
+  send(message: JSONRPCMessage): boolean {
+    this.lastActivity = Date.now();
+    return this.channel?.send(message) ?? false;
+  }
+
+  /**
+   * Handles what the server sends on its own: its pings are answered here; everything else goes to the
+   * attached session, and requests arriving with no session attached are refused.
+   */
   private onServerMessage(m: JSONRPCMessage): void {
     this.lastActivity = Date.now();
-    if (!('method' in m) || !('id' in m)) return;
-    if (m.method === 'ping') {
+    if ('method' in m && 'id' in m && m.method === 'ping') {
       this.channel?.send({ jsonrpc: '2.0', id: m.id, result: {} });
       return;
     }
+    if (this.client) {
+      this.client.onMessage(m);
+      return;
+    }
+    if (!('method' in m) || !('id' in m)) return;
     this.channel?.send({
       jsonrpc: '2.0',
       id: m.id,

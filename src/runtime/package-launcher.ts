@@ -12,7 +12,7 @@ import type { PackageStore } from '../store/package-store.js';
 import { type EnvLimits, mapParamsToEnv, maskEnv } from './env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
 import type { ServerIdentity } from './managed-process.js';
-import type { ProcessManager } from './process-manager.js';
+import type { LaunchRequest, ProcessManager } from './process-manager.js';
 import { maskArgs, secretArgValues } from './secret-args.js';
 import { splitArgs } from './split-args.js';
 
@@ -47,6 +47,15 @@ export interface LaunchAnswer {
   server: ServerIdentity;
 }
 
+/**
+ * The configuration a request carries: query parameters and configuration headers (`X-MCP-Env-NAME`
+ * becomes NAME, `X-MCP-Args` becomes args), as name/value pairs.
+ */
+export interface RequestConfig {
+  query: ReadonlyArray<[string, string]>;
+  headers: ReadonlyArray<[string, string]>;
+}
+
 export interface PackageLauncherDeps {
   resolver: PackageResolver;
   store: PackageStore;
@@ -72,11 +81,20 @@ export function slug(name: string): string {
 export class PackageLauncher {
   constructor(private readonly d: PackageLauncherDeps) {}
 
-  /** Handles GET /package/{spec}/{protocol}; throws GatewayError for every refusal. */
-  async launch(route: PackagePath, query: ReadonlyArray<[string, string]>): Promise<LaunchAnswer> {
+  /**
+   * Validates the request (before any network), resolves, quality-checks and installs the package, and
+   * builds the launch request. `run` gets it while the request's secrets are registered for masking.
+   * @throws GatewayError for every refusal.
+   */
+  async prepare<T>(
+    route: PackagePath,
+    config: RequestConfig,
+    run: (req: LaunchRequest<ProcessMeta>) => Promise<T>,
+  ): Promise<T> {
     const spec = parsePackageSpec(route.spec);
-    const mapped = mapParamsToEnv(query, this.d.limits);
-    const argsParam = query.find(([k]) => k === 'args')?.[1];
+    const pairs = [...config.query, ...config.headers];
+    const mapped = mapParamsToEnv(pairs, this.d.limits);
+    const argsParam = pairs.find(([k]) => k === 'args')?.[1];
     const userArgs = argsParam === undefined ? [] : splitArgs(argsParam);
     const secrets = [...Object.values(mapped), ...secretArgValues(userArgs)];
     this.d.redactor.add(secrets);
@@ -85,7 +103,6 @@ export class PackageLauncher {
       const installed = await this.d.store.ensureInstalled(resolved, this.storeKeysInUse());
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath);
-      const key = configurationKey(installed.key, mapped, userArgs);
       const meta: ProcessMeta = {
         packageName: resolved.name,
         packageType: resolved.registry,
@@ -97,44 +114,44 @@ export class PackageLauncher {
         connectionInfo: { command, args: maskArgs(args), env: maskEnv(mapped) },
         secrets,
       };
-      const {
-        process,
-        meta: kept,
-        reused,
-      } = await this.d.processes.acquire({
-        key,
+      const env = buildChildEnv({
+        pkg: installed,
+        nodePath: this.d.nodePath,
+        systemPath: this.d.systemPath,
+        mapped,
+      });
+      return await run({
+        key: configurationKey(installed.key, mapped, userArgs),
         label: slug(resolved.name),
         meta,
-        plan: {
-          command,
-          args,
-          env: buildChildEnv({
-            pkg: installed,
-            nodePath: this.d.nodePath,
-            systemPath: this.d.systemPath,
-            mapped,
-          }),
-        },
+        plan: { command, args, env },
       });
+    } finally {
+      this.d.redactor.remove(secrets);
+    }
+  }
+
+  /** Handles GET /package/{spec}/stdio: launch, or reuse the shared process of this configuration. */
+  launch(route: PackagePath, config: RequestConfig): Promise<LaunchAnswer> {
+    return this.prepare(route, config, async (req) => {
+      const { process, meta, reused } = await this.d.processes.acquire(req);
       return {
         success: true,
         processId: process.id,
-        packageName: kept.packageName,
-        packageType: kept.packageType,
-        version: kept.version,
-        requestedVersion: resolved.requested,
+        packageName: meta.packageName,
+        packageType: meta.packageType,
+        version: meta.version,
+        requestedVersion: req.meta.requestedVersion,
         protocol: route.protocol,
         status: process.status,
         startTime: process.createdAt,
         reused,
-        message: `${kept.packageType.toUpperCase()} MCP server ${kept.packageName}@${kept.version} is ${process.status}${reused ? ' (reused the running process)' : ''}.`,
-        connectionInfo: kept.connectionInfo,
-        quality: kept.quality,
+        message: `${meta.packageType.toUpperCase()} MCP server ${meta.packageName}@${meta.version} is ${process.status}${reused ? ' (reused the running process)' : ''}.`,
+        connectionInfo: meta.connectionInfo,
+        quality: meta.quality,
         server: process.identity,
       };
-    } finally {
-      this.d.redactor.remove(secrets);
-    }
+    });
   }
 
   private storeKeysInUse(): Set<string> {

@@ -19,6 +19,8 @@ export interface ProcessManagerSettings extends ProcessTimings {
   maxRestarts: number;
   restartBackoffMs: number;
   runDir: string;
+  /** Spare processes kept per configuration for new sessions (0 disables the warm pool). */
+  warmPoolSize: number;
 }
 
 /** What a launch needs besides the plan: identity and the facts listings show. */
@@ -43,6 +45,10 @@ interface Entry<M> {
   meta: M;
   process: ManagedProcess;
   ready: Promise<void>;
+  /** The session that owns this process; undefined for shared processes and warm spares. */
+  owner: string | undefined;
+  /** Started by the warm pool, not by a request: the first to be reclaimed at the limit. */
+  spare: boolean;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
@@ -81,23 +87,84 @@ export class ProcessManager<M = unknown> {
   }
 
   /**
-   * Returns the running process for `req.key`, or starts one. Concurrent calls for one key share a start.
-   * @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
+   * Returns the unowned (shared or spare) process for `req.key`, or starts one. Concurrent calls for one
+   * key share a start. @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
    */
   async acquire(req: LaunchRequest<M>): Promise<Acquired<M>> {
     const existing = this.byKey.get(req.key);
     if (existing && ACTIVE.has(existing.process.status)) {
       existing.process.lastActivity = Date.now();
+      existing.spare = false;
       await existing.ready;
       return { process: existing.process, meta: existing.meta, reused: true };
     }
+    const entry = await this.startEntry(req, undefined);
+    return { process: entry.process, meta: entry.meta, reused: false };
+  }
+
+  /**
+   * Gives `owner` (a session) a process of its own for `req.key`: a running spare when the warm pool has
+   * one (no spawn wait), else a new process. The spare is replaced in the background. Owned processes are
+   * never shared and stop when released. @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
+   */
+  async claim(req: LaunchRequest<M>, owner: string): Promise<Acquired<M>> {
+    const spare = this.byKey.get(req.key);
+    let acquired: Acquired<M>;
+    if (spare && spare.process.status === 'running') {
+      this.byKey.delete(req.key);
+      spare.owner = owner;
+      spare.spare = false;
+      spare.process.lastActivity = Date.now();
+      acquired = { process: spare.process, meta: spare.meta, reused: true };
+    } else {
+      const entry = await this.startEntry(req, owner);
+      acquired = { process: entry.process, meta: entry.meta, reused: false };
+    }
+    this.refillPool(req);
+    return acquired;
+  }
+
+  /** Starts a spare for `req.key` in the background when the pool is empty and there is room. */
+  private refillPool(req: LaunchRequest<M>): void {
+    if (this.s.warmPoolSize < 1 || this.byKey.has(req.key) || this.shuttingDown) return;
+    if (this.activeCount() >= this.s.maxProcesses) return;
+    this.startEntry(req, undefined, true).then(
+      (e) => this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready'),
+      (err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
+    );
+  }
+
+  /** Stops the process `owner` holds (its session ended). */
+  async release(processId: string, reason: string): Promise<void> {
+    const e = this.byId.get(processId);
+    if (e) await this.stopEntry(e, reason);
+  }
+
+  /** Makes room at the limit by stopping the longest-idle spare; false when there is none. */
+  private async reclaimSpare(): Promise<boolean> {
+    const spares = [...this.byId.values()]
+      .filter((e) => e.spare && e.owner === undefined && e.process.status === 'running')
+      .sort((a, b) => a.process.lastActivity - b.process.lastActivity);
+    const victim = spares[0];
+    if (!victim) return false;
+    await this.stopEntry(victim, 'reclaimed for a new process at the limit');
+    return true;
+  }
+
+  private async startEntry(
+    req: LaunchRequest<M>,
+    owner: string | undefined,
+    spare = false,
+  ): Promise<Entry<M>> {
     if (this.shuttingDown)
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
-    if (this.activeCount() >= this.s.maxProcesses) {
+    if (this.activeCount() >= this.s.maxProcesses && !(await this.reclaimSpare())) {
       throw new GatewayError(
         'PROCESS_LIMIT_REACHED',
         `Maximum ${this.s.maxProcesses} concurrent processes allowed.`,
-        { limit: this.s.maxProcesses },
+        {
+          limit: this.s.maxProcesses,
+        },
       );
     }
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
@@ -108,17 +175,17 @@ export class ProcessManager<M = unknown> {
       onUnexpectedExit: (p, exit) => this.onCrash(p, exit),
     });
     this.deps.hooks?.created?.(req.meta);
-    const entry: Entry<M> = { key: req.key, meta: req.meta, process, ready: process.start() };
+    const entry: Entry<M> = { key: req.key, meta: req.meta, process, ready: process.start(), owner, spare };
     this.byId.set(id, entry);
-    this.byKey.set(req.key, entry);
+    if (!owner) this.byKey.set(req.key, entry);
     try {
       await entry.ready;
     } catch (err) {
       this.forget(entry);
       throw err;
     }
-    this.deps.logger.info({ processId: id, pid: process.pid }, 'MCP server started');
-    return { process, meta: req.meta, reused: false };
+    this.deps.logger.info({ processId: id, pid: process.pid, owned: !!owner }, 'MCP server started');
+    return entry;
   }
 
   private forget(entry: Entry<M>): void {
@@ -207,13 +274,13 @@ export class ProcessManager<M = unknown> {
     await this.stopEntry(e, reason);
   }
 
-  get(id: string): { process: ManagedProcess; meta: M } | undefined {
+  get(id: string): { process: ManagedProcess; meta: M; owner: string | undefined } | undefined {
     const e = this.byId.get(id);
-    return e ? { process: e.process, meta: e.meta } : undefined;
+    return e ? { process: e.process, meta: e.meta, owner: e.owner } : undefined;
   }
 
-  list(): Array<{ process: ManagedProcess; meta: M }> {
-    return [...this.byId.values()].map((e) => ({ process: e.process, meta: e.meta }));
+  list(): Array<{ process: ManagedProcess; meta: M; owner: string | undefined }> {
+    return [...this.byId.values()].map((e) => ({ process: e.process, meta: e.meta, owner: e.owner }));
   }
 
   /** Stops everything (gateway shutdown). */

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { type ServerType, serve } from '@hono/node-server';
 import { inject } from 'vitest';
 import type { z } from 'zod';
 import type { ConfigSchema } from '../../src/config/config.js';
@@ -15,6 +16,8 @@ export interface TestGateway {
   /** Every log line written, for secret-leak checks. */
   logs: string[];
   get(pathAndQuery: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Serves the app over real HTTP on a free loopback port; resolves with the base URL. */
+  serve(): Promise<string>;
   /** Calls a tool on a managed process over the gateway's stdio link; returns the first text content. */
   callTool(processId: string, name: string, args?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
     },
   });
   const gw = await createGateway(config, { logDestination: sink });
+  let server: ServerType | undefined;
   return {
     gw,
     dir,
@@ -61,6 +65,13 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
       }
       return { status: res.status, body, headers: res.headers };
     },
+    serve() {
+      return new Promise((resolve) => {
+        server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+          resolve(`http://127.0.0.1:${info.port}`),
+        );
+      });
+    },
     async callTool(processId, name, args = {}) {
       const hit = gw.processes.get(processId);
       if (!hit) throw new Error(`no process ${processId}`);
@@ -70,6 +81,8 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
       return result.content[0]?.text ?? '';
     },
     async close() {
+      (server as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
+      server?.close();
       await gw.shutdown();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,8 +1,13 @@
-/** @module GET /package/{spec}/{protocol}: thin route over the PackageLauncher. */
-import type { Hono } from 'hono';
+/** @module /package/{spec}/{protocol}: thin routes over the PackageLauncher (stdio) and the MCP endpoint (mcp). */
+import type { Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { configFromHeaders } from '../../runtime/env-mapping.js';
+import type { LaunchAnswer } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
+import { compileOrigins, originAllowed } from '../origin-check.js';
+import { handleMcpRequest } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
 
@@ -12,17 +17,67 @@ function rawParts(url: string): { path: string; pairs: Array<[string, string]> }
   return { path: u.pathname, pairs: [...u.searchParams.entries()] };
 }
 
+/** Ready-to-use URLs and client configuration for a launched package; placeholders stand for secrets. */
+function connectDetails(answer: LaunchAnswer, base: string) {
+  const spec = `${answer.packageName}@${answer.version}`;
+  const mcp = `${base}${PREFIX}${spec}/mcp`;
+  const headers = Object.fromEntries(
+    Object.keys(answer.connectionInfo.env).map((name) => [`X-MCP-Env-${name}`, `<${name}>`]),
+  );
+  const name = answer.packageName.replace(/^@[^/]+\//, '');
+  return {
+    endpoints: { mcp, stdio: `${base}${PREFIX}${spec}/stdio` },
+    clientConfig: {
+      mcpServers: { [name]: { url: mcp, ...(Object.keys(headers).length > 0 ? { headers } : {}) } },
+    },
+  };
+}
+
 export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
-  app.get('/package/*', async (c) => {
+  const allowed = compileOrigins(deps.config.http.allowedOrigins);
+  app.use(
+    '/package/*',
+    cors({
+      origin: (origin) => (allowed.some((re) => re.test(origin)) ? origin : null),
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+      exposeHeaders: ['Mcp-Session-Id', 'MCP-Protocol-Version'],
+      maxAge: 600,
+    }),
+  );
+
+  const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
+    if (route.protocol === 'mcp') {
+      const origin = c.req.header('origin');
+      if (!originAllowed(origin, c.req.url, allowed)) {
+        throw new GatewayError(
+          'ORIGIN_NOT_ALLOWED',
+          `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
+          { origin },
+        );
+      }
+      return handleMcpRequest(c, route, pairs, {
+        launcher: deps.launcher,
+        sessions: deps.sessions,
+        maxBodyBytes: deps.config.request.maxBodyBytes,
+      });
+    }
+    if (c.req.method !== 'GET')
+      throw new GatewayError('METHOD_NOT_ALLOWED', 'stdio package URLs answer GET.', { allowed: ['GET'] });
     try {
-      const answer = await deps.launcher.launch(route, pairs);
+      const answer = await deps.launcher.launch(route, {
+        query: pairs,
+        headers: configFromHeaders(c.req.raw.headers),
+      });
       deps.metrics.launches.inc({
         registry: answer.packageType,
         outcome: answer.reused ? 'reused' : 'started',
       });
-      return c.json(answer);
+      return c.json({
+        ...answer,
+        ...connectDetails(answer, deps.config.http.publicUrl ?? new URL(c.req.url).origin),
+      });
     } catch (err) {
       deps.metrics.launches.inc({
         registry: 'unknown',
@@ -30,8 +85,6 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
       });
       throw err;
     }
-  });
-  app.all('/package/*', () => {
-    throw new GatewayError('METHOD_NOT_ALLOWED', 'Package URLs answer GET.', { allowed: ['GET'] });
-  });
+  };
+  app.on(['GET', 'POST', 'DELETE', 'PUT', 'PATCH'], '/package/*', handle);
 }

@@ -1,0 +1,113 @@
+/**
+ * @module Stateful MCP sessions (Streamable HTTP, 2025 eras): one SDK server transport and one owned
+ * child per session. Session ids are random UUIDs; an unknown or ended id answers 404 so the client
+ * re-initializes (spec 2025-11-25 basic/transports "Session Management"). Idle sessions expire.
+ */
+import { randomUUID } from 'node:crypto';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { Logger } from '../observability/logger.js';
+import type { ProcessMeta } from '../runtime/package-launcher.js';
+import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
+import { BoundedEventStore } from './bounded-event-store.js';
+import { type ClientTransport, SessionBridge } from './session-bridge.js';
+
+export interface McpSessionSettings {
+  idleTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  /** Events kept per session for Last-Event-ID resumption. */
+  eventStoreSize: number;
+  keepAliveMs: number;
+}
+
+export interface McpSession {
+  id: string;
+  transport: WebStandardStreamableHTTPServerTransport;
+  bridge: SessionBridge;
+  processId: string;
+  packageName: string;
+  createdAt: number;
+  lastActivity: number;
+}
+
+export class McpSessions {
+  private readonly sessions = new Map<string, McpSession>();
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly s: McpSessionSettings,
+    private readonly processes: ProcessManager<ProcessMeta>,
+    private readonly logger: Logger,
+  ) {}
+
+  startTimers(): void {
+    const every = Math.max(50, Math.min(this.s.idleTimeoutMs / 4, 60_000));
+    this.sweeper = setInterval(() => void this.sweep(), every).unref();
+  }
+
+  /** The live session with this id (touched), or undefined. */
+  get(id: string): McpSession | undefined {
+    const session = this.sessions.get(id);
+    if (session) session.lastActivity = Date.now();
+    return session;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Creates a session with a child of its own (a warm spare when one is ready). */
+  async create(req: LaunchRequest<ProcessMeta>): Promise<McpSession> {
+    const id = randomUUID();
+    const { process } = await this.processes.claim(req, id);
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
+      eventStore: new BoundedEventStore(this.s.eventStoreSize),
+      maxRequestBodySize: this.s.maxBodyBytes,
+      keepAliveMs: this.s.keepAliveMs,
+    });
+    await transport.start();
+    const bridge = new SessionBridge(transport as unknown as ClientTransport, process, {
+      requestTimeoutMs: this.s.requestTimeoutMs,
+      logger: this.logger,
+    });
+    const session: McpSession = {
+      id,
+      transport,
+      bridge,
+      processId: process.id,
+      packageName: req.meta.packageName,
+      createdAt: Date.now(),
+      lastActivity: Date.now(),
+    };
+    this.sessions.set(id, session);
+    this.logger.info({ sessionId: id, processId: process.id }, 'MCP session started');
+    return session;
+  }
+
+  /** Ends a session and stops its child. */
+  async end(id: string, reason: string): Promise<void> {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    this.sessions.delete(id);
+    session.bridge.close();
+    await session.transport.close().catch(() => undefined);
+    await this.processes.release(session.processId, `session ended: ${reason}`);
+    this.logger.info({ sessionId: id, reason }, 'MCP session ended');
+  }
+
+  /** Ends sessions idle past the timeout, and sessions whose child failed for good. */
+  async sweep(now = Date.now()): Promise<void> {
+    const stale = [...this.sessions.values()].filter((s) => {
+      const status = this.processes.get(s.processId)?.process.status;
+      return now - s.lastActivity > this.s.idleTimeoutMs || status === undefined || status === 'failed';
+    });
+    await Promise.all(stale.map((s) => this.end(s.id, 'idle or its server is gone')));
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.keys()].map((id) => this.end(id, 'gateway shutdown')));
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Streamable HTTP (2025 eras) through the gateway with the official TypeScript SDK client, against the
+ * fixture MCP servers from the local registry.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { eventually, isAlive, waitDead } from '../support/pids.js';
+
+type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
+
+async function connect(url: string, headers: Record<string, string> = {}, opts: { sampling?: boolean } = {}) {
+  const client = new Client(
+    { name: 'gateway-test', version: '1.0.0' },
+    { capabilities: opts.sampling ? { sampling: {} } : {} },
+  );
+  if (opts.sampling) {
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant',
+      content: { type: 'text', text: 'hi from the client' },
+      model: 'test-model',
+    }));
+  }
+  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+const text = (r: unknown) => (r as TextResult).content[0]?.text ?? '';
+
+describe('Streamable HTTP sessions', () => {
+  let t: TestGateway;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestGateway({ request: { timeoutMs: 1500 }, process: { restartBackoffMs: 50 } });
+    base = await t.serve();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('initializes, lists and calls tools, with configuration from headers', async () => {
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp`, {
+      'X-MCP-Env-API_KEY': 'header-secret-1',
+    });
+    try {
+      expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(client.getServerVersion()).toMatchObject({ name: 'fixture-echo-mcp', version: '2.0.0' });
+      const tools = await client.listTools();
+      expect(tools.tools.map((x) => x.name)).toContain('echo');
+      expect(text(await client.callTool({ name: 'echo', arguments: { text: 'hello' } }))).toBe('hello');
+      expect(text(await client.callTool({ name: 'get_env', arguments: { name: 'API_KEY' } }))).toBe(
+        'header-secret-1',
+      );
+      expect(t.logs.join('')).not.toContain('header-secret-1');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('gives every session its own process, even with equal configuration', async () => {
+    const a = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
+    const b = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
+    try {
+      const pidA = JSON.parse(text(await a.client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const pidB = JSON.parse(text(await b.client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      expect(pidA).not.toBe(pidB);
+    } finally {
+      await a.client.close();
+      await b.client.close();
+    }
+  });
+
+  it('hands a new session the process a stdio request started (warm pool), and refills the pool', async () => {
+    const launched = await t.get('/package/fixture-echo-mcp@1.1.0/stdio?apiKey=pool');
+    expect(launched.body.endpoints.mcp).toMatch(/\/package\/fixture-echo-mcp@1\.1\.0\/mcp$/);
+    expect(launched.body.clientConfig.mcpServers['fixture-echo-mcp']).toMatchObject({
+      headers: { 'X-MCP-Env-API_KEY': '<API_KEY>' },
+    });
+    const pid = t.gw.processes.get(launched.body.processId)?.process.pid;
+    const { client } = await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp`, {
+      'X-MCP-Env-API_KEY': 'pool',
+    });
+    try {
+      expect(JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid).toBe(pid);
+      expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 5000)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('ends the session and its process on DELETE; the id then answers 404', async () => {
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`);
+    const pid = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
+    const sessionId = transport.sessionId as string;
+    await transport.terminateSession();
+    expect(await waitDead([pid], 5000)).toBe(true);
+    const res = await fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
+    await client.close();
+  });
+
+  it('answers 400 without a session, 403 for a foreign Origin, 406 for a bad Accept', async () => {
+    const url = `${base}/package/fixture-echo-mcp/mcp`;
+    const post = (headers: Record<string, string>, body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+    expect((await post({}, { jsonrpc: '2.0', id: 1, method: 'tools/list' })).status).toBe(400);
+    const foreign = await post(
+      { origin: 'https://evil.example' },
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} },
+    );
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toMatchObject({ code: 'ORIGIN_NOT_ALLOWED' });
+    const { transport } = await connect(url);
+    const badAccept = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/plain',
+        'mcp-session-id': transport.sessionId as string,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(badAccept.status).toBe(406);
+    await transport.terminateSession();
+  });
+
+  it('relays progress, log messages and a sampling round trip', async () => {
+    const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp`, {}, { sampling: true });
+    try {
+      const seen: number[] = [];
+      const r = await client.callTool({ name: 'progress', arguments: {} }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      expect(text(r)).toBe('done');
+      expect(seen).toEqual([1, 2, 3]);
+      expect(text(await client.callTool({ name: 'sample', arguments: {} }))).toBe(
+        'client said: hi from the client',
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fails a call at once when the server crashes, then continues on the restarted server', async () => {
+    const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp?crashTest=1`);
+    try {
+      const before = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const started = Date.now();
+      await expect(client.callTool({ name: 'crash_now', arguments: {} })).rejects.toThrow(/crashed/);
+      expect(Date.now() - started).toBeLessThan(1500);
+      const after = await eventually(
+        async () => {
+          try {
+            return (
+              JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid !== before
+            );
+          } catch {
+            return false;
+          }
+        },
+        8000,
+        200,
+      );
+      expect(after).toBe(true);
+      expect(isAlive(before)).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('times out a request that is never answered and cancels it at the server', async () => {
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp?timeoutTest=1`);
+    try {
+      await expect(client.callTool({ name: 'hang', arguments: {} })).rejects.toThrow(
+        /did not answer tools\/call within 1500 ms/,
+      );
+      const session = t.gw.sessions.get(transport.sessionId as string);
+      const cancelled = await eventually(async () => {
+        const logs = await t.get(`/logs/${session?.processId}`);
+        return /cancelled request s-\d+/.test(logs.body.lines.join('\n'));
+      }, 3000);
+      expect(cancelled).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('round-trips a 4 MiB argument and result intact', async () => {
+    const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp`);
+    try {
+      const big = `${'x'.repeat(4 * 1024 * 1024 - 7)}the-end`;
+      const r = await client.callTool({ name: 'echo', arguments: { text: big } });
+      expect(text(r).length).toBe(big.length);
+      expect(text(r).endsWith('the-end')).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('warm pool at the process limit', () => {
+  it('reclaims spares first, then answers 503 when every process is owned', async () => {
+    const t = await startTestGateway({ process: { maxProcesses: 2, warmPoolSize: 1 } });
+    const base = await t.serve();
+    const opened: Client[] = [];
+    try {
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`)).client);
+      expect(await eventually(() => t.gw.processes.activeCount() === 2, 5000)).toBe(true);
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp`)).client);
+      expect(t.logs.join('')).toContain('reclaimed for a new process at the limit');
+      await expect(connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp`)).rejects.toThrow(
+        /503|Too many active processes/,
+      );
+    } finally {
+      for (const c of opened) await c.close();
+      await t.close();
+    }
+  });
+});
