@@ -5,6 +5,8 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 
@@ -61,5 +63,66 @@ describe('real npm: server-everything', () => {
 
     const again = await t.get(`/package/${EVERYTHING}@latest/stdio`);
     expect(again.body).toMatchObject({ processId: body.processId, reused: true });
+  });
+});
+
+describe('real npm: server-everything over Streamable HTTP', () => {
+  let t: TestGateway;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      registry: { npmUrl: 'https://registry.npmjs.org', timeoutMs: 30_000 },
+      process: { startupTimeoutMs: 30_000 },
+    });
+    base = await t.serve();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves tools, progress, prompts, resources and sampling to the SDK client', {
+    timeout: 240_000,
+  }, async () => {
+    const client = new Client({ name: 'e2e-http', version: '1.0.0' }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant',
+      content: { type: 'text', text: 'sampled by the test' },
+      model: 'test',
+    }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/package/${EVERYTHING}/mcp`)));
+    try {
+      const tools = (await client.listTools()).tools.map((x) => x.name);
+      // trigger-sampling-request exists only for clients that declare sampling: it proves the server heard
+      // the client's own initialize, not only the gateway's.
+      expect(tools).toEqual(
+        expect.arrayContaining([
+          'echo',
+          'get-sum',
+          'trigger-long-running-operation',
+          'trigger-sampling-request',
+        ]),
+      );
+      const sum = await client.callTool({ name: 'get-sum', arguments: { a: 2, b: 3 } });
+      expect(JSON.stringify(sum.content)).toContain('5');
+      const progress: number[] = [];
+      await client.callTool(
+        { name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 3 } },
+        undefined,
+        { onprogress: (p) => progress.push(p.progress) },
+      );
+      expect(progress.length).toBe(3);
+      const prompt = await client.getPrompt({ name: 'simple-prompt' });
+      expect(prompt.messages.length).toBeGreaterThan(0);
+      const resources = await client.listResources();
+      const read = await client.readResource({ uri: resources.resources[0]?.uri as string });
+      expect(read.contents.length).toBeGreaterThan(0);
+      const sampled = await client.callTool({
+        name: 'trigger-sampling-request',
+        arguments: { prompt: 'hi', maxTokens: 5 },
+      });
+      expect(JSON.stringify(sampled.content)).toContain('sampled by the test');
+    } finally {
+      await client.close();
+    }
   });
 });
