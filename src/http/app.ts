@@ -15,7 +15,7 @@ import { registerProcessRoutes } from './routes/process-routes.js';
 function routeLabel(path: string): string {
   if (path.startsWith('/package/')) return '/package';
   if (path.startsWith('/processes/') || path.startsWith('/logs/')) return '/processes/:id';
-  return ['/', '/health', '/metrics', '/processes'].includes(path) ? path : 'other';
+  return ['/', '/health', '/metrics', '/processes', '/sessions'].includes(path) ? path : 'other';
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProcessMeta } from '../runtime/package-launcher.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
 import { BoundedEventStore } from './bounded-event-store.js';
+import { LegacySseTransport } from './legacy-sse-transport.js';
 import { type ClientTransport, SessionBridge } from './session-bridge.js';
 
 export interface McpSessionSettings {
@@ -20,9 +21,14 @@ export interface McpSessionSettings {
   keepAliveMs: number;
 }
 
+/** A session over Streamable HTTP (2025 eras) or the legacy HTTP+SSE transport (2024-11-05). */
+export type SessionTransport =
+  | { kind: 'streamable'; transport: WebStandardStreamableHTTPServerTransport }
+  | { kind: 'sse'; transport: LegacySseTransport };
+
 export interface McpSession {
   id: string;
-  transport: WebStandardStreamableHTTPServerTransport;
+  channel: SessionTransport;
   bridge: SessionBridge;
   processId: string;
   packageName: string;
@@ -56,25 +62,63 @@ export class McpSessions {
     return this.sessions.size;
   }
 
-  /** Creates a session with a child of its own (a warm spare when one is ready). */
-  async create(req: LaunchRequest<ProcessMeta>): Promise<McpSession> {
+  /** Every live session as operators see it (no secrets). */
+  list(): Array<{
+    id: string;
+    transport: SessionTransport['kind'];
+    processId: string;
+    packageName: string;
+    createdAt: number;
+    lastActivity: number;
+  }> {
+    return [...this.sessions.values()].map((s) => ({
+      id: s.id,
+      transport: s.channel.kind,
+      processId: s.processId,
+      packageName: s.packageName,
+      createdAt: s.createdAt,
+      lastActivity: s.lastActivity,
+    }));
+  }
+
+  /** Creates a Streamable HTTP session with a child of its own (a warm spare when one is ready). */
+  createStreamable(req: LaunchRequest<ProcessMeta>): Promise<McpSession> {
+    return this.create(req, async (id) => {
+      const transport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => id,
+        onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
+        eventStore: new BoundedEventStore(this.s.eventStoreSize),
+        maxRequestBodySize: this.s.maxBodyBytes,
+        keepAliveMs: this.s.keepAliveMs,
+      });
+      await transport.start();
+      return { kind: 'streamable', transport };
+    });
+  }
+
+  /** Creates a legacy SSE session; `endpointFor(id)` is the URL its client POSTs to. */
+  createSse(req: LaunchRequest<ProcessMeta>, endpointFor: (id: string) => string): Promise<McpSession> {
+    return this.create(req, async (id) => {
+      const transport = new LegacySseTransport(endpointFor(id), this.s.keepAliveMs);
+      transport.onclose = () => void this.end(id, 'the client closed its event stream');
+      return { kind: 'sse', transport };
+    });
+  }
+
+  private async create(
+    req: LaunchRequest<ProcessMeta>,
+    open: (id: string) => Promise<SessionTransport>,
+  ): Promise<McpSession> {
     const id = randomUUID();
     const { process } = await this.processes.claim(req, id);
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
-      eventStore: new BoundedEventStore(this.s.eventStoreSize),
-      maxRequestBodySize: this.s.maxBodyBytes,
-      keepAliveMs: this.s.keepAliveMs,
-    });
-    await transport.start();
-    const bridge = new SessionBridge(transport as unknown as ClientTransport, process, {
+    const channel = await open(id);
+    const bridge = new SessionBridge(channel.transport as unknown as ClientTransport, process, {
       requestTimeoutMs: this.s.requestTimeoutMs,
       logger: this.logger,
     });
     const session: McpSession = {
       id,
-      transport,
+      channel,
       bridge,
       processId: process.id,
       packageName: req.meta.packageName,
@@ -82,7 +126,10 @@ export class McpSessions {
       lastActivity: Date.now(),
     };
     this.sessions.set(id, session);
-    this.logger.info({ sessionId: id, processId: process.id }, 'MCP session started');
+    this.logger.info(
+      { sessionId: id, processId: process.id, transport: channel.kind },
+      'MCP session started',
+    );
     return session;
   }
 
@@ -92,7 +139,7 @@ export class McpSessions {
     if (!session) return;
     this.sessions.delete(id);
     session.bridge.close();
-    await session.transport.close().catch(() => undefined);
+    await session.channel.transport.close().catch(() => undefined);
     await this.processes.release(session.processId, `session ended: ${reason}`);
     this.logger.info({ sessionId: id, reason }, 'MCP session ended');
   }

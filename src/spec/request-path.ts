@@ -5,7 +5,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 
 /** Protocols this build serves on /package/{spec}/{protocol}. */
-export const SUPPORTED_PROTOCOLS = ['stdio', 'mcp'] as const;
+export const SUPPORTED_PROTOCOLS = ['stdio', 'mcp', 'sse'] as const;
 export type Protocol = (typeof SUPPORTED_PROTOCOLS)[number];
 
 export interface PackagePath {

@@ -21,6 +21,7 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
       version: deps.config.server.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       processes: { active: deps.processes.activeCount(), max: deps.config.process.maxProcesses, byStatus },
+      sessions: deps.sessions.size,
       store: deps.store.stats(),
       runtimes: rt
         ? { node: process.version, npm: !!rt.npm, python: !!rt.python && rt.pythonVenv, uv: !!rt.uv }

@@ -1,9 +1,10 @@
 /**
- * @module `/package/{spec}/mcp`: Streamable HTTP for the 2025 protocol eras. An initialize POST without
+ * @module `/package/{spec}/mcp` and `/package/{spec}/sse`. `/mcp` is Streamable HTTP for the 2025 protocol eras. An initialize POST without
  * a session creates a session with its own child; later requests carry Mcp-Session-Id and go to that
  * session's SDK transport, which applies the transport rules (Accept 406, Content-Type 415,
  * MCP-Protocol-Version 400, GET streams, DELETE, resumability).
  */
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';
@@ -39,7 +40,7 @@ function isInitialize(body: unknown): boolean {
   );
 }
 
-/** Handles one request on the MCP endpoint of a package. */
+/** Handles one request on the Streamable HTTP endpoint of a package (`/mcp`). */
 export async function handleMcpRequest(
   c: Context,
   route: PackagePath,
@@ -49,12 +50,12 @@ export async function handleMcpRequest(
   const sessionId = c.req.header('mcp-session-id');
   if (sessionId) {
     const session = d.sessions.get(sessionId);
-    if (!session)
+    if (session?.channel.kind !== 'streamable')
       throw new GatewayError(
         'SESSION_NOT_FOUND',
         `Session '${sessionId.slice(0, 80)}' is unknown or has ended.`,
       );
-    return session.transport.handleRequest(c.req.raw);
+    return session.channel.transport.handleRequest(c.req.raw);
   }
   if (c.req.method !== 'POST') {
     throw new GatewayError(
@@ -69,6 +70,60 @@ export async function handleMcpRequest(
       'Only an initialize request may come without an Mcp-Session-Id header.',
     );
   const config = { query, headers: configFromHeaders(c.req.raw.headers) };
-  const session = await d.launcher.prepare(route, config, (req) => d.sessions.create(req));
-  return session.transport.handleRequest(c.req.raw, { parsedBody: body });
+  const session = await d.launcher.prepare(route, config, (req) => d.sessions.createStreamable(req));
+  if (session.channel.kind !== 'streamable')
+    throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
+  return session.channel.transport.handleRequest(c.req.raw, { parsedBody: body });
+}
+
+/** True for a JSON-RPC 2.0 message (request, notification or response) or a non-empty batch of them. */
+function isJsonRpc(body: unknown): body is JSONRPCMessage | JSONRPCMessage[] {
+  const one = (m: unknown) => !!m && typeof m === 'object' && (m as { jsonrpc?: unknown }).jsonrpc === '2.0';
+  return Array.isArray(body) ? body.length > 0 && body.every(one) : one(body);
+}
+
+/**
+ * Handles the legacy HTTP+SSE transport (`/sse`): GET opens the event stream of a new session; POST with
+ * `?sessionId=` delivers client messages to it and answers 202 Accepted.
+ */
+export async function handleSseRequest(
+  c: Context,
+  route: PackagePath,
+  query: Array<[string, string]>,
+  d: McpEndpointDeps,
+): Promise<Response> {
+  if (c.req.method === 'POST') {
+    const sessionId = query.find(([k]) => k === 'sessionId')?.[1] ?? '';
+    const session = d.sessions.get(sessionId);
+    if (session?.channel.kind !== 'sse')
+      throw new GatewayError(
+        'SESSION_NOT_FOUND',
+        `Session '${sessionId.slice(0, 80)}' is unknown or has ended.`,
+      );
+    const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
+    if (!isJsonRpc(body))
+      throw new GatewayError('MALFORMED_REQUEST', 'The body is not a JSON-RPC 2.0 message.');
+    session.channel.transport.receive(Array.isArray(body) ? body : [body]);
+    return c.text('Accepted', 202);
+  }
+  if (c.req.method !== 'GET')
+    throw new GatewayError(
+      'METHOD_NOT_ALLOWED',
+      'The SSE endpoint answers GET (stream) and POST (messages).',
+      { allowed: ['GET', 'POST'] },
+    );
+  const path = new URL(c.req.url).pathname;
+  const config = { query, headers: configFromHeaders(c.req.raw.headers) };
+  const session = await d.launcher.prepare(route, config, (req) =>
+    d.sessions.createSse(req, (id) => `${path}?sessionId=${id}`),
+  );
+  if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
+  return new Response(session.channel.transport.stream, {
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
 }

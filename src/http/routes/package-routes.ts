@@ -7,7 +7,7 @@ import type { LaunchAnswer } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
 import { compileOrigins, originAllowed } from '../origin-check.js';
-import { handleMcpRequest } from './mcp-endpoint.js';
+import { handleMcpRequest, handleSseRequest } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
 
@@ -26,7 +26,7 @@ function connectDetails(answer: LaunchAnswer, base: string) {
   );
   const name = answer.packageName.replace(/^@[^/]+\//, '');
   return {
-    endpoints: { mcp, stdio: `${base}${PREFIX}${spec}/stdio` },
+    endpoints: { mcp, sse: `${base}${PREFIX}${spec}/sse`, stdio: `${base}${PREFIX}${spec}/stdio` },
     clientConfig: {
       mcpServers: { [name]: { url: mcp, ...(Object.keys(headers).length > 0 ? { headers } : {}) } },
     },
@@ -48,7 +48,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
-    if (route.protocol === 'mcp') {
+    if (route.protocol !== 'stdio') {
       const origin = c.req.header('origin');
       if (!originAllowed(origin, c.req.url, allowed)) {
         throw new GatewayError(
@@ -57,11 +57,14 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
           { origin },
         );
       }
-      return handleMcpRequest(c, route, pairs, {
+      const endpointDeps = {
         launcher: deps.launcher,
         sessions: deps.sessions,
         maxBodyBytes: deps.config.request.maxBodyBytes,
-      });
+      };
+      return route.protocol === 'mcp'
+        ? handleMcpRequest(c, route, pairs, endpointDeps)
+        : handleSseRequest(c, route, pairs, endpointDeps);
     }
     if (c.req.method !== 'GET')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'stdio package URLs answer GET.', { allowed: ['GET'] });

@@ -65,6 +65,12 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
     await deps.processes.stop(id, 'stopped by DELETE request');
     return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
   });
+  app.get('/sessions', (c) => {
+    const sessions = deps.sessions
+      .list()
+      .map((s) => ({ ...s, lastActivity: new Date(s.lastActivity).toISOString() }));
+    return c.json({ sessions, total: sessions.length });
+  });
   app.get('/processes/:id/logs', (c) => logs(deps, c));
   app.get('/logs/:id', (c) => logs(deps, c));
 }
