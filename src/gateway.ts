@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
+import { SharedChildren } from './mcp/shared-children.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
@@ -116,6 +117,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     logger,
   );
   sessions.startTimers();
+  const shared = new SharedChildren(processes, config.request.timeoutMs);
   const metrics = createMetrics(() => processes.activeCount());
   const app = createApp({
     config,
@@ -125,6 +127,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     processes,
     store,
     sessions,
+    shared,
     runtimes: () => runtimes,
     startedAt: Date.now(),
   });

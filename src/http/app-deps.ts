@@ -1,6 +1,7 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
 import type { Config } from '../config/config.js';
 import type { McpSessions } from '../mcp/mcp-sessions.js';
+import type { SharedChildren } from '../mcp/shared-children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
@@ -16,6 +17,7 @@ export interface AppDeps {
   processes: ProcessManager<ProcessMeta>;
   store: PackageStore;
   sessions: McpSessions;
+  shared: SharedChildren;
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
   startedAt: number;

@@ -49,6 +49,7 @@ export interface ServerIdentity {
   serverInfo?: { name?: string; version?: string };
   protocolVersion?: string;
   capabilities?: Record<string, unknown>;
+  instructions?: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -257,7 +258,12 @@ function describeExit(e: ChildExit): string {
 
 function pickIdentity(result: unknown): ServerIdentity {
   const r = (result ?? {}) as ServerIdentity;
-  return { serverInfo: r.serverInfo, protocolVersion: r.protocolVersion, capabilities: r.capabilities };
+  return {
+    serverInfo: r.serverInfo,
+    protocolVersion: r.protocolVersion,
+    capabilities: r.capabilities,
+    ...(r.instructions ? { instructions: r.instructions } : {}),
+  };
 }
 
 export { describeExit };

@@ -49,6 +49,8 @@ interface Entry<M> {
   owner: string | undefined;
   /** Started by the warm pool, not by a request: the first to be reclaimed at the limit. */
   spare: boolean;
+  /** Serves many clients (shared mode): never handed to a session as its own. */
+  shared: boolean;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
@@ -110,7 +112,7 @@ export class ProcessManager<M = unknown> {
   async claim(req: LaunchRequest<M>, owner: string): Promise<Acquired<M>> {
     const spare = this.byKey.get(req.key);
     let acquired: Acquired<M>;
-    if (spare && spare.process.status === 'running') {
+    if (spare && spare.process.status === 'running' && !spare.shared) {
       this.byKey.delete(req.key);
       spare.owner = owner;
       spare.spare = false;
@@ -132,6 +134,15 @@ export class ProcessManager<M = unknown> {
       (e) => this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready'),
       (err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
     );
+  }
+
+  /** Marks an unowned process as shared by many clients: sessions will not claim it. */
+  markShared(processId: string): void {
+    const e = this.byId.get(processId);
+    if (e && e.owner === undefined) {
+      e.shared = true;
+      e.spare = false;
+    }
   }
 
   /** Stops the process `owner` holds (its session ended). */
@@ -175,7 +186,15 @@ export class ProcessManager<M = unknown> {
       onUnexpectedExit: (p, exit) => this.onCrash(p, exit),
     });
     this.deps.hooks?.created?.(req.meta);
-    const entry: Entry<M> = { key: req.key, meta: req.meta, process, ready: process.start(), owner, spare };
+    const entry: Entry<M> = {
+      key: req.key,
+      meta: req.meta,
+      process,
+      ready: process.start(),
+      owner,
+      spare,
+      shared: false,
+    };
     this.byId.set(id, entry);
     if (!owner) this.byKey.set(req.key, entry);
     try {

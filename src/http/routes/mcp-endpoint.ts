@@ -8,14 +8,31 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';
+import { declaredModernVersion, MODERN_VERSIONS, type ModernRequest } from '../../mcp/modern-request.js';
+import type { SharedChildren } from '../../mcp/shared-children.js';
 import { configFromHeaders } from '../../runtime/env-mapping.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
+import { rejectInvalidModern, serveModern } from './modern-endpoint.js';
 
 export interface McpEndpointDeps {
   launcher: PackageLauncher;
   sessions: McpSessions;
+  shared: SharedChildren;
   maxBodyBytes: number;
+  keepAliveMs: number;
+}
+
+/**
+ * A request of the modern era: a single message whose `_meta` declares its version, or one sent with a
+ * modern MCP-Protocol-Version header (spec 2026-07-28 basic/versioning "Backward Compatibility").
+ */
+function isModern(c: Context, body: unknown): boolean {
+  if (Array.isArray(body) || !body || typeof body !== 'object') return false;
+  const header = c.req.header('mcp-protocol-version');
+  return (
+    declaredModernVersion(body) !== undefined || (header !== undefined && MODERN_VERSIONS.includes(header))
+  );
 }
 
 /** Reads a JSON body up to `limit` bytes. @throws GatewayError PAYLOAD_TOO_LARGE, MALFORMED_REQUEST */
@@ -64,12 +81,20 @@ export async function handleMcpRequest(
     );
   }
   const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
-  if (!isInitialize(body))
+  const config = { query, headers: configFromHeaders(c.req.raw.headers) };
+  if (isModern(c, body)) {
+    const request = body as ModernRequest;
+    const invalid = rejectInvalidModern(c, request);
+    if (invalid) return invalid;
+    const mux = await d.launcher.prepare(route, config, (req) => d.shared.forConfiguration(req));
+    return serveModern(c, request, mux, d.keepAliveMs);
+  }
+  if (!isInitialize(body)) {
     throw new GatewayError(
       'SESSION_REQUIRED',
-      'Only an initialize request may come without an Mcp-Session-Id header.',
+      'Only an initialize request (2025 eras) or a request with 2026-07-28 _meta may come without an Mcp-Session-Id header.',
     );
-  const config = { query, headers: configFromHeaders(c.req.raw.headers) };
+  }
   const session = await d.launcher.prepare(route, config, (req) => d.sessions.createStreamable(req));
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');

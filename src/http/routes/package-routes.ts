@@ -60,7 +60,9 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
       const endpointDeps = {
         launcher: deps.launcher,
         sessions: deps.sessions,
+        shared: deps.shared,
         maxBodyBytes: deps.config.request.maxBodyBytes,
+        keepAliveMs: deps.config.session.keepAliveMs,
       };
       return route.protocol === 'mcp'
         ? handleMcpRequest(c, route, pairs, endpointDeps)

@@ -1,0 +1,89 @@
+/**
+ * @module Validation of 2026-07-28 ("modern") requests on Streamable HTTP (pure): the MCP-Protocol-Version
+ * header must match `_meta["io.modelcontextprotocol/protocolVersion"]`, Mcp-Method the method, and Mcp-Name
+ * the tool, prompt or resource (spec 2026-07-28 basic/transports/streamable-http "Server Validation").
+ */
+
+/** Wire error codes of the modern era (spec 2026-07-28 schema). */
+export const ModernErrorCode = {
+  HeaderMismatch: -32020,
+  UnsupportedProtocolVersion: -32022,
+  InvalidParams: -32602,
+} as const;
+
+export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+/** Modern revisions this gateway serves statelessly. */
+export const MODERN_VERSIONS = ['2026-07-28'];
+/** Legacy revisions it serves with initialize-based sessions. */
+export const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+export const SUPPORTED_VERSIONS = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
+
+/** Methods whose Mcp-Name header mirrors params.name or params.uri. */
+const NAMED_METHODS: Record<string, 'name' | 'uri'> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+};
+
+export interface ModernRequest {
+  jsonrpc: '2.0';
+  id?: string | number;
+  method: string;
+  params?: Record<string, unknown>;
+}
+
+export type ModernVerdict =
+  | { ok: true; version: string }
+  | { ok: false; code: number; message: string; data?: unknown };
+
+/** The modern protocol version a body declares in its `_meta`, if any. */
+export function declaredModernVersion(body: unknown): string | undefined {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+  const v = meta?.[PROTOCOL_VERSION_META_KEY];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Decodes the `=?base64?…?=` sentinel form of Mcp-Name and Mcp-Param-* values. */
+export function decodeHeaderValue(value: string): string {
+  const m = /^=\?base64\?(.*)\?=$/.exec(value);
+  return m ? Buffer.from(m[1] ?? '', 'base64').toString('utf8') : value;
+}
+
+const mismatch = (message: string): ModernVerdict => ({
+  ok: false,
+  code: ModernErrorCode.HeaderMismatch,
+  message: `Header mismatch: ${message}`,
+});
+
+/** Checks a modern request's headers against its body. */
+export function validateModernRequest(headers: Headers, body: ModernRequest): ModernVerdict {
+  const declared = declaredModernVersion(body);
+  const header = headers.get('mcp-protocol-version');
+  if (!header) return mismatch('the MCP-Protocol-Version header is missing');
+  if (declared === undefined) return mismatch(`the body carries no _meta["${PROTOCOL_VERSION_META_KEY}"]`);
+  if (header !== declared)
+    return mismatch(`MCP-Protocol-Version header '${header}' does not match body value '${declared}'`);
+  if (!MODERN_VERSIONS.includes(declared)) {
+    return {
+      ok: false,
+      code: ModernErrorCode.UnsupportedProtocolVersion,
+      message: 'Unsupported protocol version',
+      data: { supported: SUPPORTED_VERSIONS, requested: declared },
+    };
+  }
+  const method = headers.get('mcp-method');
+  if (method === null) return mismatch('the Mcp-Method header is missing');
+  if (method !== body.method)
+    return mismatch(`Mcp-Method header value '${method}' does not match body value '${body.method}'`);
+  const field = NAMED_METHODS[body.method];
+  if (field) {
+    const name = headers.get('mcp-name');
+    const bodyValue = body.params?.[field];
+    if (name === null) return mismatch('the Mcp-Name header is missing');
+    if (decodeHeaderValue(name) !== bodyValue)
+      return mismatch(
+        `Mcp-Name header value '${name.slice(0, 100)}' does not match body value '${String(bodyValue).slice(0, 100)}'`,
+      );
+  }
+  return { ok: true, version: declared };
+}
