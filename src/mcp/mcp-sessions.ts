@@ -11,6 +11,8 @@ import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.j
 import { BoundedEventStore } from './bounded-event-store.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
 import { type ClientTransport, SessionBridge } from './session-bridge.js';
+import type { SharedMultiplexer } from './shared-multiplexer.js';
+import { SharedSessionBridge } from './shared-session-bridge.js';
 
 export interface McpSessionSettings {
   idleTimeoutMs: number;
@@ -29,7 +31,9 @@ export type SessionTransport =
 export interface McpSession {
   id: string;
   channel: SessionTransport;
-  bridge: SessionBridge;
+  bridge: { close(): void };
+  /** isolated: the session owns its child; shared: it uses the configuration's shared child. */
+  mode: 'isolated' | 'shared';
   processId: string;
   packageName: string;
   createdAt: number;
@@ -66,6 +70,7 @@ export class McpSessions {
   list(): Array<{
     id: string;
     transport: SessionTransport['kind'];
+    mode: McpSession['mode'];
     processId: string;
     packageName: string;
     createdAt: number;
@@ -74,6 +79,7 @@ export class McpSessions {
     return [...this.sessions.values()].map((s) => ({
       id: s.id,
       transport: s.channel.kind,
+      mode: s.mode,
       processId: s.processId,
       packageName: s.packageName,
       createdAt: s.createdAt,
@@ -82,8 +88,8 @@ export class McpSessions {
   }
 
   /** Creates a Streamable HTTP session with a child of its own (a warm spare when one is ready). */
-  createStreamable(req: LaunchRequest<ProcessMeta>): Promise<McpSession> {
-    return this.create(req, async (id) => {
+  createStreamable(req: LaunchRequest<ProcessMeta>, shared?: SharedMultiplexer): Promise<McpSession> {
+    return this.create(req, shared, async (id) => {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
         onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
@@ -97,29 +103,39 @@ export class McpSessions {
   }
 
   /** Creates a legacy SSE session; `endpointFor(id)` is the URL its client POSTs to. */
-  createSse(req: LaunchRequest<ProcessMeta>, endpointFor: (id: string) => string): Promise<McpSession> {
-    return this.create(req, async (id) => {
+  createSse(
+    req: LaunchRequest<ProcessMeta>,
+    endpointFor: (id: string) => string,
+    shared?: SharedMultiplexer,
+  ): Promise<McpSession> {
+    return this.create(req, shared, async (id) => {
       const transport = new LegacySseTransport(endpointFor(id), this.s.keepAliveMs);
       transport.onclose = () => void this.end(id, 'the client closed its event stream');
       return { kind: 'sse', transport };
     });
   }
 
+  /** Opens the transport and binds it to a child of its own, or to the shared child when `shared` is given. */
   private async create(
     req: LaunchRequest<ProcessMeta>,
+    shared: SharedMultiplexer | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
     const id = randomUUID();
-    const { process } = await this.processes.claim(req, id);
+    const process = shared ? shared.process : (await this.processes.claim(req, id)).process;
     const channel = await open(id);
-    const bridge = new SessionBridge(channel.transport as unknown as ClientTransport, process, {
-      requestTimeoutMs: this.s.requestTimeoutMs,
-      logger: this.logger,
-    });
+    const transport = channel.transport as unknown as ClientTransport;
+    const bridge = shared
+      ? new SharedSessionBridge(transport, shared)
+      : new SessionBridge(transport, process, {
+          requestTimeoutMs: this.s.requestTimeoutMs,
+          logger: this.logger,
+        });
     const session: McpSession = {
       id,
       channel,
       bridge,
+      mode: shared ? 'shared' : 'isolated',
       processId: process.id,
       packageName: req.meta.packageName,
       createdAt: Date.now(),
@@ -127,7 +143,7 @@ export class McpSessions {
     };
     this.sessions.set(id, session);
     this.logger.info(
-      { sessionId: id, processId: process.id, transport: channel.kind },
+      { sessionId: id, processId: process.id, transport: channel.kind, mode: session.mode },
       'MCP session started',
     );
     return session;
@@ -140,7 +156,8 @@ export class McpSessions {
     this.sessions.delete(id);
     session.bridge.close();
     await session.channel.transport.close().catch(() => undefined);
-    await this.processes.release(session.processId, `session ended: ${reason}`);
+    if (session.mode === 'isolated')
+      await this.processes.release(session.processId, `session ended: ${reason}`);
     this.logger.info({ sessionId: id, reason }, 'MCP session ended');
   }
 

@@ -62,7 +62,7 @@ const DENIED_PREFIXES = [
 const NODE_ALLOWED = new Set(['NODE_ENV', 'NODE_NO_WARNINGS']);
 
 /** Query parameters with a meaning of their own (never turned into environment variables). */
-export const RESERVED_PARAMS = new Set(['args']);
+export const RESERVED_PARAMS = new Set(['args', 'mode']);
 
 /**
  * Converts a parameter name to an environment variable name:

@@ -95,10 +95,28 @@ export async function handleMcpRequest(
       'Only an initialize request (2025 eras) or a request with 2026-07-28 _meta may come without an Mcp-Session-Id header.',
     );
   }
-  const session = await d.launcher.prepare(route, config, (req) => d.sessions.createStreamable(req));
+  const shared = sessionMode(c, query) === 'shared';
+  const session = await d.launcher.prepare(route, config, async (req) =>
+    d.sessions.createStreamable(req, shared ? await d.shared.forConfiguration(req) : undefined),
+  );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   return session.channel.transport.handleRequest(c.req.raw, { parsedBody: body });
+}
+
+/**
+ * The session mode a client asks for: `?mode=shared` or `X-MCP-Mode: shared` shares the configuration's
+ * child with other clients; `isolated` (the default) gives the session a child of its own.
+ * @throws GatewayError INVALID_PARAMETER for any other value.
+ */
+function sessionMode(c: Context, query: Array<[string, string]>): 'isolated' | 'shared' {
+  const mode = query.find(([k]) => k === 'mode')?.[1] ?? c.req.header('x-mcp-mode') ?? 'isolated';
+  if (mode === 'isolated' || mode === 'shared') return mode;
+  throw new GatewayError(
+    'INVALID_PARAMETER',
+    `Invalid parameter: mode must be 'isolated' or 'shared' (got '${mode.slice(0, 40)}').`,
+    { parameter: 'mode' },
+  );
 }
 
 /** True for a JSON-RPC 2.0 message (request, notification or response) or a non-empty batch of them. */
@@ -138,9 +156,14 @@ export async function handleSseRequest(
       { allowed: ['GET', 'POST'] },
     );
   const path = new URL(c.req.url).pathname;
+  const shared = sessionMode(c, query) === 'shared';
   const config = { query, headers: configFromHeaders(c.req.raw.headers) };
-  const session = await d.launcher.prepare(route, config, (req) =>
-    d.sessions.createSse(req, (id) => `${path}?sessionId=${id}`),
+  const session = await d.launcher.prepare(route, config, async (req) =>
+    d.sessions.createSse(
+      req,
+      (id) => `${path}?sessionId=${id}`,
+      shared ? await d.shared.forConfiguration(req) : undefined,
+    ),
   );
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   return new Response(session.channel.transport.stream, {
