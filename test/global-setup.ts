@@ -9,11 +9,14 @@ import type { TestProject } from 'vitest/node';
 import { FIXTURE_PACKAGES } from './fixtures/npm/packages.js';
 import { startDownloadsApi } from './support/downloads-api.js';
 import { startPypiIndex } from './support/pypi-index.js';
+import { preparePythonClient } from './support/python-client.js';
 import { startVerdaccio } from './support/verdaccio.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     registries: { npm: string; pypi: string; downloads: string; work: string };
+    /** The Python of a venv with the Python MCP SDK client. */
+    pythonClient: string;
   }
 }
 
@@ -22,15 +25,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const counts = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.downloads ?? 5000]));
   counts['@modelcontextprotocol/server-everything'] = 250_000;
-  const [npm, pypi, downloads] = await Promise.all([
+  const [npm, pypi, downloads, pythonClient] = await Promise.all([
     startVerdaccio(path.join(work, 'verdaccio')),
     startPypiIndex(path.join(work, 'pypi')),
     startDownloadsApi(counts),
+    preparePythonClient(path.join(work, 'python-client')),
   ]);
   process.stderr.write(
     `[global-setup] registries ready in ${Date.now() - started} ms (npm ${npm.url}, pypi ${pypi.url})\n`,
   );
   project.provide('registries', { npm: npm.url, pypi: pypi.url, downloads: downloads.url, work });
+  project.provide('pythonClient', pythonClient);
   return async () => {
     await Promise.all([npm.stop(), pypi.stop(), downloads.stop()]);
     await rm(work, { recursive: true, force: true });
