@@ -57,7 +57,10 @@ const ACTIVE = new Set(['starting', 'running', 'restarting']);
 
 export class ProcessManager<M = unknown> {
   private readonly byId = new Map<string, Entry<M>>();
+  /** The unowned process per configuration that stdio requests reuse (and shared mode multiplexes). */
   private readonly byKey = new Map<string, Entry<M>>();
+  /** Warm spares per configuration, for new isolated sessions. */
+  private readonly spares = new Map<string, Array<Entry<M>>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private shuttingDown = false;
@@ -100,24 +103,30 @@ export class ProcessManager<M = unknown> {
       await existing.ready;
       return { process: existing.process, meta: existing.meta, reused: true };
     }
+    const spare = this.takeSpare(req.key);
+    if (spare) {
+      spare.spare = false;
+      this.byKey.set(req.key, spare);
+      return { process: spare.process, meta: spare.meta, reused: true };
+    }
     const entry = await this.startEntry(req, undefined);
     return { process: entry.process, meta: entry.meta, reused: false };
   }
 
   /**
-   * Gives `owner` (a session) a process of its own for `req.key`: a running spare when the warm pool has
-   * one (no spawn wait), else a new process. The spare is replaced in the background. Owned processes are
-   * never shared and stop when released. @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
+   * Gives `owner` (a session) a process of its own for `req.key`: a running warm spare when the pool has
+   * one (no spawn wait), else the configuration's unshared process (one a stdio request started), else a
+   * new process. The pool is refilled in the background. Owned processes are never shared and stop when
+   * released. @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
    */
   async claim(req: LaunchRequest<M>, owner: string): Promise<Acquired<M>> {
-    const spare = this.byKey.get(req.key);
+    const taken = this.takeSpare(req.key) ?? this.takeUnshared(req.key);
     let acquired: Acquired<M>;
-    if (spare && spare.process.status === 'running' && !spare.shared) {
-      this.byKey.delete(req.key);
-      spare.owner = owner;
-      spare.spare = false;
-      spare.process.lastActivity = Date.now();
-      acquired = { process: spare.process, meta: spare.meta, reused: true };
+    if (taken) {
+      taken.owner = owner;
+      taken.spare = false;
+      taken.process.lastActivity = Date.now();
+      acquired = { process: taken.process, meta: taken.meta, reused: true };
     } else {
       const entry = await this.startEntry(req, owner);
       acquired = { process: entry.process, meta: entry.meta, reused: false };
@@ -126,14 +135,34 @@ export class ProcessManager<M = unknown> {
     return acquired;
   }
 
-  /** Starts a spare for `req.key` in the background when the pool is empty and there is room. */
+  private takeSpare(key: string): Entry<M> | undefined {
+    const list = this.spares.get(key) ?? [];
+    const i = list.findIndex((e) => e.process.status === 'running');
+    return i === -1 ? undefined : list.splice(i, 1)[0];
+  }
+
+  private takeUnshared(key: string): Entry<M> | undefined {
+    const e = this.byKey.get(key);
+    if (!e || e.shared || e.process.status !== 'running') return undefined;
+    this.byKey.delete(key);
+    return e;
+  }
+
+  /** Starts spares for `req.key` in the background until the pool holds `warmPoolSize`, room permitting. */
   private refillPool(req: LaunchRequest<M>): void {
-    if (this.s.warmPoolSize < 1 || this.byKey.has(req.key) || this.shuttingDown) return;
-    if (this.activeCount() >= this.s.maxProcesses) return;
-    this.startEntry(req, undefined, true).then(
-      (e) => this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready'),
-      (err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
-    );
+    const have = () => this.spares.get(req.key)?.length ?? 0;
+    while (!this.shuttingDown && have() < this.s.warmPoolSize && this.activeCount() < this.s.maxProcesses) {
+      this.startEntry(req, undefined, true).then(
+        (e) => this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready'),
+        (err: unknown) =>
+          this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
+      );
+    }
+  }
+
+  /** Spares currently pooled for a configuration (running or starting). */
+  spareCount(key: string): number {
+    return this.spares.get(key)?.length ?? 0;
   }
 
   /** Marks an unowned process as shared by many clients: sessions will not claim it. */
@@ -196,7 +225,8 @@ export class ProcessManager<M = unknown> {
       shared: false,
     };
     this.byId.set(id, entry);
-    if (!owner) this.byKey.set(req.key, entry);
+    if (spare) this.spares.set(req.key, [...(this.spares.get(req.key) ?? []), entry]);
+    else if (!owner) this.byKey.set(req.key, entry);
     try {
       await entry.ready;
     } catch (err) {
@@ -210,6 +240,12 @@ export class ProcessManager<M = unknown> {
   private forget(entry: Entry<M>): void {
     if (this.byId.delete(entry.process.id)) this.deps.hooks?.removed?.(entry.meta);
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+    const list = this.spares.get(entry.key);
+    if (list?.includes(entry))
+      this.spares.set(
+        entry.key,
+        list.filter((e) => e !== entry),
+      );
   }
 
   /** Restarts a crashed process with exponential backoff until the budget is spent. */
@@ -222,6 +258,12 @@ export class ProcessManager<M = unknown> {
     if (p.restarts >= this.s.maxRestarts) {
       p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
       if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+      const pooled = this.spares.get(entry.key);
+      if (pooled?.includes(entry))
+        this.spares.set(
+          entry.key,
+          pooled.filter((e) => e !== entry),
+        );
       this.deps.logger.error(
         { processId: p.id, stderrTail: p.stderr.tail(10) },
         'MCP server failed for good',

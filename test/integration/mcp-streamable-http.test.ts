@@ -237,3 +237,32 @@ describe('warm pool at the process limit', () => {
     }
   });
 });
+
+describe('warm pool of several spares', () => {
+  it('keeps WARM_POOL_SIZE spares per configuration; new sessions take them without waiting for a spawn', async () => {
+    const t = await startTestGateway({ process: { warmPoolSize: 3 } });
+    const base = await t.serve();
+    const opened: Client[] = [];
+    try {
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp`)).client);
+      expect(
+        await eventually(() => t.logs.filter((l) => l.includes('warm spare ready')).length === 3, 8000),
+      ).toBe(true);
+      const spares = new Set(
+        t.gw.processes
+          .list()
+          .filter((p) => p.owner === undefined && p.process.status === 'running')
+          .map((p) => p.process.id),
+      );
+      expect(spares.size).toBe(3);
+      const before = new Set(t.gw.sessions.list().map((x) => x.id));
+      for (let i = 0; i < 3; i++)
+        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp`)).client);
+      const fresh = t.gw.sessions.list().filter((x) => !before.has(x.id));
+      expect(fresh.map((x) => x.processId).sort()).toEqual([...spares].sort());
+    } finally {
+      for (const c of opened) await c.close();
+      await t.close();
+    }
+  });
+});
