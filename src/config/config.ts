@@ -80,7 +80,7 @@ export const ConfigSchema = z.object({
     runDir: z.string().default(path.resolve('.data/run')),
     stderrTailLines: z.coerce.number().int().min(10).default(200),
     /** Spare, already started processes kept per configuration so new sessions do not wait for a spawn. */
-    warmPoolSize: z.coerce.number().int().min(0).max(10).default(1),
+    warmPoolSize: z.coerce.number().int().min(0).max(100).default(1),
   }),
   request: z.object({
     maxParamValueBytes: z.coerce

@@ -3,6 +3,7 @@
  * idle cleanup, health checks (MCP ping) and shutdown. Timers are unref'd and cleared on shutdown.
  */
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { RpcRequestError } from '../mcp/rpc-errors.js';
@@ -54,6 +55,21 @@ interface Entry<M> {
 }
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
+/**
+ * Spares start at a lower CPU priority (nice 10) and get the normal one back when a session claims them.
+ * Only as root: giving priority back needs CAP_SYS_NICE, and a claimed spare must not stay slow.
+ */
+const SPARE_NICENESS = 10;
+const CAN_RENICE = process.getuid?.() === 0;
+
+function setPriority(pid: number | undefined, niceness: number): void {
+  if (!pid || !CAN_RENICE) return;
+  try {
+    os.setPriority(pid, niceness);
+  } catch {
+    // The child may have exited; priority only affects speed.
+  }
+}
 
 export class ProcessManager<M = unknown> {
   private readonly byId = new Map<string, Entry<M>>();
@@ -124,6 +140,7 @@ export class ProcessManager<M = unknown> {
     let acquired: Acquired<M>;
     if (taken) {
       taken.owner = owner;
+      setPriority(taken.process.pid, 0);
       taken.spare = false;
       taken.process.lastActivity = Date.now();
       acquired = { process: taken.process, meta: taken.meta, reused: true };
@@ -150,14 +167,17 @@ export class ProcessManager<M = unknown> {
 
   /** Starts spares for `req.key` in the background until the pool holds `warmPoolSize`, room permitting. */
   private refillPool(req: LaunchRequest<M>): void {
-    const have = () => this.spares.get(req.key)?.length ?? 0;
-    while (!this.shuttingDown && have() < this.s.warmPoolSize && this.activeCount() < this.s.maxProcesses) {
-      this.startEntry(req, undefined, true).then(
-        (e) => this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready'),
-        (err: unknown) =>
-          this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
-      );
-    }
+    const list = this.spares.get(req.key) ?? [];
+    const starting = list.some((e) => e.process.status === 'starting');
+    // One spare starts at a time, at low CPU priority: refilling must not slow the sessions being served.
+    if (starting || this.shuttingDown || list.length >= this.s.warmPoolSize || this.activeCount() >= this.s.maxProcesses) return;
+    this.startEntry(req, undefined, true).then(
+      (e) => {
+        this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready');
+        this.refillPool(req);
+      },
+      (err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
+    );
   }
 
   /** Spares currently pooled for a configuration (running or starting). */
@@ -225,7 +245,10 @@ export class ProcessManager<M = unknown> {
       shared: false,
     };
     this.byId.set(id, entry);
-    if (spare) this.spares.set(req.key, [...(this.spares.get(req.key) ?? []), entry]);
+    if (spare) {
+      this.spares.set(req.key, [...(this.spares.get(req.key) ?? []), entry]);
+      setPriority(process.pid, SPARE_NICENESS);
+    }
     else if (!owner) this.byKey.set(req.key, entry);
     try {
       await entry.ready;

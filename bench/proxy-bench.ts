@@ -1,0 +1,301 @@
+/**
+ * Proxy benchmark: the same MCP server (@modelcontextprotocol/server-everything, installed once) behind
+ * this gateway, supergateway (--stateful --outputTransport streamableHttp) and mcp-proxy (--server stream),
+ * and directly over stdio, measured with the same official SDK client in one run:
+ *  - sequential tools/call latency p50/p99 (one session),
+ *  - throughput with 16 concurrent sessions,
+ *  - time for 16 new sessions to connect,
+ *  - a 4 MiB tools/call round trip,
+ *  - the proxy process's resident memory.
+ * Prints a table with ratios to each peer and writes bench/results/proxy-bench.md. Run: npm run bench
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PKG = '@modelcontextprotocol/server-everything';
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
+const SESSIONS = 16;
+const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 5000);
+const BIG = 4 * 1024 * 1024;
+
+interface Target {
+  name: string;
+  pid?: number;
+  connect(): Promise<Client>;
+  /** Called after the first session, before anything is timed (the gateway fills its warm pool). */
+  settle?(): Promise<void>;
+}
+
+interface Result {
+  p50: number;
+  p99: number;
+  throughput: number;
+  newSessionsMs: number;
+  bigMs: number | string;
+  rssMb: number | string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const children: ChildProcess[] = [];
+function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const child = spawn(cmd, args, { env, detached: true, stdio: 'ignore' });
+  children.push(child);
+  return child;
+}
+
+async function rssMb(pid: number | undefined): Promise<number | string> {
+  if (!pid) return 'n/a';
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+function httpTarget(
+  name: string,
+  url: string,
+  pid: number | undefined,
+  settle?: () => Promise<void>,
+): Target {
+  return {
+    name,
+    pid,
+    settle,
+    async connect() {
+      const client = new Client({ name: 'bench', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      return client;
+    },
+  };
+}
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
+const echo = (c: Client, message: string) => c.callTool({ name: 'echo', arguments: { message } });
+
+async function measure(t: Target): Promise<Result> {
+  const first = await t.connect();
+  await t.settle?.();
+  for (let i = 0; i < 20; i++) await echo(first, 'warm-up');
+  const lat: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const s = performance.now();
+    await echo(first, `m${i}`);
+    lat.push(performance.now() - s);
+  }
+  let bigMs: number | string;
+  try {
+    const big = 'x'.repeat(BIG);
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = performance.now();
+      const r = (await echo(first, big)) as { content: Array<{ text: string }> };
+      if ((r.content[0]?.text.length ?? 0) < BIG) throw new Error('truncated');
+      times.push(performance.now() - s);
+    }
+    bigMs = pct(times, 50);
+  } catch (err) {
+    bigMs = `failed (${(err as Error).message.slice(0, 40)})`;
+  }
+  const s = performance.now();
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => t.connect()));
+  const newSessionsMs = performance.now() - s;
+  let calls = 0;
+  const until = performance.now() + THROUGHPUT_MS;
+  const began = performance.now();
+  await Promise.all(
+    clients.map(async (c) => {
+      while (performance.now() < until) {
+        await echo(c, 'load');
+        calls++;
+      }
+    }),
+  );
+  const throughput = calls / ((performance.now() - began) / 1000);
+  const rss = await rssMb(t.pid);
+  await Promise.all([first, ...clients].map((c) => c.close().catch(() => undefined)));
+  return { p50: pct(lat, 50), p99: pct(lat, 99), throughput, newSessionsMs, bigMs, rssMb: rss };
+}
+
+function ratio(ours: number | string, peer: number | string, lowerIsBetter: boolean): string {
+  if (typeof ours !== 'number' || typeof peer !== 'number' || ours === 0 || peer === 0) return '–';
+  const r = lowerIsBetter ? peer / ours : ours / peer;
+  return `${r.toFixed(2)}x`;
+}
+
+async function main(): Promise<void> {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-proxy-bench-'));
+  try {
+    const gwPort = await freePort();
+    const gw = start(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+      ...process.env,
+      PORT: String(gwPort),
+      STORE_DIR: path.join(dir, 'store'),
+      RUN_DIR: path.join(dir, 'run'),
+      NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
+      LOG_LEVEL: 'warn',
+      MAX_PROCESSES: '64',
+      WARM_POOL_SIZE: String(SESSIONS),
+    });
+    const base = `http://127.0.0.1:${gwPort}`;
+    await waitFor(`${base}/health`);
+    const res = await fetch(`${base}/package/${PKG}/stdio`);
+    const launched = (await res.json()) as {
+      version: string;
+      connectionInfo: { command: string; args: string[] };
+    };
+    if (res.status !== 200)
+      throw new Error(`the gateway could not launch ${PKG}: ${JSON.stringify(launched)}`);
+    const { command, args } = launched.connectionInfo;
+    const serverLine = [command, ...args].join(' ');
+
+    const sgPort = await freePort();
+    const sg = start(process.execPath, [
+      path.join(ROOT, 'node_modules/supergateway/dist/index.js'),
+      '--stdio',
+      serverLine,
+      '--outputTransport',
+      'streamableHttp',
+      '--stateful',
+      '--port',
+      String(sgPort),
+      '--logLevel',
+      'none',
+    ]);
+    const mpPort = await freePort();
+    const mp = start(path.join(ROOT, 'node_modules/.bin/mcp-proxy'), [
+      '--port',
+      String(mpPort),
+      '--host',
+      '127.0.0.1',
+      '--server',
+      'stream',
+      '--',
+      command,
+      ...args,
+    ]);
+    await waitFor(`http://127.0.0.1:${sgPort}/healthz`).catch(() =>
+      waitFor(`http://127.0.0.1:${sgPort}/mcp`),
+    );
+    await waitFor(`http://127.0.0.1:${mpPort}/ping`).catch(() => waitFor(`http://127.0.0.1:${mpPort}/mcp`));
+
+    const ourUrl = `${base}/package/${PKG}@${launched.version}/mcp`;
+    const poolFull = async () => {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        const list = (await (await fetch(`${base}/processes`)).json()) as {
+          processes: Array<{ status: string }>;
+        };
+        if (list.processes.filter((p) => p.status === 'running').length >= SESSIONS + 2) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const targets: Target[] = [
+      httpTarget('mcp-registry-server', ourUrl, gw.pid, poolFull),
+      httpTarget('mcp-registry-server (shared mode)', `${ourUrl}?mode=shared`, gw.pid),
+      httpTarget('supergateway', `http://127.0.0.1:${sgPort}/mcp`, sg.pid),
+      httpTarget('mcp-proxy', `http://127.0.0.1:${mpPort}/mcp`, mp.pid),
+      {
+        name: 'direct stdio (floor)',
+        async connect() {
+          const client = new Client({ name: 'bench', version: '1.0.0' });
+          await client.connect(new StdioClientTransport({ command, args, stderr: 'ignore' }));
+          return client;
+        },
+      },
+    ];
+    const results = new Map<string, Result>();
+    for (const t of targets) {
+      process.stderr.write(`measuring ${t.name} …\n`);
+      results.set(t.name, await measure(t));
+    }
+    await writeReport(results, launched.version);
+  } finally {
+    for (const c of children)
+      if (c.pid)
+        try {
+          process.kill(-c.pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const c of children)
+      if (c.pid)
+        try {
+          process.kill(-c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeReport(results: Map<string, Result>, version: string): Promise<void> {
+  const ours = results.get('mcp-registry-server') as Result;
+  const fmt = (v: number | string, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : v);
+  const rows = [...results.entries()].map(
+    ([name, r]) =>
+      `| ${name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.newSessionsMs, 0)} | ${fmt(r.bigMs, 0)} | ${fmt(r.rssMb, 0)} |`,
+  );
+  const shared = results.get('mcp-registry-server (shared mode)');
+  const peers = ['supergateway', 'mcp-proxy'].filter((p) => results.has(p));
+  const ratioRow = (label: string, mine: Result, r: Result) =>
+    `| ${label} | ${ratio(mine.p50, r.p50, true)} | ${ratio(mine.p99, r.p99, true)} | ${ratio(mine.throughput, r.throughput, false)} | ${ratio(mine.newSessionsMs, r.newSessionsMs, true)} | ${ratio(mine.bigMs, r.bigMs, true)} | ${ratio(mine.rssMb, r.rssMb, true)} |`;
+  const ratioRows = peers.flatMap((p) => {
+    const r = results.get(p) as Result;
+    return [
+      ratioRow(`isolated vs ${p}`, ours, r),
+      ...(shared ? [ratioRow(`shared vs ${p}`, shared, r)] : []),
+    ];
+  });
+  const table = [
+    `${PKG}@${version}, same SDK client for all; ${SEQUENTIAL} sequential calls, ${SESSIONS} sessions for ${THROUGHPUT_MS / 1000} s; node ${process.version}, ${new Date().toISOString().slice(0, 10)}, 2 cores.`,
+    '',
+    '| target | p50 ms | p99 ms | calls/s (16 sessions) | 16 new sessions ms | 4 MiB round trip ms | proxy RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    'Ratios (how many times better this gateway is; above 1x is better). Isolated mode gives every session a child of its own (supergateway --stateful does too); shared mode multiplexes all sessions over one child (as mcp-proxy does).',
+    '',
+    '| | p50 | p99 | throughput | new sessions | 4 MiB | memory |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...ratioRows,
+    '',
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  await writeFile(path.join(import.meta.dirname, 'results', 'proxy-bench.md'), table);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
