@@ -11,6 +11,19 @@ export const API_DOCS = {
         'Resolve, install (once) and launch the MCP server, or reuse the running one; answers its process info.',
     },
     {
+      method: 'POST, GET, DELETE',
+      path: '/package/{packageName}[@{version}]/mcp?{parameters}',
+      description:
+        'Streamable HTTP for MCP clients: 2025-era sessions (initialize, Mcp-Session-Id) and stateless 2026-07-28 requests. ?mode=shared shares one child.',
+    },
+    {
+      method: 'GET, POST',
+      path: '/package/{packageName}[@{version}]/sse?{parameters}',
+      description:
+        'The legacy HTTP+SSE transport (2024-11-05): GET opens the stream; POST ?sessionId= sends messages.',
+    },
+    { method: 'GET', path: '/sessions', description: 'Live MCP sessions.' },
+    {
       method: 'GET',
       path: '/health',
       description: 'Status, uptime, version, process counts and store size.',
@@ -45,12 +58,15 @@ export const API_DOCS = {
     snake_case_param: 'SNAKE_CASE_PARAM',
     'kebab-case-param': 'KEBAB_CASE_PARAM',
     args: 'command-line arguments after the entry point (split like a shell, never run by one)',
+    'X-MCP-Env-NAME header':
+      'NAME (configuration without secrets in URLs); X-MCP-Args and X-MCP-Mode likewise',
   },
   examples: [
     'curl "http://localhost:3000/package/@modelcontextprotocol/server-everything/stdio"',
     'curl "http://localhost:3000/package/firecrawl-mcp@latest/stdio?firecrawlApiKey=YOUR_KEY"',
     'curl "http://localhost:3000/package/@supabase/mcp-server-supabase@^0.5.0/stdio?supabaseAccessToken=TOKEN&args=--read-only"',
     'curl "http://localhost:3000/package/pypi:awslabs.openapi-mcp-server/stdio?apiName=petstore"',
+    'npx @modelcontextprotocol/inspector --cli http://localhost:3000/package/@modelcontextprotocol/server-everything/mcp --transport http --method tools/list',
   ],
 } as const;
 

@@ -170,7 +170,13 @@ export class ProcessManager<M = unknown> {
     const list = this.spares.get(req.key) ?? [];
     const starting = list.some((e) => e.process.status === 'starting');
     // One spare starts at a time, at low CPU priority: refilling must not slow the sessions being served.
-    if (starting || this.shuttingDown || list.length >= this.s.warmPoolSize || this.activeCount() >= this.s.maxProcesses) return;
+    if (
+      starting ||
+      this.shuttingDown ||
+      list.length >= this.s.warmPoolSize ||
+      this.activeCount() >= this.s.maxProcesses
+    )
+      return;
     this.startEntry(req, undefined, true).then(
       (e) => {
         this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready');
@@ -248,8 +254,7 @@ export class ProcessManager<M = unknown> {
     if (spare) {
       this.spares.set(req.key, [...(this.spares.get(req.key) ?? []), entry]);
       setPriority(process.pid, SPARE_NICENESS);
-    }
-    else if (!owner) this.byKey.set(req.key, entry);
+    } else if (!owner) this.byKey.set(req.key, entry);
     try {
       await entry.ready;
     } catch (err) {
