@@ -4,7 +4,7 @@
  */
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
-import type { Config } from './config/config.js';
+import { type Config, ConfigError } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
 import { SharedChildren } from './mcp/shared-children.js';
@@ -15,6 +15,7 @@ import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { passthroughEnv } from './runtime/env-mapping.js';
 import { OrphanReaper } from './runtime/orphan-reaper.js';
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
@@ -40,8 +41,18 @@ export interface GatewayOptions {
   logDestination?: DestinationStream;
 }
 
+/** The operator's passthrough variables; a refused name is a configuration error. */
+function childPassthrough(config: Config): Record<string, string> {
+  try {
+    return passthroughEnv(config.process.childEnvPassthrough, process.env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
+  const passthrough = childPassthrough(config); // validated before anything starts
   const redactor = new SecretRedactor();
   const logger = createLogger({
     level: config.log.level,
@@ -104,6 +115,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     limits: { maxValueBytes: config.request.maxParamValueBytes, maxParams: config.request.maxParams },
     nodePath: process.execPath,
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    passthrough,
   });
   const sessions = new McpSessions(
     {

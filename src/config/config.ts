@@ -81,6 +81,11 @@ export const ConfigSchema = z.object({
     stderrTailLines: z.coerce.number().int().min(10).default(200),
     /** Spare, already started processes kept per configuration so new sessions do not wait for a spawn. */
     warmPoolSize: z.coerce.number().int().min(0).max(100).default(1),
+    /**
+     * Gateway variables copied into every child (operator's choice, e.g. NODE_EXTRA_CA_CERTS, HTTPS_PROXY
+     * on machines with a custom CA or a proxy). Names that load code are refused at start-up.
+     */
+    childEnvPassthrough: list.default([]),
   }),
   request: z.object({
     maxParamValueBytes: z.coerce
@@ -163,6 +168,7 @@ function fromEnv(env: Env) {
       runDir: env.RUN_DIR ? path.resolve(env.RUN_DIR) : undefined,
       stderrTailLines: env.STDERR_TAIL_LINES,
       warmPoolSize: env.WARM_POOL_SIZE,
+      childEnvPassthrough: env.CHILD_ENV_PASSTHROUGH,
     },
     request: {
       maxParamValueBytes: env.MAX_PARAM_VALUE_BYTES,

@@ -172,3 +172,23 @@ export function configFromHeaders(headers: Headers): Array<[string, string]> {
   });
   return out;
 }
+
+/** Variables an operator may pass through although requests may not set them: they only add trust or routes. */
+const PASSTHROUGH_SAFE = new Set(['NODE_EXTRA_CA_CERTS']);
+
+/**
+ * The operator's passthrough variables with their values from `env`.
+ * @throws Error naming every listed variable that changes how code is loaded.
+ */
+export function passthroughEnv(names: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const refused = names.filter(
+    (n) => !PASSTHROUGH_SAFE.has(n) && deniedReason(n.toUpperCase()) !== undefined,
+  );
+  if (refused.length > 0)
+    throw new Error(
+      `CHILD_ENV_PASSTHROUGH may not contain ${refused.join(', ')}: these change how programs are found or loaded.`,
+    );
+  const out: Record<string, string> = {};
+  for (const n of names) if (env[n] !== undefined) out[n] = env[n] as string;
+  return out;
+}

@@ -43,6 +43,8 @@ export interface ChildEnvInput {
   nodePath: string;
   /** The PATH the gateway itself was started with (directories only, no secrets). */
   systemPath: string;
+  /** Operator-chosen gateway variables (CHILD_ENV_PASSTHROUGH). */
+  passthrough: Readonly<Record<string, string>>;
   mapped: Readonly<Record<string, string>>;
 }
 
@@ -54,7 +56,7 @@ export function buildChildEnv(i: ChildEnvInput): Record<string, string> {
   const dirs = [path.dirname(i.nodePath), ...i.systemPath.split(path.delimiter)];
   if (i.pkg.entry.kind === 'python') dirs.unshift(path.join(i.pkg.dir, 'bin'));
   const uniquePath = [...new Set(dirs.filter(Boolean))].join(path.delimiter);
-  return { PATH: uniquePath, LANG: 'C.UTF-8', ...i.mapped };
+  return { PATH: uniquePath, LANG: 'C.UTF-8', ...i.passthrough, ...i.mapped };
 }
 
 /**

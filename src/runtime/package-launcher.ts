@@ -64,6 +64,8 @@ export interface PackageLauncherDeps {
   limits: EnvLimits;
   nodePath: string;
   systemPath: string;
+  /** Operator-chosen gateway variables every child gets (CHILD_ENV_PASSTHROUGH). */
+  passthrough: Readonly<Record<string, string>>;
 }
 
 /** A short, readable slug of a package name for process ids. */
@@ -118,6 +120,7 @@ export class PackageLauncher {
         pkg: installed,
         nodePath: this.d.nodePath,
         systemPath: this.d.systemPath,
+        passthrough: this.d.passthrough,
         mapped,
       });
       return await run({

@@ -35,6 +35,19 @@ describe('process manager', () => {
     delete process.env.GATEWAY_OWN_SECRET_FOR_TEST;
   });
 
+  it('passes the operator CHILD_ENV_PASSTHROUGH variables, and refuses ones that load code', async () => {
+    process.env.GATEWAY_TEST_CA = '/etc/ssl/test-ca.pem';
+    t = await startTestGateway({ process: { childEnvPassthrough: ['GATEWAY_TEST_CA'] } });
+    const { body } = await t.get('/package/fixture-echo-mcp@1.0.0/stdio');
+    expect(await tool(t, body.processId, 'get_env', { name: 'GATEWAY_TEST_CA' })).toBe(
+      '/etc/ssl/test-ca.pem',
+    );
+    delete process.env.GATEWAY_TEST_CA;
+    await expect(startTestGateway({ process: { childEnvPassthrough: ['NODE_OPTIONS'] } })).rejects.toThrow(
+      /CHILD_ENV_PASSTHROUGH may not contain NODE_OPTIONS/,
+    );
+  });
+
   it('installs once and shares one process under concurrent identical requests', async () => {
     t = await startTestGateway();
     const answers = await Promise.all(

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { deniedReason, mapParamsToEnv, maskEnv, toEnvName } from '../../src/runtime/env-mapping.js';
+import {
+  deniedReason,
+  mapParamsToEnv,
+  maskEnv,
+  passthroughEnv,
+  toEnvName,
+} from '../../src/runtime/env-mapping.js';
 
 const limits = { maxValueBytes: 64, maxParams: 8 };
 const codeOf = (pairs: Array<[string, string]>) => {
@@ -110,5 +116,22 @@ describe('mapParamsToEnv', () => {
   it('masks values, keeping names', () => {
     expect(maskEnv({ API_KEY: 'secret', MODE: 'x' })).toEqual({ API_KEY: '***', MODE: '***' });
     expect(deniedReason('API_KEY')).toBeUndefined();
+  });
+});
+
+describe('passthroughEnv', () => {
+  it('copies the listed variables that exist, and refuses those that load code', () => {
+    expect(
+      passthroughEnv(['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'https_proxy', 'MISSING'], {
+        NODE_EXTRA_CA_CERTS: '/ca.pem',
+        HTTPS_PROXY: 'http://p:3128',
+        https_proxy: 'http://p:3128',
+      }),
+    ).toEqual({
+      NODE_EXTRA_CA_CERTS: '/ca.pem',
+      HTTPS_PROXY: 'http://p:3128',
+      https_proxy: 'http://p:3128',
+    });
+    expect(() => passthroughEnv(['NODE_OPTIONS', 'LD_PRELOAD'], {})).toThrow(/NODE_OPTIONS, LD_PRELOAD/);
   });
 });
