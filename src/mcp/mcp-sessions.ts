@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProcessMeta } from '../runtime/package-launcher.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
 import { BoundedEventStore } from './bounded-event-store.js';
+import { ExchangeRouter } from './exchange-router.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
 import { type ClientTransport, SessionBridge } from './session-bridge.js';
 import type { SharedMultiplexer } from './shared-multiplexer.js';
@@ -32,6 +33,8 @@ export interface McpSession {
   id: string;
   channel: SessionTransport;
   bridge: { close(): void };
+  /** Sends each answer to the transport that carried its request (per-request JSON/SSE) or the session. */
+  router: ExchangeRouter;
   /** isolated: the session owns its child; shared: it uses the configuration's shared child. */
   mode: 'isolated' | 'shared';
   processId: string;
@@ -124,7 +127,8 @@ export class McpSessions {
     const id = randomUUID();
     const process = shared ? shared.process : (await this.processes.claim(req, id)).process;
     const channel = await open(id);
-    const transport = channel.transport as unknown as ClientTransport;
+    const router = new ExchangeRouter(channel.transport as unknown as ClientTransport);
+    const transport: ClientTransport = router;
     const bridge = shared
       ? new SharedSessionBridge(transport, shared)
       : new SessionBridge(transport, process, {
@@ -134,6 +138,7 @@ export class McpSessions {
     const session: McpSession = {
       id,
       channel,
+      router,
       bridge,
       mode: shared ? 'shared' : 'isolated',
       processId: process.id,

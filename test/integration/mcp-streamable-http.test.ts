@@ -266,3 +266,47 @@ describe('warm pool of several spares', () => {
     }
   });
 });
+
+describe('answer format in 2025-era sessions', () => {
+  it('answers JSON when nothing streams before the result, SSE when progress comes first', async () => {
+    const t = await startTestGateway();
+    const base = await t.serve();
+    const url = `${base}/package/fixture-echo-mcp/mcp`;
+    const { client, transport } = await connect(url);
+    const post = (body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-session-id': transport.sessionId as string,
+          'mcp-protocol-version': '2025-11-25',
+        },
+        body: JSON.stringify(body),
+      });
+    try {
+      const plain = await post({
+        jsonrpc: '2.0',
+        id: 'j1',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'json please' } },
+      });
+      expect(plain.headers.get('content-type')).toMatch(/application\/json/);
+      expect(plain.headers.get('mcp-session-id')).toBe(transport.sessionId);
+      expect(await plain.json()).toMatchObject({ id: 'j1', result: { content: [{ text: 'json please' }] } });
+      const streamed = await post({
+        jsonrpc: '2.0',
+        id: 'j2',
+        method: 'tools/call',
+        params: { name: 'progress', arguments: {}, _meta: { progressToken: 'pt' } },
+      });
+      expect(streamed.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const text = await streamed.text();
+      expect(text.match(/notifications\/progress/g)?.length).toBe(3);
+      expect(text).toContain('"id":"j2"');
+    } finally {
+      await client.close();
+      await t.close();
+    }
+  });
+});

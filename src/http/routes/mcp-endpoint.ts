@@ -13,7 +13,9 @@ import type { SharedChildren } from '../../mcp/shared-children.js';
 import { configFromHeaders } from '../../runtime/env-mapping.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
+import { readJsonBody } from '../json-body.js';
 import { rejectInvalidModern, serveModern } from './modern-endpoint.js';
+import { serveSessionRequest } from './session-request.js';
 
 export interface McpEndpointDeps {
   launcher: PackageLauncher;
@@ -33,21 +35,6 @@ function isModern(c: Context, body: unknown): boolean {
   return (
     declaredModernVersion(body) !== undefined || (header !== undefined && MODERN_VERSIONS.includes(header))
   );
-}
-
-/** Reads a JSON body up to `limit` bytes. @throws GatewayError PAYLOAD_TOO_LARGE, MALFORMED_REQUEST */
-async function readJsonBody(req: Request, limit: number): Promise<unknown> {
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > limit)
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { limit });
-  const buf = await req.arrayBuffer();
-  if (buf.byteLength > limit)
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { limit });
-  try {
-    return JSON.parse(new TextDecoder().decode(buf));
-  } catch (cause) {
-    throw new GatewayError('MALFORMED_REQUEST', 'The request body is not valid JSON.', {}, { cause });
-  }
 }
 
 function isInitialize(body: unknown): boolean {
@@ -72,7 +59,7 @@ export async function handleMcpRequest(
         'SESSION_NOT_FOUND',
         `Session '${sessionId.slice(0, 80)}' is unknown or has ended.`,
       );
-    return session.channel.transport.handleRequest(c.req.raw);
+    return serveSessionRequest(c, session, d.maxBodyBytes, d.keepAliveMs);
   }
   if (c.req.method !== 'POST') {
     throw new GatewayError(
