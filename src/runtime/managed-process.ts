@@ -12,6 +12,7 @@ import { StdioChannel } from '../mcp/stdio-channel.js';
 import type { Logger } from '../observability/logger.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { LineRing } from './line-ring.js';
+import { setNiceness } from './process-priority.js';
 import type { ChildExit, ChildHandle, Spawner } from './spawner.js';
 
 export type ProcessStatus = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -75,6 +76,8 @@ export class ManagedProcess {
   lastActivity = Date.now();
   restarts = 0;
   failure: string | undefined;
+  /** CPU niceness applied right after each spawn (warm spares wait at a low priority). */
+  niceness = 0;
   identity: ServerIdentity = {};
   readonly stderr: LineRing;
   private handle: ChildHandle | undefined;
@@ -103,6 +106,7 @@ export class ManagedProcess {
     const handle = this.deps.spawner.spawn({ ...this.plan, env }, this.homeDir);
     this.handle = handle;
     this.pid = handle.pid;
+    if (this.niceness > 0) setNiceness(handle.pid, this.niceness);
     handle.stderr.on('data', (c: Buffer) => this.stderr.push(c.toString('utf8')));
     const channel = new StdioChannel(handle.stdin, handle.stdout, {
       onMessage: (m) => this.onServerMessage(m),

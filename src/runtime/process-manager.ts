@@ -3,13 +3,13 @@
  * idle cleanup, health checks (MCP ping) and shutdown. Timers are unref'd and cleared on shutdown.
  */
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { RpcRequestError } from '../mcp/rpc-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
+import { SPARE_NICENESS, SparePool } from './spare-pool.js';
 import type { Spawner } from './spawner.js';
 
 export interface ProcessManagerSettings extends ProcessTimings {
@@ -48,35 +48,17 @@ interface Entry<M> {
   ready: Promise<void>;
   /** The session that owns this process; undefined for shared processes and warm spares. */
   owner: string | undefined;
-  /** Started by the warm pool, not by a request: the first to be reclaimed at the limit. */
-  spare: boolean;
   /** Serves many clients (shared mode): never handed to a session as its own. */
   shared: boolean;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
-/**
- * Spares start at a lower CPU priority (nice 10) and get the normal one back when a session claims them.
- * Only as root: giving priority back needs CAP_SYS_NICE, and a claimed spare must not stay slow.
- */
-const SPARE_NICENESS = 10;
-const CAN_RENICE = process.getuid?.() === 0;
-
-function setPriority(pid: number | undefined, niceness: number): void {
-  if (!pid || !CAN_RENICE) return;
-  try {
-    os.setPriority(pid, niceness);
-  } catch {
-    // The child may have exited; priority only affects speed.
-  }
-}
-
 export class ProcessManager<M = unknown> {
   private readonly byId = new Map<string, Entry<M>>();
   /** The unowned process per configuration that stdio requests reuse (and shared mode multiplexes). */
   private readonly byKey = new Map<string, Entry<M>>();
   /** Warm spares per configuration, for new isolated sessions. */
-  private readonly spares = new Map<string, Array<Entry<M>>>();
+  private readonly spares = new SparePool<Entry<M>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private shuttingDown = false;
@@ -115,13 +97,11 @@ export class ProcessManager<M = unknown> {
     const existing = this.byKey.get(req.key);
     if (existing && ACTIVE.has(existing.process.status)) {
       existing.process.lastActivity = Date.now();
-      existing.spare = false;
       await existing.ready;
       return { process: existing.process, meta: existing.meta, reused: true };
     }
-    const spare = this.takeSpare(req.key);
+    const spare = this.spares.take(req.key);
     if (spare) {
-      spare.spare = false;
       this.byKey.set(req.key, spare);
       return { process: spare.process, meta: spare.meta, reused: true };
     }
@@ -136,12 +116,10 @@ export class ProcessManager<M = unknown> {
    * released. @throws GatewayError PROCESS_LIMIT_REACHED, SERVER_START_FAILED
    */
   async claim(req: LaunchRequest<M>, owner: string): Promise<Acquired<M>> {
-    const taken = this.takeSpare(req.key) ?? this.takeUnshared(req.key);
+    const taken = this.spares.take(req.key) ?? this.takeUnshared(req.key);
     let acquired: Acquired<M>;
     if (taken) {
       taken.owner = owner;
-      setPriority(taken.process.pid, 0);
-      taken.spare = false;
       taken.process.lastActivity = Date.now();
       acquired = { process: taken.process, meta: taken.meta, reused: true };
     } else {
@@ -150,12 +128,6 @@ export class ProcessManager<M = unknown> {
     }
     this.refillPool(req);
     return acquired;
-  }
-
-  private takeSpare(key: string): Entry<M> | undefined {
-    const list = this.spares.get(key) ?? [];
-    const i = list.findIndex((e) => e.process.status === 'running');
-    return i === -1 ? undefined : list.splice(i, 1)[0];
   }
 
   private takeUnshared(key: string): Entry<M> | undefined {
@@ -167,15 +139,9 @@ export class ProcessManager<M = unknown> {
 
   /** Starts spares for `req.key` in the background until the pool holds `warmPoolSize`, room permitting. */
   private refillPool(req: LaunchRequest<M>): void {
-    const list = this.spares.get(req.key) ?? [];
-    const starting = list.some((e) => e.process.status === 'starting');
     // One spare starts at a time, at low CPU priority: refilling must not slow the sessions being served.
-    if (
-      starting ||
-      this.shuttingDown ||
-      list.length >= this.s.warmPoolSize ||
-      this.activeCount() >= this.s.maxProcesses
-    )
+    if (this.spares.starting(req.key) || this.shuttingDown) return;
+    if (this.spares.count(req.key) >= this.s.warmPoolSize || this.activeCount() >= this.s.maxProcesses)
       return;
     this.startEntry(req, undefined, true).then(
       (e) => {
@@ -186,17 +152,11 @@ export class ProcessManager<M = unknown> {
     );
   }
 
-  /** Spares currently pooled for a configuration (running or starting). */
-  spareCount(key: string): number {
-    return this.spares.get(key)?.length ?? 0;
-  }
-
   /** Marks an unowned process as shared by many clients: sessions will not claim it. */
   markShared(processId: string): void {
     const e = this.byId.get(processId);
     if (e && e.owner === undefined) {
       e.shared = true;
-      e.spare = false;
     }
   }
 
@@ -208,10 +168,7 @@ export class ProcessManager<M = unknown> {
 
   /** Makes room at the limit by stopping the longest-idle spare; false when there is none. */
   private async reclaimSpare(): Promise<boolean> {
-    const spares = [...this.byId.values()]
-      .filter((e) => e.spare && e.owner === undefined && e.process.status === 'running')
-      .sort((a, b) => a.process.lastActivity - b.process.lastActivity);
-    const victim = spares[0];
+    const victim = this.spares.longestIdle();
     if (!victim) return false;
     await this.stopEntry(victim, 'reclaimed for a new process at the limit');
     return true;
@@ -241,20 +198,18 @@ export class ProcessManager<M = unknown> {
       onUnexpectedExit: (p, exit) => this.onCrash(p, exit),
     });
     this.deps.hooks?.created?.(req.meta);
+    if (spare) process.niceness = SPARE_NICENESS;
     const entry: Entry<M> = {
       key: req.key,
       meta: req.meta,
       process,
       ready: process.start(),
       owner,
-      spare,
       shared: false,
     };
     this.byId.set(id, entry);
-    if (spare) {
-      this.spares.set(req.key, [...(this.spares.get(req.key) ?? []), entry]);
-      setPriority(process.pid, SPARE_NICENESS);
-    } else if (!owner) this.byKey.set(req.key, entry);
+    if (spare) this.spares.add(req.key, entry);
+    else if (!owner) this.byKey.set(req.key, entry);
     try {
       await entry.ready;
     } catch (err) {
@@ -268,12 +223,7 @@ export class ProcessManager<M = unknown> {
   private forget(entry: Entry<M>): void {
     if (this.byId.delete(entry.process.id)) this.deps.hooks?.removed?.(entry.meta);
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-    const list = this.spares.get(entry.key);
-    if (list?.includes(entry))
-      this.spares.set(
-        entry.key,
-        list.filter((e) => e !== entry),
-      );
+    this.spares.remove(entry.key, entry);
   }
 
   /** Restarts a crashed process with exponential backoff until the budget is spent. */
@@ -286,12 +236,7 @@ export class ProcessManager<M = unknown> {
     if (p.restarts >= this.s.maxRestarts) {
       p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
       if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-      const pooled = this.spares.get(entry.key);
-      if (pooled?.includes(entry))
-        this.spares.set(
-          entry.key,
-          pooled.filter((e) => e !== entry),
-        );
+      this.spares.remove(entry.key, entry);
       this.deps.logger.error(
         { processId: p.id, stderrTail: p.stderr.tail(10) },
         'MCP server failed for good',

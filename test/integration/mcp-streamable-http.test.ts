@@ -2,6 +2,7 @@
  * Streamable HTTP (2025 eras) through the gateway with the official TypeScript SDK client, against the
  * fixture MCP servers from the local registry.
  */
+import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -309,4 +310,33 @@ describe('answer format in 2025-era sessions', () => {
       await t.close();
     }
   });
+});
+
+describe('warm spares wait at a low CPU priority', () => {
+  const niceness = (pid: number) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+  it.runIf(process.getuid?.() === 0)(
+    'runs spares at nice 10 and gives a claimed one normal priority',
+    async () => {
+      const t = await startTestGateway({ process: { warmPoolSize: 1 } });
+      const base = await t.serve();
+      const opened: Client[] = [];
+      try {
+        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1`)).client);
+        expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 8000)).toBe(true);
+        const spare = t.gw.processes
+          .list()
+          .find((p) => p.owner === undefined && p.process.status === 'running');
+        expect(niceness(spare?.process.pid as number)).toBe(10);
+        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1`)).client);
+        expect(t.gw.processes.get(spare?.process.id as string)?.owner).toBeDefined();
+        expect(niceness(spare?.process.pid as number)).toBe(0);
+      } finally {
+        for (const c of opened) await c.close();
+        await t.close();
+      }
+    },
+  );
 });
