@@ -131,6 +131,18 @@ describe('versions, detection and package errors through the gateway', () => {
     expect(res.body.guidance).toBeTypeOf('object');
   });
 
+  it('refuses stdio launches from a foreign browser Origin, before anything is resolved', async () => {
+    const res = await t.get('/package/fixture-echo-mcp/stdio', {
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('ORIGIN_NOT_ALLOWED');
+    const local = await t.get('/package/fixture-echo-mcp@1.0.0/stdio', {
+      headers: { origin: 'http://localhost:5173' },
+    });
+    expect(local.status).toBe(200);
+  });
+
   it('answers 405 for other methods on package URLs', async () => {
     const res = await t.get('/package/fixture-echo-mcp/stdio', { method: 'POST' });
     expect(res.status).toBe(405);

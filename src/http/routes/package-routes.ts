@@ -48,15 +48,17 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
+    // Every package route starts processes, so a foreign web page must not reach any of them (DNS
+    // rebinding and drive-by requests, cf. CVE-2025-49596).
+    const origin = c.req.header('origin');
+    if (!originAllowed(origin, c.req.url, allowed)) {
+      throw new GatewayError(
+        'ORIGIN_NOT_ALLOWED',
+        `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
+        { origin },
+      );
+    }
     if (route.protocol !== 'stdio') {
-      const origin = c.req.header('origin');
-      if (!originAllowed(origin, c.req.url, allowed)) {
-        throw new GatewayError(
-          'ORIGIN_NOT_ALLOWED',
-          `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
-          { origin },
-        );
-      }
       const endpointDeps = {
         launcher: deps.launcher,
         sessions: deps.sessions,
