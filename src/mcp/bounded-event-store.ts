@@ -3,7 +3,7 @@
  * basic/transports "Resumability and Redelivery"): keeps the last `maxEvents` messages so a client
  * that reconnects with Last-Event-ID gets what it missed on that stream, and memory stays bounded.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
 interface StoredEvent {
   id: string;

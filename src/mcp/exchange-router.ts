@@ -4,7 +4,7 @@
  * session's own transport (its GET stream). This lets 2025-era sessions answer each request with JSON
  * unless something must be streamed first, while keeping sessions, GET streams and DELETE.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { ClientTransport } from './session-bridge.js';
 
 type RequestId = string | number;

@@ -4,7 +4,7 @@
  * event naming the URL to POST its messages to; every server message then arrives as a `message` event.
  * The SDK's v2 packages no longer ship this transport, and 1.x's is bound to Node's ServerResponse.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { ClientTransport } from './session-bridge.js';
 
 const encoder = new TextEncoder();

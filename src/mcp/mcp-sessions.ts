@@ -127,7 +127,7 @@ export class McpSessions {
     const id = randomUUID();
     const process = shared ? shared.process : (await this.processes.claim(req, id)).process;
     const channel = await open(id);
-    const router = new ExchangeRouter(channel.transport as unknown as ClientTransport);
+    const router = new ExchangeRouter(channel.transport);
     const transport: ClientTransport = router;
     const bridge = shared
       ? new SharedSessionBridge(transport, shared)

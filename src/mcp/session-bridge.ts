@@ -6,7 +6,7 @@
  * "Sending Messages to the Server"). A crash fails every in-flight request at once; a request past the
  * request timeout fails and the child gets notifications/cancelled (spec basic/utilities/cancellation).
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
 import type { ManagedProcess, ProcessClient } from '../runtime/managed-process.js';
 import { JsonRpcCode } from './rpc-errors.js';

@@ -5,7 +5,7 @@
  * (list_changed, resources/updated) go to every listener. A server request reaches the newest exchange
  * whose client can carry it; when none can, the server gets a clear JSON-RPC error instead of silence.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { ManagedProcess, ProcessClient } from '../runtime/managed-process.js';
 import { JsonRpcCode } from './rpc-errors.js';
 

@@ -3,7 +3,7 @@
  * of its own (`?mode=shared`): the gateway answers initialize from what the child already told it, relays
  * requests through the SharedMultiplexer, and forwards change notifications to the session.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { LEGACY_VERSIONS } from './modern-request.js';
 import type { ClientTransport } from './session-bridge.js';
 import type { SharedMultiplexer } from './shared-multiplexer.js';

@@ -1,11 +1,12 @@
 /**
  * @module A JSON-RPC channel over a child's stdin/stdout using the MCP stdio framing (one JSON message per
- * line, spec: basic/transports#stdio), framed by the SDK's ReadBuffer. Non-JSON lines on stdout are
- * reported and skipped rather than killing the channel.
+ * line, spec: basic/transports#stdio). Lines are split here (chunks are kept until a newline arrives, so
+ * large messages are not copied over and over) and parsed by the SDK's deserializeMessage. Non-JSON lines
+ * on stdout are reported and skipped rather than killing the channel.
  */
 import type { Readable, Writable } from 'node:stream';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/server';
 import { JsonRpcCode, RpcRequestError } from './rpc-errors.js';
 
 export interface StdioChannelOptions {
@@ -27,7 +28,9 @@ interface Pending {
 export const GATEWAY_ID_PREFIX = 'gw-';
 
 export class StdioChannel {
-  private readonly buffer: ReadBuffer;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly maxMessageBytes: number;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   private closed = false;
@@ -37,29 +40,43 @@ export class StdioChannel {
     stdout: Readable,
     private readonly o: StdioChannelOptions = {},
   ) {
-    this.buffer = new ReadBuffer({ maxBufferSize: o.maxMessageBytes ?? 64 * 1024 * 1024 });
+    this.maxMessageBytes = o.maxMessageBytes ?? 64 * 1024 * 1024;
     stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     stdin.on('error', () => this.close('stdin closed'));
   }
 
   private onData(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      const line = this.chunks.length === 0 ? piece : Buffer.concat([...this.chunks, piece]);
+      this.chunks = [];
+      this.buffered = 0;
+      start = nl + 1;
+      this.parseLine(line.toString('utf8').replace(/\r$/, ''));
+    }
+    if (start < chunk.length) {
+      this.buffered += chunk.length - start;
+      if (this.buffered > this.maxMessageBytes) {
+        this.chunks = [];
+        this.buffered = 0;
+        this.o.onJunk?.(`(message larger than ${this.maxMessageBytes} bytes; dropped)`);
+        return;
+      }
+      this.chunks.push(chunk.subarray(start));
+    }
+  }
+
+  private parseLine(line: string): void {
+    if (line.trim() === '') return;
+    let message: JSONRPCMessage;
     try {
-      this.buffer.append(chunk);
+      message = deserializeMessage(line);
     } catch {
-      this.o.onJunk?.('(message larger than the maximum; dropped)');
+      this.o.onJunk?.(line.slice(0, 200));
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.buffer.readMessage();
-      } catch (err) {
-        this.o.onJunk?.(err instanceof Error ? err.message.slice(0, 200) : 'unparseable line');
-        continue;
-      }
-      if (!message) return;
-      this.dispatch(message);
-    }
+    this.dispatch(message);
   }
 
   private dispatch(message: JSONRPCMessage): void {
@@ -124,7 +141,7 @@ export class StdioChannel {
       p.reject(new RpcRequestError('closed', reason, JsonRpcCode.ServerUnavailable));
       this.pending.delete(id);
     }
-    this.buffer.clear();
+    this.chunks = [];
   }
 
   get isClosed(): boolean {

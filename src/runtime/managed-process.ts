@@ -5,8 +5,9 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type JSONRPCMessage, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
+import { LEGACY_VERSIONS } from '../mcp/modern-request.js';
 import { JsonRpcCode, RpcRequestError } from '../mcp/rpc-errors.js';
 import { StdioChannel } from '../mcp/stdio-channel.js';
 import type { Logger } from '../observability/logger.js';
@@ -119,7 +120,7 @@ export class ManagedProcess {
       const result = await Promise.race([
         channel.request(
           'initialize',
-          { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: this.deps.clientInfo },
+          { protocolVersion: LEGACY_VERSIONS[0], capabilities: {}, clientInfo: this.deps.clientInfo },
           this.deps.timings.startupTimeoutMs,
         ),
         exited.then((e) => {

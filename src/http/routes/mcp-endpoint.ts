@@ -4,7 +4,7 @@
  * session's SDK transport, which applies the transport rules (Accept 406, Content-Type 415,
  * MCP-Protocol-Version 400, GET streams, DELETE, resumability).
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';

@@ -6,7 +6,7 @@
  * must be streamed before the result (then SSE). A client that disconnects cancels its request.
  */
 
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import {
@@ -61,7 +61,7 @@ export async function serveModern(
   transport.onmessage = (m) => {
     const request = m as unknown as { id: string | number; method: string; params?: Record<string, unknown> };
     const reply = (n: JSONRPCMessage) =>
-      void transport.send(n as never, { relatedRequestId: request.id }).catch(() => undefined);
+      void transport.send(n, { relatedRequestId: request.id }).catch(() => undefined);
     childId = mux.send(request, {
       related: reply,
       finish: (r) => {
@@ -75,7 +75,7 @@ export async function serveModern(
     if (childId && !finished) mux.cancel(childId, 'the client closed its response stream');
   };
   await transport.start();
-  return transport.handleMessage(body as never, { request: c.req.raw });
+  return transport.handleMessage(body as JSONRPCRequest, { request: c.req.raw });
 }
 
 /** Results that carry cache hints in the modern era (spec 2026-07-28, SEP-2549). */

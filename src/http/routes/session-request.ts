@@ -5,12 +5,11 @@
  * DELETE, notifications, client answers and batches go to the session's SDK transport.
  */
 
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { McpSession } from '../../mcp/mcp-sessions.js';
 import { LEGACY_VERSIONS } from '../../mcp/modern-request.js';
-import type { ClientTransport } from '../../mcp/session-bridge.js';
 import { readJsonBody } from '../json-body.js';
 
 type RequestMessage = JSONRPCMessage & { id: string | number; method: string };
@@ -60,11 +59,10 @@ export async function serveSessionRequest(
     responseMode: 'auto',
     keepAliveMs,
   });
-  exchange.onmessage = (m) =>
-    session.router.dispatch(m as unknown as RequestMessage, exchange as unknown as ClientTransport);
+  exchange.onmessage = (m) => session.router.dispatch(m as RequestMessage, exchange);
   exchange.onclose = () => session.router.forget(body.id);
   await exchange.start();
-  const res = await exchange.handleMessage(body as never, { request: c.req.raw });
+  const res = await exchange.handleMessage(body as JSONRPCRequest, { request: c.req.raw });
   res.headers.set('mcp-session-id', session.id);
   return res;
 }
