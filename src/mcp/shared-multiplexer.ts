@@ -5,6 +5,7 @@
  * (list_changed, resources/updated) go to every listener. A server request reaches the newest exchange
  * whose client can carry it; when none can, the server gets a clear JSON-RPC error instead of silence.
  */
+import { randomBytes } from 'node:crypto';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { ManagedProcess, ProcessClient } from '../runtime/managed-process.js';
 import { JsonRpcCode } from './rpc-errors.js';
@@ -19,7 +20,29 @@ export interface ExchangeSink {
   finish(m: JSONRPCMessage): void;
   /** Whether this client can receive server-to-client requests (sampling, elicitation, roots). */
   canCarryServerRequests: boolean;
+  /**
+   * 2026-07-28 clients: whether the client can answer `method` through an InputRequiredResult (it declared
+   * the capability and the request supports MRTR).
+   */
+  acceptsInputRequest?(method: string): boolean;
 }
+
+/** A child request waiting for a modern client to retry with the answer to the child's server request. */
+interface Parked {
+  childId: string;
+  serverRequestId: RequestId;
+  key: string;
+  expires: number;
+}
+
+/** How long a modern client has to retry after an InputRequiredResult, ms. */
+const PARKED_TTL_MS = 5 * 60_000;
+/** Receives what a parked exchange would send until the client retries. */
+const PARKED_SINK: ExchangeSink = {
+  related: () => undefined,
+  finish: () => undefined,
+  canCarryServerRequests: false,
+};
 
 interface Exchange {
   sink: ExchangeSink;
@@ -41,6 +64,7 @@ export class SharedMultiplexer implements ProcessClient {
   private readonly exchanges = new Map<string, Exchange>();
   private readonly byToken = new Map<string, string>();
   private readonly listeners = new Set<(m: JSONRPCMessage) => void>();
+  private readonly parked = new Map<string, Parked>();
   private next = 1;
 
   constructor(
@@ -134,6 +158,7 @@ export class SharedMultiplexer implements ProcessClient {
     if (!ex) return undefined;
     clearTimeout(ex.timer);
     this.exchanges.delete(childId);
+    for (const [token, p] of this.parked) if (p.childId === childId) this.parked.delete(token);
     if (ex.childToken) this.byToken.delete(ex.childToken);
     return ex;
   }
@@ -172,25 +197,91 @@ export class SharedMultiplexer implements ProcessClient {
   }
 
   private newest(filter: (e: Exchange) => boolean = () => true): Exchange | undefined {
-    let found: Exchange | undefined;
-    for (const e of this.exchanges.values()) if (filter(e)) found = e;
+    return this.newestEntry(filter)?.[1];
+  }
+
+  private newestEntry(filter: (e: Exchange) => boolean): [string, Exchange] | undefined {
+    let found: [string, Exchange] | undefined;
+    for (const entry of this.exchanges) if (filter(entry[1])) found = entry;
     return found;
   }
 
   private routeServerRequest(m: JSONRPCMessage & { id: RequestId; method: string }): void {
-    const target = this.newest((e) => e.sink.canCarryServerRequests);
+    const target = this.newestEntry(
+      (e) => e.sink.canCarryServerRequests || !!e.sink.acceptsInputRequest?.(m.method),
+    );
     if (!target) {
       this.process.send({
         jsonrpc: '2.0',
         id: m.id,
         error: {
           code: JsonRpcCode.MethodNotFound,
-          message: `${m.method} cannot reach the client: its protocol era or transport does not carry server requests (use a 2025-era session).`,
+          message: `${m.method} cannot reach the client: its protocol era or transport does not carry server requests, and it did not declare the capability for an input request.`,
         },
       } as JSONRPCMessage);
       return;
     }
-    target.sink.related(m);
+    const [childId, ex] = target;
+    if (ex.sink.canCarryServerRequests) ex.sink.related(m);
+    else this.askForInput(childId, ex, m);
+  }
+
+  /**
+   * Multi round-trip requests (spec 2026-07-28 basic/patterns/mrtr): the client's exchange ends with an
+   * InputRequiredResult; the child's request waits. `requestState` is a random token naming that wait, so
+   * a tampered or replayed state can only fail to be found (no authority rides on it).
+   */
+  private askForInput(
+    childId: string,
+    ex: Exchange,
+    m: JSONRPCMessage & { id: RequestId; method: string },
+  ): void {
+    const token = randomBytes(18).toString('base64url');
+    const key = 'input-1';
+    this.parked.set(token, { childId, serverRequestId: m.id, key, expires: Date.now() + PARKED_TTL_MS });
+    const sink = ex.sink;
+    ex.sink = PARKED_SINK;
+    const params = 'params' in m ? m.params : undefined;
+    sink.finish({
+      jsonrpc: '2.0',
+      id: ex.clientId,
+      result: {
+        resultType: 'input_required',
+        inputRequests: { [key]: { method: m.method, ...(params ? { params } : {}) } },
+        requestState: token,
+      },
+    } as JSONRPCMessage);
+  }
+
+  /**
+   * A modern client's retry after an InputRequiredResult: the child gets the client's answer and the
+   * parked request's result goes to the new exchange. False when the state is unknown or expired.
+   */
+  resume(
+    requestState: string,
+    request: { id: RequestId; params?: Record<string, unknown> },
+    sink: ExchangeSink,
+  ): boolean {
+    const p = this.parked.get(requestState);
+    this.parked.delete(requestState);
+    const ex = p && p.expires > Date.now() ? this.exchanges.get(p.childId) : undefined;
+    if (!p || !ex) return false;
+    ex.sink = sink;
+    ex.clientId = request.id;
+    const answer = (request.params?.inputResponses as Record<string, unknown> | undefined)?.[p.key];
+    this.process.send(
+      (answer === undefined
+        ? {
+            jsonrpc: '2.0',
+            id: p.serverRequestId,
+            error: {
+              code: JsonRpcCode.InvalidParams,
+              message: 'The client retried without answering the input request.',
+            },
+          }
+        : { jsonrpc: '2.0', id: p.serverRequestId, result: answer }) as JSONRPCMessage,
+    );
+    return true;
   }
 
   onCrash(reason: string, stderrTail: string[]): void {

@@ -18,10 +18,7 @@ def first_text(result):
 
 
 async def main(url, mode):
-    kwargs = {"mode": mode}
-    if mode == "legacy":
-        kwargs["sampling_callback"] = sampling
-    async with Client(url, **kwargs) as client:
+    async with Client(url, mode=mode, sampling_callback=sampling) as client:
         tools = await client.list_tools()
         out = {
             "protocolVersion": client.protocol_version,
@@ -29,8 +26,8 @@ async def main(url, mode):
             "echo": first_text(await client.call_tool("echo", {"text": "from python"})),
             "apiKey": first_text(await client.call_tool("get_env", {"name": "API_KEY"})),
         }
-        if mode == "legacy":
-            out["sample"] = first_text(await client.call_tool("sample", {}))
+        # Legacy: a sampling request on the session; 2026-07-28: an InputRequiredResult and a retry (MRTR).
+        out["sample"] = first_text(await client.call_tool("sample", {}))
     print(json.dumps(out))
 
 

@@ -247,3 +247,56 @@ describe('2026-07-28 subscriptions/listen', () => {
     }
   });
 });
+
+describe('2026-07-28 multi round-trip requests', () => {
+  it('turns a child server request into an InputRequiredResult, and the retry completes the call', async () => {
+    const t = await startTestGateway();
+    const base = await t.serve();
+    const url = `${base}/package/fixture-echo-mcp/mcp?mrtr=1`;
+    const meta = { ...META, 'io.modelcontextprotocol/clientCapabilities': { sampling: {} } };
+    const call = (id: number, extra: Record<string, unknown>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'sample',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'sample', arguments: {}, _meta: meta, ...extra },
+        }),
+      }).then((r) => r.json() as Promise<any>);
+    try {
+      const first = await call(1, {});
+      expect(first.result).toMatchObject({
+        resultType: 'input_required',
+        inputRequests: { 'input-1': { method: 'sampling/createMessage' } },
+      });
+      expect(typeof first.result.requestState).toBe('string');
+      const answer = { role: 'assistant', content: { type: 'text', text: 'mrtr answer' }, model: 'm' };
+      const second = await call(2, {
+        inputResponses: { 'input-1': answer },
+        requestState: first.result.requestState,
+      });
+      expect(second).toMatchObject({
+        id: 2,
+        result: { content: [{ text: 'client said: mrtr answer' }], resultType: 'complete' },
+      });
+      const replay = await call(3, {
+        inputResponses: { 'input-1': answer },
+        requestState: first.result.requestState,
+      });
+      expect(replay.error).toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(/unknown or expired/),
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

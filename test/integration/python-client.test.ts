@@ -29,13 +29,18 @@ describe('Python SDK client', () => {
     expect(out.tools).toEqual(expect.arrayContaining(['echo', 'get_env', 'sample']));
   });
 
-  it('works in 2026-07-28 mode: stateless requests on the shared child', async () => {
+  it('works in 2026-07-28 mode: stateless requests on the shared child, sampling through MRTR', async () => {
     const out = await runPythonClient(
       inject('pythonClient'),
       `${base}/package/fixture-echo-mcp/mcp?apiKey=py-modern`,
       '2026-07-28',
     );
-    expect(out).toMatchObject({ protocolVersion: '2026-07-28', echo: 'from python', apiKey: 'py-modern' });
+    expect(out).toMatchObject({
+      protocolVersion: '2026-07-28',
+      echo: 'from python',
+      apiKey: 'py-modern',
+      sample: 'client said: python sample',
+    });
   });
 
   it('works in auto mode (probes server/discover, then stays modern)', async () => {
@@ -44,6 +49,10 @@ describe('Python SDK client', () => {
       `${base}/package/fixture-echo-mcp/mcp?apiKey=py-auto`,
       'auto',
     );
-    expect(out).toMatchObject({ protocolVersion: '2026-07-28', echo: 'from python' });
+    expect(out).toMatchObject({
+      protocolVersion: '2026-07-28',
+      echo: 'from python',
+      sample: 'client said: python sample',
+    });
   });
 });

@@ -59,23 +59,57 @@ export async function serveModern(
   let childId: string | undefined;
   let finished = false;
   transport.onmessage = (m) => {
-    const request = m as unknown as { id: string | number; method: string; params?: Record<string, unknown> };
+    const request = m as { id: string | number; method: string; params?: Record<string, unknown> };
     const reply = (n: JSONRPCMessage) =>
       void transport.send(n, { relatedRequestId: request.id }).catch(() => undefined);
-    childId = mux.send(request, {
+    const sink = {
       related: reply,
-      finish: (r) => {
+      finish: (r: JSONRPCMessage) => {
         finished = true;
         reply(toModernResult(request.method, r));
       },
       canCarryServerRequests: false,
-    });
+      acceptsInputRequest: (method: string) =>
+        MRTR_METHODS.has(request.method) && declaresCapabilityFor(request, method),
+    };
+    const state = request.params?.requestState;
+    if (typeof state === 'string') {
+      if (!mux.resume(state, request, sink)) {
+        sink.finish({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: {
+            code: ModernErrorCode.InvalidParams,
+            message: 'Invalid params: requestState is unknown or expired; send the original request again',
+          },
+        } as JSONRPCMessage);
+      }
+      return;
+    }
+    childId = mux.send(request, sink);
   };
   transport.onclose = () => {
     if (childId && !finished) mux.cancel(childId, 'the client closed its response stream');
   };
   await transport.start();
   return transport.handleMessage(body as JSONRPCRequest, { request: c.req.raw });
+}
+
+/** Requests that may end with an InputRequiredResult (spec 2026-07-28 basic/patterns/mrtr "Supported Requests"). */
+const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** The client capability each input request needs. */
+const CAPABILITY_FOR: Record<string, string> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+/** Whether the request's `_meta` client capabilities cover the server request `method`. */
+function declaresCapabilityFor(request: { params?: Record<string, unknown> }, method: string): boolean {
+  const meta = request.params?._meta as Record<string, unknown> | undefined;
+  const caps = meta?.['io.modelcontextprotocol/clientCapabilities'] as Record<string, unknown> | undefined;
+  const needed = CAPABILITY_FOR[method];
+  return !!needed && !!caps && caps[needed] !== undefined && caps[needed] !== false;
 }
 
 /** Results that carry cache hints in the modern era (spec 2026-07-28, SEP-2549). */
