@@ -1,5 +1,6 @@
 /**
  * @module Relays one client session (an SDK server transport) to the MCP server child it owns.
+ * Change notifications (list_changed, resources/updated) go to the session stream, not to a request.
  * Client request ids are rewritten to ids of the bridge's own (so they never meet the gateway's ids,
  * and stale answers of a crashed child are dropped); answers are mapped back. Progress and server
  * requests go on the stream of the request they belong to (spec 2025-11-25 basic/transports
@@ -10,6 +11,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
 import type { ManagedProcess, ProcessClient } from '../runtime/managed-process.js';
 import { JsonRpcCode } from './rpc-errors.js';
+import { CHANGE_NOTIFICATIONS } from './shared-multiplexer.js';
 
 type RequestId = string | number;
 
@@ -81,6 +83,7 @@ export class SessionBridge implements ProcessClient {
 
   /** The client request a server message belongs to: by progress token, else the newest in flight. */
   private relatedTo(m: JSONRPCMessage): RequestId | undefined {
+    if ('method' in m && CHANGE_NOTIFICATIONS.has(m.method)) return undefined; // the session's GET stream
     const token =
       'params' in m ? (m.params as { progressToken?: unknown } | undefined)?.progressToken : undefined;
     let newest: InFlight | undefined;

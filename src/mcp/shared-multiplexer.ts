@@ -53,7 +53,8 @@ interface Exchange {
   timer: NodeJS.Timeout;
 }
 
-const BROADCAST = new Set([
+/** Change notifications: they belong to no request, so they go to every listener / the session stream. */
+export const CHANGE_NOTIFICATIONS = new Set([
   'notifications/tools/list_changed',
   'notifications/prompts/list_changed',
   'notifications/resources/list_changed',
@@ -183,7 +184,7 @@ export class SharedMultiplexer implements ProcessClient {
       return;
     }
     if (!('method' in m)) return;
-    if (BROADCAST.has(m.method)) {
+    if (CHANGE_NOTIFICATIONS.has(m.method)) {
       for (const l of this.listeners) l(m);
       return;
     }

@@ -1,0 +1,134 @@
+/** Streamable HTTP transport rules of the 2025 eras, checked with raw requests. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+
+describe('Streamable HTTP transport rules (2025 eras)', () => {
+  let t: TestGateway;
+  let url: string;
+  let session: string;
+  const headers = (extra: Record<string, string> = {}) => ({
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-session-id': session,
+    'mcp-protocol-version': '2025-03-26',
+    ...extra,
+  });
+  const post = (body: unknown, extra: Record<string, string> = {}) =>
+    fetch(url, {
+      method: 'POST',
+      headers: headers(extra),
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    t = await startTestGateway({ request: { maxBodyBytes: 64 * 1024 } });
+    url = `${await t.serve()}/package/fixture-echo-mcp/mcp`;
+    const init = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-03-26',
+          capabilities: {},
+          clientInfo: { name: 'raw', version: '1' },
+        },
+      }),
+    });
+    session = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    expect((await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers a 2025-03-26 batch of requests', async () => {
+    const res = await post([
+      {
+        jsonrpc: '2.0',
+        id: 'b1',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'one' } },
+      },
+      {
+        jsonrpc: '2.0',
+        id: 'b2',
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'two' } },
+      },
+    ]);
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).toContain('"id":"b1"');
+    expect(text).toContain('"id":"b2"');
+    expect(text).toContain('one');
+    expect(text).toContain('two');
+  });
+
+  it('relays a log message on the stream of the request it belongs to', async () => {
+    const res = await post({
+      jsonrpc: '2.0',
+      id: 'l1',
+      method: 'tools/call',
+      params: { name: 'log', arguments: {} },
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const text = await res.text();
+    expect(text).toContain('notifications/message');
+    expect(text).toContain('hello from the server');
+    expect(text).toContain('"id":"l1"');
+  });
+
+  it('delivers change notifications on the session GET stream', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(url, {
+      method: 'GET',
+      headers: {
+        accept: 'text/event-stream',
+        'mcp-session-id': session,
+        'mcp-protocol-version': '2025-03-26',
+      },
+      signal: controller.signal,
+    });
+    expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await post({
+      jsonrpc: '2.0',
+      id: 'n1',
+      method: 'tools/call',
+      params: { name: 'notify_list_changed', arguments: {} },
+    }).then((r) => r.text());
+    let seen = '';
+    while (!seen.includes('list_changed')) seen += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(seen).toContain('notifications/tools/list_changed');
+  });
+
+  it.each([
+    [{ 'content-type': 'text/plain' }, '{}', 415],
+    [{ 'mcp-protocol-version': '1999-01-01' }, { jsonrpc: '2.0', id: 'v', method: 'tools/list' }, 400],
+  ])('answers a request with headers %j with the transport status', async (extra, body, status) => {
+    expect((await post(body, extra as Record<string, string>)).status).toBe(status);
+  });
+
+  it('refuses bodies over MAX_BODY_BYTES with 413', async () => {
+    const big = {
+      jsonrpc: '2.0',
+      id: 'big',
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'x'.repeat(100 * 1024) } },
+    };
+    const res = await post(big);
+    expect(res.status).toBe(413);
+    const noSession = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ ...big, method: 'initialize' }),
+    });
+    expect(noSession.status).toBe(413);
+    expect(await noSession.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+  });
+});
