@@ -301,11 +301,6 @@ export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; b
   return { status: entry.status, body };
 }
 
-/** HTTP status for a code (used by metrics and logs). */
-export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  return CATALOG[code].status;
-}
-
 function dropUndefined(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }

@@ -46,8 +46,3 @@ export class GatewayError extends Error {
     this.details = details;
   }
 }
-
-/** True when `value` is a GatewayError (also across module copies). */
-export function isGatewayError(value: unknown): value is GatewayError {
-  return value instanceof GatewayError;
-}
