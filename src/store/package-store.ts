@@ -35,6 +35,8 @@ export interface PackageRef {
 }
 
 const MANIFEST = '.mcp-install.json';
+/** Last use is recorded (manifest mtime, for LRU pruning) at most this often per package, ms. */
+const TOUCH_EVERY_MS = 60_000;
 /** Installer processes see only these variables of the gateway (plus installer-config prefixes). */
 const INSTALLER_ENV = [
   'PATH',
@@ -74,6 +76,12 @@ export function storeKey(ref: PackageRef): string {
 
 export class PackageStore {
   private readonly lock = new KeyedLock();
+  /**
+   * Installed packages seen so far: package requests (every stateless 2026-07-28 request among them) need
+   * no disk read. The store is the only writer of its directory, so the map stays true.
+   */
+  private readonly known = new Map<string, InstalledPackage>();
+  private readonly lastTouched = new Map<string, number>();
   private totalBytes = 0;
   private count = 0;
 
@@ -85,6 +93,7 @@ export class PackageStore {
 
   /** Creates the store, removes leftovers of interrupted installs and measures it. */
   async init(): Promise<void> {
+    this.known.clear();
     await mkdir(this.o.dir, { recursive: true });
     await rm(this.stagingRoot, { recursive: true, force: true });
     await rm(path.join(this.o.dir, '.trash'), { recursive: true, force: true });
@@ -110,9 +119,14 @@ export class PackageStore {
   /** The installed package, or null. */
   async get(ref: PackageRef): Promise<InstalledPackage | null> {
     const key = storeKey(ref);
+    const known = this.known.get(key);
+    if (known) return known;
     const dir = path.join(this.o.dir, key);
     const manifest = await this.readManifest(dir);
-    return manifest ? { ...manifest, key, dir } : null;
+    if (!manifest) return null;
+    const pkg = { ...manifest, key, dir };
+    this.known.set(key, pkg);
+    return pkg;
   }
 
   /**
@@ -185,7 +199,9 @@ export class PackageStore {
         { package: key, ms: Date.now() - started, bytes: manifest.sizeBytes, installer },
         'package installed',
       );
-      return { ...manifest, key, dir };
+      const pkg = { ...manifest, key, dir };
+      this.known.set(key, pkg);
+      return pkg;
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
@@ -193,8 +209,10 @@ export class PackageStore {
 
   /** Marks a package as just used (for least-recently-used pruning). */
   async touch(pkg: InstalledPackage): Promise<void> {
-    const now = new Date();
-    await utimes(path.join(pkg.dir, MANIFEST), now, now).catch(() => undefined);
+    const now = Date.now();
+    if (now - (this.lastTouched.get(pkg.key) ?? 0) < TOUCH_EVERY_MS) return;
+    this.lastTouched.set(pkg.key, now);
+    await utimes(path.join(pkg.dir, MANIFEST), new Date(now), new Date(now)).catch(() => undefined);
   }
 
   /** Every installed package with its last use (ms since epoch). */
@@ -240,6 +258,8 @@ export class PackageStore {
       await rm(trash, { recursive: true, force: true });
       this.totalBytes -= p.sizeBytes;
       this.count -= 1;
+      this.known.delete(p.key);
+      this.lastTouched.delete(p.key);
       removed.push(p.key);
     }
     if (removed.length > 0) this.o.logger.info({ removed, bytes: this.totalBytes }, 'store pruned');
