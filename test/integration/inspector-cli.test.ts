@@ -2,8 +2,8 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useServedGateway } from '../support/gateway-harness.js';
 
 const run = promisify(execFile);
 const INSPECTOR = path.resolve(import.meta.dirname, '../../node_modules/.bin/mcp-inspector');
@@ -17,14 +17,9 @@ async function inspector(args: string[]): Promise<any> {
 }
 
 describe('MCP Inspector CLI', () => {
-  let t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
+  useServedGateway((_gw, url) => {
+    base = url;
   });
 
   it('lists and calls tools over Streamable HTTP', async () => {

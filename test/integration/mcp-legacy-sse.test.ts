@@ -2,8 +2,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { type TestGateway, useServedGateway } from '../support/gateway-harness.js';
 import { waitDead } from '../support/pids.js';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';
@@ -11,12 +11,9 @@ const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content
 describe('legacy HTTP+SSE sessions', () => {
   let t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
+  useServedGateway((gw, url) => {
+    t = gw;
+    base = url;
   });
 
   it('serves a full session: tools, configuration, progress and sampling; closing it stops the child', async () => {

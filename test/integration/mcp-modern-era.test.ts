@@ -3,8 +3,8 @@
  * client pinned to that revision, and raw requests for the header rules.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway, useServedGateway } from '../support/gateway-harness.js';
 
 const META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -15,12 +15,9 @@ const META = {
 describe('2026-07-28 stateless requests', () => {
   let t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
+  useServedGateway((gw, url) => {
+    t = gw;
+    base = url;
   });
 
   async function modernClient(path: string) {

@@ -7,8 +7,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { type TestGateway, useServedGateway } from '../support/gateway-harness.js';
 import { isAlive } from '../support/pids.js';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';
@@ -16,12 +16,9 @@ const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content
 describe('shared mode', () => {
   let t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
+  useServedGateway((gw, url) => {
+    t = gw;
+    base = url;
   });
 
   async function legacy(path: string, headers: Record<string, string> = {}, sampling = false) {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway, useServedGateway } from '../support/gateway-harness.js';
 import { eventually, isAlive, waitDead } from '../support/pids.js';
 
 type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
@@ -34,13 +34,13 @@ const text = (r: unknown) => (r as TextResult).content[0]?.text ?? '';
 describe('Streamable HTTP sessions', () => {
   let t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway({ request: { timeoutMs: 1500 }, process: { restartBackoffMs: 50 } });
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  useServedGateway(
+    (gw, url) => {
+      t = gw;
+      base = url;
+    },
+    { request: { timeoutMs: 1500 }, process: { restartBackoffMs: 50 } },
+  );
 
   it('initializes, lists and calls tools, with configuration from headers', async () => {
     const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp`, {

@@ -1,17 +1,14 @@
 /** The official Python MCP SDK client (mcp 2.x) through the gateway, in its legacy mode and in 2026-07-28 mode. */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { describe, expect, inject, it } from 'vitest';
+import { type TestGateway, useServedGateway } from '../support/gateway-harness.js';
 import { runPythonClient } from '../support/python-client.js';
 
 describe('Python SDK client', () => {
-  let t: TestGateway;
+  let _t: TestGateway;
   let base: string;
-  beforeAll(async () => {
-    t = await startTestGateway();
-    base = await t.serve();
-  });
-  afterAll(async () => {
-    await t?.close();
+  useServedGateway((gw, url) => {
+    _t = gw;
+    base = url;
   });
 
   it('works in legacy mode: session, tools, configuration and a sampling round trip', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type ServerType, serve } from '@hono/node-server';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { z } from 'zod';
 import type { ConfigSchema } from '../../src/config/config.js';
 import { type DeepPartial, loadConfig } from '../../src/config/config.js';
@@ -97,4 +97,19 @@ function merge(a: any, b: any): any {
     return out;
   }
   return b;
+}
+
+/** Serves a gateway for the tests of a describe block (beforeAll/afterAll); `use` receives it and its URL. */
+export function useServedGateway(
+  use: (t: TestGateway, base: string) => void,
+  overrides: Overrides = {},
+): void {
+  let t: TestGateway | undefined;
+  beforeAll(async () => {
+    t = await startTestGateway(overrides);
+    use(t, await t.serve());
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 }
