@@ -12,6 +12,15 @@ const META = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
+/** The headers a 2026-07-28 request carries (spec 2026-07-28 basic/transports/streamable-http "Request Metadata"). */
+const headers = (method: string, name?: string) => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': method,
+  ...(name ? { 'mcp-name': name } : {}),
+});
+
 describe('2026-07-28 stateless requests', () => {
   let t: TestGateway;
   let base: string;
@@ -58,13 +67,6 @@ describe('2026-07-28 stateless requests', () => {
 
   it('answers server/discover, JSON for plain results and SSE when progress comes first', async () => {
     const url = `${base}/package/fixture-echo-mcp/mcp`;
-    const headers = (method: string, name?: string) => ({
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-    });
     const discover = await fetch(url, {
       method: 'POST',
       headers: headers('server/discover'),
@@ -196,13 +198,6 @@ describe('2026-07-28 subscriptions/listen', () => {
     const t = await startTestGateway();
     const base = await t.serve();
     const url = `${base}/package/fixture-echo-mcp/mcp`;
-    const headers = (method: string, name?: string) => ({
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(name ? { 'mcp-name': name } : {}),
-    });
     const controller = new AbortController();
     try {
       const res = await fetch(url, {
