@@ -11,6 +11,11 @@ import { SharedChildren } from './mcp/shared-children.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
+import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
+import { compilePattern, matchesName, PatternError } from './policy/package-pattern.js';
+import { PackagePolicy } from './policy/package-policy.js';
+import { MemoryRateLimitStore } from './policy/rate-limit-store.js';
+import { RateLimiter } from './policy/rate-limiter.js';
 import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
@@ -50,9 +55,24 @@ function childPassthrough(config: Config): Record<string, string> {
   }
 }
 
+/** Keys, exposure rule and package policy, all checked before anything starts. */
+function compileSecurity(config: Config) {
+  try {
+    const keys = loadApiKeys(config.auth);
+    const warning = checkExposure(config.server.host, keys.size, config.auth.openRegistry);
+    const policy = new PackagePolicy(config.policy);
+    const noNetwork = config.sandbox.noNetwork.map(compilePattern);
+    return { keys, warning, policy, noNetwork };
+  } catch (err) {
+    if (err instanceof ExposureError || err instanceof PatternError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
+  const security = compileSecurity(config);
   const redactor = new SecretRedactor();
   const logger = createLogger({
     level: config.log.level,
@@ -61,6 +81,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     destination: opts.logDestination,
   });
   const mask = (s: string) => redactor.mask(s);
+  if (security.warning) logger.warn({ openRegistry: true }, security.warning);
+  const limiter = new RateLimiter(config.rateLimit, new MemoryRateLimitStore());
 
   let runtimes: Runtimes | null = null;
   const probing = detectRuntimes(config.store.python, config.store.uv === 'auto').then((rt) => {
@@ -116,6 +138,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     nodePath: process.execPath,
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     passthrough,
+    gates: {
+      policy: security.policy,
+      chargeInstall: (owner, address) => limiter.install(owner, address),
+      noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
+    },
   });
   const sessions = new McpSessions(
     {
@@ -124,6 +151,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       maxBodyBytes: config.request.maxBodyBytes,
       eventStoreSize: config.session.eventStoreSize,
       keepAliveMs: config.session.keepAliveMs,
+      maxPerOwner: config.rateLimit.maxSessionsPerKey,
     },
     processes,
     logger,
@@ -141,6 +169,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sessions,
     shared,
     runtimes: () => runtimes,
+    keys: security.keys,
+    limiter,
     startedAt: Date.now(),
   });
 

@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config/config.js';
 import { npmConfiguredRegistry } from './config/npm-registry-default.js';
 import { createGateway } from './gateway.js';
+import { serverOptions } from './http/server-options.js';
 import { which } from './runtime/runtime-detect.js';
 
 function packageVersion(): string {
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
   });
   const gw = await createGateway(config);
   const server = serve(
-    { fetch: gw.app.fetch, port: config.server.port, hostname: config.server.host },
+    {
+      fetch: gw.app.fetch,
+      port: config.server.port,
+      hostname: config.server.host,
+      serverOptions: serverOptions(config.http),
+    },
     (info) => {
       gw.logger.info(
         {

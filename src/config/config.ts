@@ -123,6 +123,67 @@ export const ConfigSchema = z.object({
     ]),
     /** Base URL clients use to reach the gateway (for endpoints in answers); derived from the request when unset. */
     publicUrl: url.optional(),
+    /**
+     * Host names this gateway answers to (`*` wildcards). Loopback binds always accept loopback names and
+     * refuse others (DNS rebinding); other binds accept every name unless this is set.
+     */
+    allowedHosts: list.default([]),
+    /** Take the client address from X-Forwarded-For (set only behind a reverse proxy you run). */
+    trustProxy: bool.default(false),
+    /** Time a client has to send its request headers (slowloris), ms. */
+    headersTimeoutMs: ms(10_000),
+    /** Time a client has to send a whole request, body included, ms (responses may stream longer). */
+    requestBodyTimeoutMs: ms(30_000),
+    /** Idle keep-alive connections are closed after this, ms. */
+    keepAliveTimeoutMs: ms(5_000),
+  }),
+  auth: z.object({
+    /** API key entries `id:role:sha256-hex` (role user or admin); `npm run api-key` makes them. */
+    apiKeys: list.default([]),
+    /** A file with one key entry per line (read at start-up). */
+    apiKeysFile: z.string().optional(),
+    /**
+     * Serve callers without a key (a public registry). Needed to bind a non-loopback address without
+     * keys; the gateway logs a loud warning.
+     */
+    openRegistry: bool.default(false),
+  }),
+  policy: z.object({
+    /** When non-empty, only packages matching one of these patterns run (`@myorg/*`, `name`, `name@range`). */
+    allow: list.default([]),
+    /** Packages that never run, on top of the built-in deny list (same pattern syntax). */
+    deny: list.default([]),
+    /** Refuse `latest`, tags and ranges: the request must name an exact version. */
+    requireExactVersion: bool.default(false),
+    /** Refuse packages whose newest release is older than this many days (0: off). */
+    maxPackageAgeDays: z.coerce.number().int().min(0).default(0),
+  }),
+  rateLimit: z.object({
+    /** Requests per minute per API key (or per anonymous caller); 0 turns the limit off. */
+    perKeyPerMinute: z.coerce.number().int().min(0).default(600),
+    /** Requests per minute per client address; 0 turns the limit off. */
+    perAddressPerMinute: z.coerce.number().int().min(0).default(1200),
+    /** Installs (first use of a package version) per hour per key and per address; 0: off. */
+    installsPerHour: z.coerce.number().int().min(0).default(30),
+    /** Concurrent MCP sessions per key (or anonymous caller). */
+    maxSessionsPerKey: z.coerce.number().int().min(1).default(50),
+  }),
+  sandbox: z.object({
+    /** auto: bubblewrap when `bwrap` works here, else none with a warning; bwrap: required; none: off. */
+    mode: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    bwrapPath: z.string().default('bwrap'),
+    /** Packages whose servers get no network (same pattern syntax as the policy). */
+    noNetwork: list.default([]),
+    /** The uid and gid children run as when the gateway runs as root (sandboxed children only). */
+    childUid: z.coerce.number().int().min(1).default(65534),
+    /** Address-space limit per child, MiB (Node children also get a V8 heap limit below it); 0: off. */
+    memoryMb: z.coerce.number().int().min(0).default(2048),
+    /** Open files per child; 0: off. */
+    openFiles: z.coerce.number().int().min(0).default(1024),
+    /** Processes and threads per sandboxed child (fork bombs); 0: off. */
+    processes: z.coerce.number().int().min(0).default(256),
+    /** CPU seconds per child over its life; 0: off (long-lived servers legitimately add up CPU time). */
+    cpuSeconds: z.coerce.number().int().min(0).default(0),
   }),
 });
 
@@ -181,7 +242,38 @@ function fromEnv(env: Env) {
       eventStoreSize: env.SESSION_EVENT_STORE_SIZE,
       keepAliveMs: env.SSE_KEEPALIVE_MS,
     },
-    http: { allowedOrigins: env.ALLOWED_ORIGINS, publicUrl: env.PUBLIC_URL },
+    http: {
+      allowedOrigins: env.ALLOWED_ORIGINS,
+      publicUrl: env.PUBLIC_URL,
+      allowedHosts: env.ALLOWED_HOSTS,
+      trustProxy: env.TRUST_PROXY,
+      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
+      requestBodyTimeoutMs: env.REQUEST_BODY_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    },
+    auth: { apiKeys: env.API_KEYS, apiKeysFile: env.API_KEYS_FILE, openRegistry: env.OPEN_REGISTRY },
+    policy: {
+      allow: env.PACKAGE_ALLOW,
+      deny: env.PACKAGE_DENY,
+      requireExactVersion: env.REQUIRE_EXACT_VERSION,
+      maxPackageAgeDays: env.MAX_PACKAGE_AGE_DAYS,
+    },
+    rateLimit: {
+      perKeyPerMinute: env.RATE_LIMIT_PER_KEY,
+      perAddressPerMinute: env.RATE_LIMIT_PER_ADDRESS,
+      installsPerHour: env.INSTALLS_PER_HOUR,
+      maxSessionsPerKey: env.MAX_SESSIONS_PER_KEY,
+    },
+    sandbox: {
+      mode: env.SANDBOX,
+      bwrapPath: env.BWRAP_PATH,
+      noNetwork: env.SANDBOX_NO_NETWORK,
+      childUid: env.SANDBOX_CHILD_UID,
+      memoryMb: env.CHILD_MEMORY_MB,
+      openFiles: env.CHILD_OPEN_FILES,
+      processes: env.CHILD_PROCESSES,
+      cpuSeconds: env.CHILD_CPU_SECONDS,
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type ErrorCode, type ErrorDetails, GatewayError } from './gateway-error.js';
+import { SECURITY_CATALOG } from './security-catalog.js';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {
@@ -27,6 +28,7 @@ const EXAMPLES = [
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 const CATALOG: Record<ErrorCode, CatalogEntry> = {
+  ...SECURITY_CATALOG,
   INVALID_PACKAGE_SPEC: {
     status: 400,
     title: 'Invalid package name',

@@ -26,6 +26,13 @@ export type ErrorCode =
   | 'SESSION_REQUIRED'
   | 'ORIGIN_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'AUTH_REQUIRED'
+  | 'AUTH_INVALID'
+  | 'FORBIDDEN'
+  | 'HOST_NOT_ALLOWED'
+  | 'POLICY_DENIED'
+  | 'RATE_LIMITED'
+  | 'SESSION_LIMIT_REACHED'
   | 'INTERNAL_ERROR';
 
 /** Free-form, JSON-serialisable facts that the catalog turns into message and guidance. */

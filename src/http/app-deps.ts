@@ -4,6 +4,8 @@ import type { McpSessions } from '../mcp/mcp-sessions.js';
 import type { SharedChildren } from '../mcp/shared-children.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { ApiKeys } from '../policy/api-keys.js';
+import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
 import type { Runtimes } from '../runtime/runtime-detect.js';
@@ -20,5 +22,7 @@ export interface AppDeps {
   shared: SharedChildren;
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
+  keys: ApiKeys;
+  limiter: RateLimiter;
   startedAt: number;
 }

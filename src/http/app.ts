@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { toErrorResponse } from '../errors/catalog.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { accessControl } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
@@ -37,6 +38,23 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
 
+  app.use(
+    '*',
+    accessControl({
+      bindHost: deps.config.server.host,
+      allowedHosts: deps.config.http.allowedHosts,
+      allowedOrigins: deps.config.http.allowedOrigins,
+      keys: deps.keys,
+      openRegistry: deps.config.auth.openRegistry,
+      trustProxy: deps.config.http.trustProxy,
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const principal = c.get('principal');
+    if (principal) await deps.limiter.request(principal.id, c.get('clientAddress'));
+    await next();
+  });
+
   registerInfoRoutes(app, deps);
   registerProcessRoutes(app, deps);
   registerPackageRoutes(app, deps);
@@ -50,6 +68,8 @@ export function createApp(deps: AppDeps): Hono {
       );
     else deps.logger.info({ code: body.code }, 'request refused');
     if (body.code === 'PROCESS_LIMIT_REACHED') c.header('Retry-After', '30');
+    if (body.code === 'RATE_LIMITED') c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
+    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="mcp-registry-server"');
     return c.json(body, status);
   };
   app.notFound((c) => errorJson(new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.'), c));

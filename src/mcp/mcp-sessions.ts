@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProcessMeta } from '../runtime/package-launcher.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
@@ -22,6 +23,8 @@ export interface McpSessionSettings {
   /** Events kept per session for Last-Event-ID resumption. */
   eventStoreSize: number;
   keepAliveMs: number;
+  /** Concurrent sessions one owner (API key) may hold. */
+  maxPerOwner: number;
 }
 
 /** A session over Streamable HTTP (2025 eras) or the legacy HTTP+SSE transport (2024-11-05). */
@@ -39,6 +42,8 @@ export interface McpSession {
   mode: 'isolated' | 'shared';
   processId: string;
   packageName: string;
+  /** The principal that created it; any other caller gets 404 for it. */
+  owner: string;
   createdAt: number;
   lastActivity: number;
 }
@@ -58,10 +63,14 @@ export class McpSessions {
     this.sweeper = setInterval(() => void this.sweep(), every).unref();
   }
 
-  /** The live session with this id (touched), or undefined. */
-  get(id: string): McpSession | undefined {
+  /**
+   * The live session with this id (touched), or undefined, also when `owner` did not create it: a
+   * session id is never a credential, so another key's session looks unknown.
+   */
+  get(id: string, owner: string): McpSession | undefined {
     const session = this.sessions.get(id);
-    if (session) session.lastActivity = Date.now();
+    if (!session || session.owner !== owner) return undefined;
+    session.lastActivity = Date.now();
     return session;
   }
 
@@ -76,6 +85,7 @@ export class McpSessions {
     mode: McpSession['mode'];
     processId: string;
     packageName: string;
+    owner: string;
     createdAt: number;
     lastActivity: number;
   }> {
@@ -85,6 +95,7 @@ export class McpSessions {
       mode: s.mode,
       processId: s.processId,
       packageName: s.packageName,
+      owner: s.owner,
       createdAt: s.createdAt,
       lastActivity: s.lastActivity,
     }));
@@ -124,6 +135,12 @@ export class McpSessions {
     shared: SharedMultiplexer | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
+    const owner = req.meta.owner;
+    const held = [...this.sessions.values()].filter((s) => s.owner === owner).length;
+    if (held >= this.s.maxPerOwner)
+      throw new GatewayError('SESSION_LIMIT_REACHED', `This key already holds ${held} sessions.`, {
+        limit: this.s.maxPerOwner,
+      });
     const id = randomUUID();
     const process = shared ? shared.process : (await this.processes.claim(req, id)).process;
     const channel = await open(id);
@@ -143,6 +160,7 @@ export class McpSessions {
       mode: shared ? 'shared' : 'isolated',
       processId: process.id,
       packageName: req.meta.packageName,
+      owner,
       createdAt: Date.now(),
       lastActivity: Date.now(),
     };

@@ -13,6 +13,8 @@ interface Packument {
   'dist-tags'?: Record<string, string>;
   versions?: Record<string, { bin?: Record<string, string> | string; name?: string; description?: string }>;
   time?: Record<string, string>;
+  /** Last change of the package document (the abbreviated packument has this instead of `time`). */
+  modified?: string;
   description?: string;
 }
 
@@ -63,6 +65,7 @@ export class NpmRegistryClient implements RegistryClient {
       distTags: doc['dist-tags'] ?? {},
       yanked: [],
       releaseTimes: doc.time ?? {},
+      ...(typeof doc.modified === 'string' ? { modified: doc.modified } : {}),
       ...(doc.description ? { description: doc.description } : {}),
       bins,
     };

@@ -25,6 +25,8 @@ export interface ResolvedPackage {
   /** The version spec the user asked for. */
   requested: string;
   quality: QualityReport;
+  /** Newest release of the package (ISO 8601), when the registry says. */
+  lastRelease?: string;
 }
 
 export interface PackageResolverDeps {
@@ -34,6 +36,18 @@ export interface PackageResolverDeps {
   cacheTtlMs: number;
   logger: Logger;
   now?: () => number;
+}
+
+/** The newest known release time of a package (release times, else npm's `modified`). */
+export function lastRelease(meta: PackageMetadata): string | undefined {
+  const times = Object.entries(meta.releaseTimes)
+    .filter(([v]) => v !== 'created' && v !== 'modified')
+    .map(([, t]) => Date.parse(t))
+    .filter((t) => !Number.isNaN(t));
+  if (times.length > 0) return new Date(Math.max(...times)).toISOString();
+  return meta.modified && !Number.isNaN(Date.parse(meta.modified))
+    ? new Date(meta.modified).toISOString()
+    : undefined;
 }
 
 export class PackageResolver {
@@ -74,7 +88,15 @@ export class PackageResolver {
           { package: meta.name, version, reason: quality.reason },
           'quality check skipped; package allowed',
         );
-      return { registry: meta.registry, name: meta.name, version, requested: spec.version, quality };
+      const last = lastRelease(meta);
+      return {
+        registry: meta.registry,
+        name: meta.name,
+        version,
+        requested: spec.version,
+        quality,
+        ...(last ? { lastRelease: last } : {}),
+      };
     }
     throw await this.notFound(spec, kinds);
   }

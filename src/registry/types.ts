@@ -14,6 +14,8 @@ export interface PackageMetadata {
   yanked: string[];
   /** Release time per version when the registry says it (ISO 8601). */
   releaseTimes: Record<string, string>;
+  /** npm: last change of the package document (ISO 8601), a stand-in for the newest release time. */
+  modified?: string;
   /** Package-level description when the registry gives it cheaply. */
   description?: string;
   /** npm: bins of each version (from the abbreviated packument). */

@@ -67,9 +67,11 @@ export function configurationKey(
   storeKey: string,
   mapped: Readonly<Record<string, string>>,
   userArgs: readonly string[],
+  owner: string,
 ): string {
   const h = createHash('sha256');
   h.update(storeKey);
+  h.update(`\0owner=${owner}`);
   for (const k of Object.keys(mapped).sort()) h.update(`\0${k}=${mapped[k]}`);
   h.update(`\0args=${JSON.stringify(userArgs)}`);
   return h.digest('hex').slice(0, 32);

@@ -4,6 +4,7 @@
  */
 
 import type { SecretRedactor } from '../observability/secret-redactor.js';
+import type { PackagePolicy } from '../policy/package-policy.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
 import { parsePackageSpec, type RegistryKind } from '../spec/package-spec.js';
@@ -28,6 +29,10 @@ export interface ProcessMeta {
   connectionInfo: { command: string; args: string[]; env: Record<string, string> };
   /** Secret values, for the redactor only; stripped from every answer. */
   secrets: string[];
+  /** The principal (API key id) whose request started it; only they and admins see it. */
+  owner: string;
+  /** Whether the sandbox cuts this server's network. */
+  network: boolean;
 }
 
 export interface LaunchAnswer {
@@ -54,6 +59,17 @@ export interface LaunchAnswer {
 export interface RequestConfig {
   query: ReadonlyArray<[string, string]>;
   headers: ReadonlyArray<[string, string]>;
+  /** Who asks: the principal id (owner of what starts) and the client address (rate limits). */
+  caller: { owner: string; address: string };
+}
+
+/** Gates a request passes on its way to a process: package policy and install budget. */
+export interface LaunchGates {
+  policy: PackagePolicy;
+  /** Charges an install (a version not in the store yet). @throws GatewayError RATE_LIMITED */
+  chargeInstall(owner: string, address: string): Promise<void>;
+  /** True when the sandbox must cut this package's network. */
+  noNetwork(registry: RegistryKind, name: string): boolean;
 }
 
 export interface PackageLauncherDeps {
@@ -66,6 +82,7 @@ export interface PackageLauncherDeps {
   systemPath: string;
   /** Operator-chosen gateway variables every child gets (CHILD_ENV_PASSTHROUGH). */
   passthrough: Readonly<Record<string, string>>;
+  gates: LaunchGates;
 }
 
 /** A short, readable slug of a package name for process ids. */
@@ -94,6 +111,7 @@ export class PackageLauncher {
     run: (req: LaunchRequest<ProcessMeta>) => Promise<T>,
   ): Promise<T> {
     const spec = parsePackageSpec(route.spec);
+    this.d.gates.policy.checkRequest(spec);
     const pairs = [...config.query, ...config.headers];
     const mapped = mapParamsToEnv(pairs, this.d.limits);
     const argsParam = pairs.find(([k]) => k === 'args')?.[1];
@@ -102,6 +120,9 @@ export class PackageLauncher {
     this.d.redactor.add(secrets);
     try {
       const resolved = await this.d.resolver.resolve(spec);
+      this.d.gates.policy.checkResolved(resolved);
+      if (!(await this.d.store.get(resolved)))
+        await this.d.gates.chargeInstall(config.caller.owner, config.caller.address);
       const installed = await this.d.store.ensureInstalled(resolved, this.storeKeysInUse());
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath);
@@ -115,6 +136,8 @@ export class PackageLauncher {
         quality: resolved.quality,
         connectionInfo: { command, args: maskArgs(args), env: maskEnv(mapped) },
         secrets,
+        owner: config.caller.owner,
+        network: !this.d.gates.noNetwork(resolved.registry, resolved.name),
       };
       const env = buildChildEnv({
         pkg: installed,
@@ -124,7 +147,7 @@ export class PackageLauncher {
         mapped,
       });
       return await run({
-        key: configurationKey(installed.key, mapped, userArgs),
+        key: configurationKey(installed.key, mapped, userArgs, config.caller.owner),
         label: slug(resolved.name),
         meta,
         plan: { command, args, env },

@@ -31,7 +31,7 @@ describe('MCP robustness', () => {
     await new Promise((r) => setTimeout(r, 200));
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
-    const processId = t.gw.sessions.get(transport.sessionId as string)?.processId;
+    const processId = t.gw.sessions.get(transport.sessionId as string, 'local')?.processId;
     expect(
       await eventually(
         async () =>

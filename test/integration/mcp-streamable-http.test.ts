@@ -195,7 +195,7 @@ describe('Streamable HTTP sessions', () => {
       await expect(client.callTool({ name: 'hang', arguments: {} })).rejects.toThrow(
         /did not answer tools\/call within 1500 ms/,
       );
-      const session = t.gw.sessions.get(transport.sessionId as string);
+      const session = t.gw.sessions.get(transport.sessionId as string, 'local');
       const cancelled = await eventually(async () => {
         const logs = await t.get(`/logs/${session?.processId}`);
         return /cancelled request s-\d+/.test(logs.body.lines.join('\n'));

@@ -96,7 +96,7 @@ describe('router fuzzing', () => {
         async (p, q, method) => {
           let url: string;
           try {
-            url = new URL(`http://gw.test${p}${q ? `?${q}` : ''}`).toString();
+            url = new URL(`http://localhost${p}${q ? `?${q}` : ''}`).toString();
           } catch {
             return;
           }

@@ -1,5 +1,6 @@
 /** @module GET / (API documentation), GET /health and GET /metrics. */
 import type { Hono } from 'hono';
+import { GatewayError } from '../../errors/gateway-error.js';
 import { API_DOCS, renderDocsHtml } from '../api-docs.js';
 import type { AppDeps } from '../app-deps.js';
 
@@ -30,6 +31,8 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
   });
 
   app.get('/metrics', async (c) => {
+    if (c.get('principal').role !== 'admin')
+      throw new GatewayError('FORBIDDEN', 'Metrics are for admins.', { requiredRole: 'admin' });
     const body = await deps.metrics.registry.metrics();
     return c.text(body, 200, { 'content-type': deps.metrics.registry.contentType });
   });

@@ -10,10 +10,10 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';
 import { declaredModernVersion, MODERN_VERSIONS, type ModernRequest } from '../../mcp/modern-request.js';
 import type { SharedChildren } from '../../mcp/shared-children.js';
-import { configFromHeaders } from '../../runtime/env-mapping.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
 import { readJsonBody } from '../json-body.js';
+import { requestConfig } from '../request-config.js';
 import { rejectInvalidModern, serveModern } from './modern-endpoint.js';
 import { serveSessionRequest } from './session-request.js';
 
@@ -53,7 +53,7 @@ export async function handleMcpRequest(
 ): Promise<Response> {
   const sessionId = c.req.header('mcp-session-id');
   if (sessionId) {
-    const session = d.sessions.get(sessionId);
+    const session = d.sessions.get(sessionId, c.get('principal').id);
     if (session?.channel.kind !== 'streamable')
       throw new GatewayError(
         'SESSION_NOT_FOUND',
@@ -68,7 +68,7 @@ export async function handleMcpRequest(
     );
   }
   const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
-  const config = { query, headers: configFromHeaders(c.req.raw.headers) };
+  const config = requestConfig(c, query);
   if (isModern(c, body)) {
     const request = body as ModernRequest;
     const invalid = rejectInvalidModern(c, request);
@@ -124,7 +124,7 @@ export async function handleSseRequest(
 ): Promise<Response> {
   if (c.req.method === 'POST') {
     const sessionId = query.find(([k]) => k === 'sessionId')?.[1] ?? '';
-    const session = d.sessions.get(sessionId);
+    const session = d.sessions.get(sessionId, c.get('principal').id);
     if (session?.channel.kind !== 'sse')
       throw new GatewayError(
         'SESSION_NOT_FOUND',
@@ -144,7 +144,7 @@ export async function handleSseRequest(
     );
   const path = new URL(c.req.url).pathname;
   const shared = sessionMode(c, query) === 'shared';
-  const config = { query, headers: configFromHeaders(c.req.raw.headers) };
+  const config = requestConfig(c, query);
   const session = await d.launcher.prepare(route, config, async (req) =>
     d.sessions.createSse(
       req,

@@ -2,11 +2,11 @@
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { configFromHeaders } from '../../runtime/env-mapping.js';
+import { compileOrigins } from '../../policy/origin-check.js';
 import type { LaunchAnswer } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
-import { compileOrigins, originAllowed } from '../origin-check.js';
+import { requestConfig } from '../request-config.js';
 import { handleMcpRequest, handleSseRequest } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
@@ -48,16 +48,6 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
-    // Every package route starts processes, so a foreign web page must not reach any of them (DNS
-    // rebinding and drive-by requests, cf. CVE-2025-49596).
-    const origin = c.req.header('origin');
-    if (!originAllowed(origin, c.req.url, allowed)) {
-      throw new GatewayError(
-        'ORIGIN_NOT_ALLOWED',
-        `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
-        { origin },
-      );
-    }
     if (route.protocol !== 'stdio') {
       const endpointDeps = {
         launcher: deps.launcher,
@@ -73,10 +63,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     if (c.req.method !== 'GET')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'stdio package URLs answer GET.', { allowed: ['GET'] });
     try {
-      const answer = await deps.launcher.launch(route, {
-        query: pairs,
-        headers: configFromHeaders(c.req.raw.headers),
-      });
+      const answer = await deps.launcher.launch(route, requestConfig(c, pairs));
       deps.metrics.launches.inc({
         registry: answer.packageType,
         outcome: answer.reused ? 'reused' : 'started',

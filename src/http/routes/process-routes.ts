@@ -1,6 +1,7 @@
 /** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
 import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { canAccess } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import { groupRssBytes } from '../../runtime/process-memory.js';
@@ -29,17 +30,21 @@ async function describe(process: ManagedProcess, meta: ProcessMeta) {
     server: process.identity,
     connectionInfo: meta.connectionInfo,
     quality: meta.quality,
+    owner: meta.owner,
+    network: meta.network,
   };
 }
 
-function find(deps: AppDeps, id: string) {
+/** The process with this id when the caller may see it; another owner's process looks unknown. */
+function find(deps: AppDeps, c: Context, id: string) {
   const hit = deps.processes.get(id);
-  if (!hit) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  if (!hit || !canAccess(c.get('principal'), hit.meta.owner))
+    throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
   return hit;
 }
 
 function logs(deps: AppDeps, c: Context) {
-  const { process } = find(deps, c.req.param('id') ?? '');
+  const { process } = find(deps, c, c.req.param('id') ?? '');
   const n = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
   return c.json({ processId: process.id, status: process.status, lines: process.stderr.tail(n) });
 }
@@ -47,7 +52,10 @@ function logs(deps: AppDeps, c: Context) {
 export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.get('/processes', async (c) => {
     const processes = await Promise.all(
-      deps.processes.list().map(({ process, meta }) => describe(process, meta)),
+      deps.processes
+        .list()
+        .filter(({ meta }) => canAccess(c.get('principal'), meta.owner))
+        .map(({ process, meta }) => describe(process, meta)),
     );
     return c.json({
       processes,
@@ -57,17 +65,19 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
     });
   });
   app.get('/processes/:id', async (c) => {
-    const { process, meta } = find(deps, c.req.param('id'));
+    const { process, meta } = find(deps, c, c.req.param('id'));
     return c.json(await describe(process, meta));
   });
   app.delete('/processes/:id', async (c) => {
     const id = c.req.param('id');
+    find(deps, c, id);
     await deps.processes.stop(id, 'stopped by DELETE request');
     return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
   });
   app.get('/sessions', (c) => {
     const sessions = deps.sessions
       .list()
+      .filter((s) => canAccess(c.get('principal'), s.owner))
       .map((s) => ({ ...s, lastActivity: new Date(s.lastActivity).toISOString() }));
     return c.json({ sessions, total: sessions.length });
   });

@@ -1,0 +1,83 @@
+/** @module Status, title and guidance of the access, policy and abuse errors (merged into the catalog). */
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode, ErrorDetails } from './gateway-error.js';
+
+type SecurityCode =
+  | 'AUTH_REQUIRED'
+  | 'AUTH_INVALID'
+  | 'FORBIDDEN'
+  | 'HOST_NOT_ALLOWED'
+  | 'POLICY_DENIED'
+  | 'RATE_LIMITED'
+  | 'SESSION_LIMIT_REACHED';
+
+interface Entry {
+  status: ContentfulStatusCode;
+  title: string;
+  guidance: (details: ErrorDetails) => Record<string, unknown>;
+}
+
+export const SECURITY_CATALOG: Record<SecurityCode, Entry> & Partial<Record<ErrorCode, Entry>> = {
+  AUTH_REQUIRED: {
+    status: 401,
+    title: 'Authentication required',
+    guidance: () => ({
+      suggestion: 'Send your API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+      howToGetOne: 'Ask the operator of this gateway for a key',
+    }),
+  },
+  AUTH_INVALID: {
+    status: 401,
+    title: 'Invalid API key',
+    guidance: () => ({
+      suggestion: 'Check the key for typos or whitespace; ask the operator whether it was revoked',
+    }),
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    guidance: (d) => ({
+      requiredRole: d.requiredRole,
+      suggestion: 'Use a key with the required role, or ask the operator for one',
+    }),
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    title: 'Host not allowed',
+    guidance: () => ({
+      why: 'Requests for other host names are refused to stop DNS rebinding attacks',
+      suggestion:
+        'Use http://localhost or http://127.0.0.1, or ask the operator to add the name to ALLOWED_HOSTS',
+    }),
+  },
+  POLICY_DENIED: {
+    status: 403,
+    title: 'Package denied by policy',
+    guidance: (d) => ({
+      rule: d.rule,
+      ...(d.pattern !== undefined ? { pattern: d.pattern } : {}),
+      suggestion:
+        typeof d.suggestion === 'string'
+          ? d.suggestion
+          : 'Pick another package or version, or ask the operator to change the package policy',
+    }),
+  },
+  RATE_LIMITED: {
+    status: 429,
+    title: 'Too many requests',
+    guidance: (d) => ({
+      limit: d.limit,
+      retryAfterSeconds: d.retryAfterSeconds,
+      suggestion: 'Wait for Retry-After seconds before trying again',
+    }),
+  },
+  SESSION_LIMIT_REACHED: {
+    status: 429,
+    title: 'Too many sessions',
+    guidance: (d) => ({
+      limit: d.limit,
+      suggestion:
+        'Close sessions you no longer use (DELETE with Mcp-Session-Id) or wait for idle ones to expire',
+    }),
+  },
+};

@@ -1,0 +1,101 @@
+/**
+ * @module The first middleware of every request: Host (DNS rebinding), Origin (drive-by browser
+ * requests) and the caller's identity (API key). It sets `principal` and `clientAddress` on the context;
+ * routes decide what the principal may see.
+ */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { ApiKeys } from '../policy/api-keys.js';
+import { compileHostCheck } from '../policy/host-check.js';
+import { compileOrigins, originAllowed } from '../policy/origin-check.js';
+import { anonymousPrincipal, LOCAL_OPERATOR, type Principal } from '../policy/principal.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    principal: Principal;
+    clientAddress: string;
+  }
+}
+
+export interface AccessSettings {
+  bindHost: string;
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
+  keys: ApiKeys;
+  /** Serve callers without a key (public registry). */
+  openRegistry: boolean;
+  /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
+  trustProxy: boolean;
+}
+
+/** Paths any caller may read without a key (load balancers probe /health). */
+const PUBLIC_PATHS = new Set(['/health']);
+
+/** The client's address: the socket peer, or the proxy's last X-Forwarded-For hop when trusted. */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const last = hops.at(-1);
+    if (last) return last.slice(0, 64);
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // app.request() in tests has no socket
+  }
+}
+
+/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+export function presentedKey(c: Context): string | undefined {
+  const auth = c.req.header('authorization');
+  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  return bearer || c.req.header('x-api-key')?.trim() || undefined;
+}
+
+function identify(c: Context, s: AccessSettings, address: string): Principal {
+  const key = presentedKey(c);
+  if (key !== undefined && s.keys.size > 0) {
+    const principal = s.keys.authenticate(key);
+    if (!principal) throw new GatewayError('AUTH_INVALID', 'The API key is not valid.');
+    return principal;
+  }
+  if (s.openRegistry) return anonymousPrincipal(address);
+  if (s.keys.size === 0) return LOCAL_OPERATOR;
+  throw new GatewayError('AUTH_REQUIRED', 'This gateway needs an API key.');
+}
+
+/** A CORS preflight: browsers send it without credentials, and the CORS middleware answers it. */
+function isPreflight(c: Context): boolean {
+  return c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+}
+
+/** Builds the access middleware once from the configuration. */
+export function accessControl(s: AccessSettings): MiddlewareHandler {
+  const hostOk = compileHostCheck(s.bindHost, s.allowedHosts);
+  const origins = compileOrigins(s.allowedOrigins);
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    if (!hostOk(c.req.header('host') ?? url.host))
+      throw new GatewayError(
+        'HOST_NOT_ALLOWED',
+        `Host '${(c.req.header('host') ?? url.host).slice(0, 100)}' is not served here.`,
+      );
+    const origin = c.req.header('origin');
+    if (!originAllowed(origin, c.req.url, origins))
+      throw new GatewayError(
+        'ORIGIN_NOT_ALLOWED',
+        `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
+        {
+          origin,
+        },
+      );
+    const address = clientAddress(c, s.trustProxy);
+    c.set('clientAddress', address);
+    if (!PUBLIC_PATHS.has(url.pathname) && !isPreflight(c)) c.set('principal', identify(c, s, address));
+    await next();
+  };
+}

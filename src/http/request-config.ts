@@ -1,0 +1,13 @@
+/** @module The configuration and caller of a package request, as the launcher takes them. */
+import type { Context } from 'hono';
+import { configFromHeaders } from '../runtime/env-mapping.js';
+import type { RequestConfig } from '../runtime/package-launcher.js';
+
+/** Query pairs, configuration headers and the caller (set by the access middleware). */
+export function requestConfig(c: Context, query: ReadonlyArray<[string, string]>): RequestConfig {
+  return {
+    query,
+    headers: configFromHeaders(c.req.raw.headers),
+    caller: { owner: c.get('principal').id, address: c.get('clientAddress') },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * @module Request and install rate limits per caller (API key or anonymous address) and per client
+ * address. Installs cost disk and network, so they have their own, lower budget.
+ */
+import { GatewayError } from '../errors/gateway-error.js';
+import type { BucketRule, RateLimitStore } from './rate-limit-store.js';
+
+export interface RateLimitSettings {
+  /** Requests per minute per caller; 0: off. */
+  perKeyPerMinute: number;
+  /** Requests per minute per client address; 0: off. */
+  perAddressPerMinute: number;
+  /** Installs per hour per caller and per address; 0: off. */
+  installsPerHour: number;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export class RateLimiter {
+  private readonly rules: { key?: BucketRule; address?: BucketRule; install?: BucketRule };
+
+  constructor(
+    s: RateLimitSettings,
+    private readonly store: RateLimitStore,
+  ) {
+    this.rules = {
+      ...(s.perKeyPerMinute > 0
+        ? { key: { name: 'key', capacity: s.perKeyPerMinute, periodMs: MINUTE } }
+        : {}),
+      ...(s.perAddressPerMinute > 0
+        ? { address: { name: 'address', capacity: s.perAddressPerMinute, periodMs: MINUTE } }
+        : {}),
+      ...(s.installsPerHour > 0
+        ? { install: { name: 'install', capacity: s.installsPerHour, periodMs: HOUR } }
+        : {}),
+    };
+  }
+
+  /** Charges one request. @throws GatewayError RATE_LIMITED with retryAfterSeconds. */
+  async request(caller: string, address: string): Promise<void> {
+    if (this.rules.address)
+      await this.charge(`a:${address}`, this.rules.address, 'requests per minute per address');
+    if (this.rules.key) await this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key');
+  }
+
+  /** Charges one install (a package version not in the store yet). @throws GatewayError RATE_LIMITED */
+  async install(caller: string, address: string): Promise<void> {
+    const rule = this.rules.install;
+    if (!rule) return;
+    await this.charge(`a:${address}`, rule, 'installs per hour per address');
+    await this.charge(`k:${caller}`, rule, 'installs per hour per key');
+  }
+
+  private async charge(key: string, rule: BucketRule, what: string): Promise<void> {
+    const d = await this.store.take(key, rule);
+    if (d.allowed) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
+    throw new GatewayError('RATE_LIMITED', `Rate limit reached: ${rule.capacity} ${what}.`, {
+      limit: `${rule.capacity} ${what}`,
+      retryAfterSeconds,
+    });
+  }
+}

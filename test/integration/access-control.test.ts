@@ -1,0 +1,203 @@
+/** API keys, roles, ownership, Host and Origin checks, and the start-up exposure rule, through the real app. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { createGateway } from '../../src/gateway.js';
+import { generateApiKey } from '../../src/policy/api-keys.js';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+
+const alice = generateApiKey('alice', 'user');
+const bob = generateApiKey('bob', 'user');
+const ops = generateApiKey('ops', 'admin');
+const bearer = (key: string, extra: Record<string, string> = {}) => ({
+  authorization: `Bearer ${key}`,
+  ...extra,
+});
+const INIT = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+describe('API keys and roles', () => {
+  let t: TestGateway;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      auth: { apiKeys: [alice.entry, bob.entry, ops.entry] },
+      process: { warmPoolSize: 0 },
+    });
+    base = await t.serve();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 401 with JSON guidance on every endpoint but /health when no key is sent', async () => {
+    for (const p of [
+      '/',
+      '/processes',
+      '/sessions',
+      '/metrics',
+      '/logs/x',
+      '/package/fixture-echo-mcp/stdio',
+    ]) {
+      const res = await t.get(p);
+      expect(res.status, p).toBe(401);
+      expect(res.body).toMatchObject({ code: 'AUTH_REQUIRED', guidance: expect.any(Object) });
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expect((await t.get('/health')).status).toBe(200);
+    expect(t.gw.processes.list()).toHaveLength(0);
+  });
+
+  it('refuses a wrong key and accepts Bearer and X-API-Key', async () => {
+    const wrong = await t.get('/processes', { headers: bearer(`${alice.key}x`) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe('AUTH_INVALID');
+    expect((await t.get('/processes', { headers: { 'x-api-key': 'mcp_nope' } })).status).toBe(401);
+    expect((await t.get('/processes', { headers: bearer(alice.key) })).status).toBe(200);
+    expect((await t.get('/processes', { headers: { 'x-api-key': bob.key } })).status).toBe(200);
+  });
+
+  it('shows a user only their own processes; admins see and stop every one', async () => {
+    const launched = await t.get('/package/fixture-echo-mcp/stdio?greeting=hi', {
+      headers: bearer(alice.key),
+    });
+    expect(launched.status).toBe(200);
+    const id = launched.body.processId as string;
+    const mine = await t.get('/processes', { headers: bearer(alice.key) });
+    expect(mine.body.processes.map((p: { id: string }) => p.id)).toEqual([id]);
+    expect(mine.body.processes[0].owner).toBe('alice');
+    const theirs = await t.get('/processes', { headers: bearer(bob.key) });
+    expect(theirs.body.processes).toEqual([]);
+    for (const p of [`/processes/${id}`, `/processes/${id}/logs`, `/logs/${id}`])
+      expect((await t.get(p, { headers: bearer(bob.key) })).status, p).toBe(404);
+    const stop = await t.get(`/processes/${id}`, { method: 'DELETE', headers: bearer(bob.key) });
+    expect(stop.status).toBe(404);
+    expect(t.gw.processes.get(id)?.process.status).toBe('running');
+
+    // The same configuration under another key is another process: keys never share a child.
+    const bobs = await t.get('/package/fixture-echo-mcp/stdio?greeting=hi', { headers: bearer(bob.key) });
+    expect(bobs.body.processId).not.toBe(id);
+    expect(bobs.body.reused).toBe(false);
+
+    const all = await t.get('/processes', { headers: bearer(ops.key) });
+    expect(all.body.processes).toHaveLength(2);
+    expect((await t.get(`/logs/${id}`, { headers: bearer(ops.key) })).status).toBe(200);
+    const stopped = await t.get(`/processes/${id}`, { method: 'DELETE', headers: bearer(ops.key) });
+    expect(stopped.status).toBe(200);
+    expect(t.gw.processes.get(id)).toBeUndefined();
+  });
+
+  it('keeps metrics for admins', async () => {
+    const user = await t.get('/metrics', { headers: bearer(alice.key) });
+    expect(user.status).toBe(403);
+    expect(user.body).toMatchObject({ code: 'FORBIDDEN', guidance: { requiredRole: 'admin' } });
+    expect((await t.get('/metrics', { headers: bearer(ops.key) })).status).toBe(200);
+  });
+
+  it('answers 404 for a session used with another key, as if it did not exist', async () => {
+    const url = `${base}/package/fixture-echo-mcp/mcp`;
+    const init = await fetch(url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...bearer(alice.key) },
+      body: JSON.stringify(INIT),
+    });
+    expect(init.status).toBe(200);
+    await init.text();
+    const session = init.headers.get('mcp-session-id') as string;
+    const call = (key: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          ...MCP_HEADERS,
+          ...bearer(key),
+          'mcp-session-id': session,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const stolen = await call(bob.key);
+    expect(stolen.status).toBe(404);
+    expect(((await stolen.json()) as { code: string }).code).toBe('SESSION_NOT_FOUND');
+    const deleted = await fetch(url, {
+      method: 'DELETE',
+      headers: { ...bearer(bob.key), 'mcp-session-id': session },
+    });
+    expect(deleted.status).toBe(404);
+    const own = await call(alice.key);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('echo');
+    const listed = await t.get('/sessions', { headers: bearer(bob.key) });
+    expect(listed.body.sessions).toEqual([]);
+    expect((await t.get('/sessions', { headers: bearer(alice.key) })).body.sessions).toHaveLength(1);
+  });
+});
+
+describe('Host and Origin checks', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ http: { allowedHosts: ['mcp.internal.example'] } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('refuses foreign Host names on a loopback bind (DNS rebinding) and accepts loopback and listed ones', async () => {
+    const rebound = await t.get('http://attacker.example/package/fixture-echo-mcp/stdio');
+    expect(rebound.status).toBe(403);
+    expect(rebound.body.code).toBe('HOST_NOT_ALLOWED');
+    const sneaky = await t.get('/processes', { headers: { host: 'localhost.attacker.example:3000' } });
+    expect(sneaky.status).toBe(403);
+    expect((await t.get('http://localhost:3000/processes')).status).toBe(200);
+    expect((await t.get('http://127.0.0.1:9/processes')).status).toBe(200);
+    expect((await t.get('http://[::1]:3000/processes')).status).toBe(200);
+    expect((await t.get('http://mcp.internal.example/processes')).status).toBe(200);
+    expect(t.gw.processes.list()).toHaveLength(0);
+  });
+
+  it('refuses a foreign Origin on every route, and lets CORS preflights of allowed origins through', async () => {
+    const res = await t.get('/processes', { method: 'DELETE', headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('ORIGIN_NOT_ALLOWED');
+    const preflight = await t.gw.app.request('/package/fixture-echo-mcp/mcp', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+});
+
+describe('start-up exposure rule', () => {
+  it('refuses a non-loopback bind without keys, and names the ways out', async () => {
+    const config = loadConfig({}, { server: { host: '0.0.0.0' } });
+    await expect(createGateway(config)).rejects.toThrow(
+      /Refusing to listen on 0\.0\.0\.0 without API keys.*OPEN_REGISTRY/s,
+    );
+  });
+
+  it('refuses malformed key entries', async () => {
+    const config = loadConfig({}, { auth: { apiKeys: ['alice:root:abc'] } });
+    await expect(createGateway(config)).rejects.toThrow(/Invalid API key entry/);
+  });
+
+  it('starts an open registry with a loud warning, anonymous callers apart by address', async () => {
+    const t = await startTestGateway({
+      server: { host: '0.0.0.0' },
+      auth: { openRegistry: true, apiKeys: [ops.entry] },
+    });
+    try {
+      expect(t.logs.join('')).toMatch(/"level":40.*OPEN REGISTRY/);
+      const anon = await t.get('/processes');
+      expect(anon.status).toBe(200);
+      expect((await t.get('/metrics')).status).toBe(403);
+      expect((await t.get('/metrics', { headers: bearer(ops.key) })).status).toBe(200);
+      expect((await t.get('/processes', { headers: bearer('mcp_wrong') })).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+/** Package policy denials and abuse limits (requests, installs, sessions) through the real app. */
+import { readdir } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** Installed packages: the entries under the store's npm/ and pypi/ folders. */
+async function storeEntries(t: TestGateway): Promise<string[]> {
+  const out: string[] = [];
+  for (const registry of ['npm', 'pypi']) {
+    const entries = await readdir(`${t.gw.config.store.dir}/${registry}`).catch(() => []);
+    out.push(...entries.filter((e) => !e.startsWith('.')).map((e) => `${registry}/${e}`));
+  }
+  return out;
+}
+
+describe('package policy', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ policy: { deny: ['fixture-crash-*', 'fixture-echo-mcp@>=2'] } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('denies a name pattern with 403 naming the rule, before resolving or installing anything', async () => {
+    for (const protocol of ['stdio', 'mcp', 'sse']) {
+      const res = await t.get(`/package/fixture-crash-mcp/${protocol}`, {
+        method: protocol === 'mcp' ? 'POST' : 'GET',
+        headers: MCP_HEADERS,
+        body: protocol === 'mcp' ? INIT : undefined,
+      });
+      expect(res.status, protocol).toBe(403);
+      expect(res.body).toMatchObject({
+        code: 'POLICY_DENIED',
+        guidance: { rule: 'deny', pattern: 'fixture-crash-*' },
+      });
+    }
+    expect(t.gw.processes.list()).toHaveLength(0);
+    expect(await storeEntries(t)).toEqual([]);
+  });
+
+  it('denies the versions a versioned pattern names and runs the others', async () => {
+    const latest = await t.get('/package/fixture-echo-mcp@latest/stdio');
+    expect(latest.status).toBe(403);
+    expect(latest.body.message).toContain('fixture-echo-mcp@2.0.0');
+    expect(latest.body.guidance).toMatchObject({ rule: 'deny', pattern: 'fixture-echo-mcp@>=2' });
+    const old = await t.get('/package/fixture-echo-mcp@1.3.0/stdio');
+    expect(old.status).toBe(200);
+    expect(old.body.version).toBe('1.3.0');
+  });
+});
+
+describe('allow list and exact pins', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      policy: { allow: ['@fixtures/*'], requireExactVersion: true, maxPackageAgeDays: 30 },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('runs only allow-listed, exactly pinned, recently released packages', async () => {
+    const outside = await t.get('/package/fixture-echo-mcp@1.0.0/stdio');
+    expect(outside.status).toBe(403);
+    expect(outside.body.guidance.rule).toBe('allow');
+    const loose = await t.get('/package/@fixtures/scoped-mcp@latest/stdio');
+    expect(loose.status).toBe(403);
+    expect(loose.body.guidance.rule).toBe('requireExactVersion');
+    expect(loose.body.guidance.suggestion).toMatch(/Pin a version/);
+    const pinned = await t.get('/package/@fixtures/scoped-mcp@1.0.0/stdio');
+    expect(pinned.status).toBe(200);
+  });
+});
+
+describe('abuse limits', () => {
+  let t: TestGateway;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      rateLimit: { perKeyPerMinute: 12, installsPerHour: 1, maxSessionsPerKey: 1 },
+      process: { warmPoolSize: 0 },
+    });
+    base = await t.serve();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('limits installs separately: a second new package waits, reuse of an installed one does not', async () => {
+    expect((await t.get('/package/fixture-echo-mcp@1.0.0/stdio')).status).toBe(200);
+    expect((await t.get('/package/fixture-echo-mcp@1.0.0/stdio')).status).toBe(200);
+    const second = await t.get('/package/@fixtures/scoped-mcp/stdio');
+    expect(second.status).toBe(429);
+    expect(second.body).toMatchObject({
+      code: 'RATE_LIMITED',
+      guidance: { limit: '1 installs per hour per address' },
+    });
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect(await storeEntries(t)).toHaveLength(1);
+  });
+
+  it('caps concurrent sessions per key', async () => {
+    const open = () =>
+      fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: INIT,
+      });
+    const first = await open();
+    expect(first.status).toBe(200);
+    await first.text();
+    const second = await open();
+    expect(second.status).toBe(429);
+    expect(((await second.json()) as { code: string }).code).toBe('SESSION_LIMIT_REACHED');
+    expect(t.gw.sessions.size).toBe(1);
+  });
+
+  it('answers 429 with Retry-After once a key spends its request budget', async () => {
+    let res = await t.get('/processes');
+    let n = 1;
+    while (res.status === 200 && n < 50) {
+      res = await t.get('/processes');
+      n++;
+    }
+    expect(res.status).toBe(429);
+    expect(n).toBeLessThanOrEqual(12);
+    expect(res.body.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await t.get('/health')).status).toBe(200);
+  });
+});
