@@ -2,6 +2,7 @@
  * @module Composition root: builds every part of the gateway from a frozen Config and wires them together.
  * main.ts adds the HTTP listener and signals; tests use this directly.
  */
+import { mkdirSync } from 'node:fs';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { type Config, ConfigError } from './config/config.js';
@@ -20,11 +21,14 @@ import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { ChildSandbox, SandboxUnavailableError } from './runtime/child-sandbox.js';
 import { passthroughEnv } from './runtime/env-mapping.js';
 import { OrphanReaper } from './runtime/orphan-reaper.js';
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
-import { detectRuntimes, type Runtimes } from './runtime/runtime-detect.js';
+import { nodeHeapMb } from './runtime/resource-limits.js';
+import { detectRuntimes, type Runtimes, which } from './runtime/runtime-detect.js';
+import { pythonForChildren } from './runtime/runtime-reach.js';
 import { ProcessGroupSpawner } from './runtime/spawner.js';
 import { PackageStore } from './store/package-store.js';
 
@@ -69,6 +73,29 @@ function compileSecurity(config: Config) {
   }
 }
 
+/** Detects the children's sandbox; a required but unusable sandbox is a configuration error. */
+async function detectSandbox(config: Config, logger: Logger, pythonBin: string): Promise<ChildSandbox> {
+  mkdirSync(config.process.runDir, { recursive: true });
+  mkdirSync(config.store.dir, { recursive: true });
+  const python = await which(pythonBin);
+  const runtimes = [process.execPath, ...(python ? [python] : [])];
+  try {
+    const sandbox = ChildSandbox.detect(config.sandbox, runtimes, [config.store.dir, config.process.runDir]);
+    const r = sandbox.report;
+    if (r.mode === 'none' && config.sandbox.mode === 'auto')
+      logger.warn(
+        { reason: r.reason },
+        'children run WITHOUT a sandbox (bubblewrap unavailable); see SECURITY.md',
+      );
+    else logger.info({ sandbox: r.mode, childUid: r.childUid, limits: r.limits }, 'child sandbox ready');
+    if (!r.limits.enforced) logger.warn('prlimit not found: children run without resource limits');
+    return sandbox;
+  } catch (err) {
+    if (err instanceof SandboxUnavailableError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
@@ -84,8 +111,12 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   if (security.warning) logger.warn({ openRegistry: true }, security.warning);
   const limiter = new RateLimiter(config.rateLimit, new MemoryRateLimitStore());
 
+  const otherUid = process.getuid?.() === 0 && config.sandbox.mode !== 'none';
+  const py = await pythonForChildren(config.store.python, otherUid);
+  if (py.note) logger.warn(py.note);
+  const sandbox = await detectSandbox(config, logger, py.python);
   let runtimes: Runtimes | null = null;
-  const probing = detectRuntimes(config.store.python, config.store.uv === 'auto').then((rt) => {
+  const probing = detectRuntimes(py.python, config.store.uv === 'auto').then((rt) => {
     runtimes = rt;
     logger.info(
       { npm: !!rt.npm, python: !!rt.python, venv: rt.pythonVenv, uv: !!rt.uv },
@@ -101,7 +132,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     installScriptsAllowlist: config.store.installScriptsAllowlist,
     npmRegistryUrl: config.registry.npmUrl,
     pypiIndexUrl: config.registry.pypiIndexUrl,
-    python: config.store.python,
+    python: py.python,
     runtimes: () => probing,
     logger,
   });
@@ -110,7 +141,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const reaper = new OrphanReaper();
   reaper.start();
   const processes = new ProcessManager<ProcessMeta>(config.process, {
-    spawner: new ProcessGroupSpawner(reaper),
+    spawner: new ProcessGroupSpawner(reaper, sandbox),
     logger,
     mask,
     clientInfo: { name: 'mcp-registry-server', version: config.server.version },
@@ -138,6 +169,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     nodePath: process.execPath,
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     passthrough,
+    nodeHeapMb: nodeHeapMb(config.sandbox),
     gates: {
       policy: security.policy,
       chargeInstall: (owner, address) => limiter.install(owner, address),
@@ -170,6 +202,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     shared,
     runtimes: () => runtimes,
     keys: security.keys,
+    sandbox: sandbox.report,
     limiter,
     startedAt: Date.now(),
   });

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ApiKeys } from '../policy/api-keys.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { SandboxReport } from '../runtime/child-sandbox.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
 import type { Runtimes } from '../runtime/runtime-detect.js';
@@ -23,6 +24,8 @@ export interface AppDeps {
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
   keys: ApiKeys;
+  /** How children are sandboxed and limited (for /health). */
+  sandbox: SandboxReport;
   limiter: RateLimiter;
   startedAt: number;
 }

@@ -21,6 +21,14 @@ export interface LaunchPlan {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** What the sandbox mounts for this child (absent: run unsandboxed, e.g. test plans). */
+  sandbox?: {
+    /** The package's installed files, mounted read-only. */
+    packageDir: string;
+    network: boolean;
+    /** Operator files the child needs (paths among the passthrough variables, e.g. a CA bundle). */
+    extraReadOnly: string[];
+  };
 }
 
 /** The command and arguments that start `pkg`, with `userArgs` after the entry point. */
@@ -28,9 +36,13 @@ export function buildCommand(
   pkg: InstalledPackage,
   userArgs: readonly string[],
   nodePath: string,
+  nodeHeapMb?: number,
 ): { command: string; args: string[] } {
   const e = pkg.entry;
-  if (e.kind === 'node') return { command: nodePath, args: [path.join(pkg.dir, e.path), ...userArgs] };
+  if (e.kind === 'node') {
+    const heap = nodeHeapMb ? [`--max-old-space-size=${nodeHeapMb}`] : [];
+    return { command: nodePath, args: [...heap, path.join(pkg.dir, e.path), ...userArgs] };
+  }
   if (e.kind === 'exec') return { command: path.join(pkg.dir, e.path), args: [...userArgs] };
   return {
     command: path.join(pkg.dir, 'bin', 'python'),

@@ -3,6 +3,7 @@
  * resolve and quality-check the package, install it once, then launch or reuse its process.
  */
 
+import path from 'node:path';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
@@ -83,6 +84,8 @@ export interface PackageLauncherDeps {
   /** Operator-chosen gateway variables every child gets (CHILD_ENV_PASSTHROUGH). */
   passthrough: Readonly<Record<string, string>>;
   gates: LaunchGates;
+  /** V8 heap limit for Node servers, MiB (undefined: none). */
+  nodeHeapMb?: number | undefined;
 }
 
 /** A short, readable slug of a package name for process ids. */
@@ -125,7 +128,7 @@ export class PackageLauncher {
         await this.d.gates.chargeInstall(config.caller.owner, config.caller.address);
       const installed = await this.d.store.ensureInstalled(resolved, this.storeKeysInUse());
       void this.d.store.touch(installed);
-      const { command, args } = buildCommand(installed, userArgs, this.d.nodePath);
+      const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);
       const meta: ProcessMeta = {
         packageName: resolved.name,
         packageType: resolved.registry,
@@ -150,7 +153,16 @@ export class PackageLauncher {
         key: configurationKey(installed.key, mapped, userArgs, config.caller.owner),
         label: slug(resolved.name),
         meta,
-        plan: { command, args, env },
+        plan: {
+          command,
+          args,
+          env,
+          sandbox: {
+            packageDir: installed.dir,
+            network: meta.network,
+            extraReadOnly: Object.values(this.d.passthrough).filter((v) => path.isAbsolute(v)),
+          },
+        },
       });
     } finally {
       this.d.redactor.remove(secrets);

@@ -9,6 +9,7 @@ import { RpcRequestError } from '../mcp/rpc-errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
+import { limitHit } from './resource-limits.js';
 import { SPARE_NICENESS, SparePool } from './spare-pool.js';
 import type { Spawner } from './spawner.js';
 
@@ -233,6 +234,18 @@ export class ProcessManager<M = unknown> {
   ): void {
     const entry = this.byId.get(p.id);
     if (!entry || this.shuttingDown) return;
+    const limit = limitHit(exit, p.stderr.tail(30).join('\n'));
+    if (limit) {
+      // Restarting a server that ran out of its limit would only burn the resource again.
+      p.markFailed(`stopped: it exceeded its ${limit} limit (${describeExit(exit)})`);
+      if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+      this.spares.remove(entry.key, entry);
+      this.deps.logger.error(
+        { processId: p.id, limit, stderrTail: p.stderr.tail(5) },
+        'MCP server exceeded a resource limit',
+      );
+      return;
+    }
     if (p.restarts >= this.s.maxRestarts) {
       p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
       if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { killGroup } from '../store/run-command.js';
+import type { ChildSandbox } from './child-sandbox.js';
 import type { LaunchPlan } from './launch-plan.js';
 import type { OrphanReaper } from './orphan-reaper.js';
 
@@ -34,14 +35,19 @@ export interface Spawner {
 
 /** The real spawner: no shell, own process group, pipes for stdio. */
 export class ProcessGroupSpawner implements Spawner {
-  constructor(private readonly reaper: OrphanReaper | null) {}
+  constructor(
+    private readonly reaper: OrphanReaper | null,
+    private readonly sandbox: ChildSandbox | null = null,
+  ) {}
 
   spawn(plan: LaunchPlan, cwd: string): ChildHandle {
-    const child = spawn(plan.command, plan.args, {
+    const launch = this.sandbox ? this.sandbox.wrap(plan, cwd) : plan;
+    const child = spawn(launch.command, launch.args, {
       cwd,
       env: plan.env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...('uid' in launch && launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
     const pid = child.pid;
     if (pid) this.reaper?.add(pid);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnGateway } from '../support/gateway-process.js';
-import { isAlive, waitDead } from '../support/pids.js';
+import { hostPid, isAlive, waitDead } from '../support/pids.js';
 
 async function launchWithGrandchild(url: string): Promise<{ server: number; grandchild: number }> {
   const res = await fetch(`${url}/package/fixture-grandchild-mcp/stdio`);
@@ -11,7 +11,8 @@ async function launchWithGrandchild(url: string): Promise<{ server: number; gran
   expect(res.status).toBe(200);
   const list = (await (await fetch(`${url}/processes/${body.processId}`)).json()) as { pid: number };
   const logs = (await (await fetch(`${url}/logs/${body.processId}`)).json()) as { lines: string[] };
-  const grandchild = Number(/grandchild pid (\d+)/.exec(logs.lines.join('\n'))?.[1]);
+  const found = /grandchild pid (\d+) in (\S+)/.exec(logs.lines.join('\n'));
+  const grandchild = hostPid(Number(found?.[1]), found?.[2]);
   expect(isAlive(list.pid) && isAlive(grandchild)).toBe(true);
   return { server: list.pid, grandchild };
 }

@@ -4,7 +4,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useServedGateway } from '../support/gateway-harness.js';
-import { waitDead } from '../support/pids.js';
+import { hostInfo, waitDead } from '../support/pids.js';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';
 
@@ -26,7 +26,7 @@ describe('legacy HTTP+SSE sessions', () => {
     await client.connect(
       new SSEClientTransport(new URL(`${base}/package/fixture-echo-mcp/sse?apiKey=sse-secret-9`)),
     );
-    const info = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} })));
+    const info = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} })));
     expect((await client.listTools()).tools.map((x) => x.name)).toContain('echo');
     expect(text(await client.callTool({ name: 'get_env', arguments: { name: 'API_KEY' } }))).toBe(
       'sse-secret-9',

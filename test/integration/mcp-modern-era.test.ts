@@ -5,6 +5,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway, useServedGateway } from '../support/gateway-harness.js';
+import { hostInfo } from '../support/pids.js';
 
 const META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -50,7 +51,7 @@ describe('2026-07-28 stateless requests', () => {
       const r2 = (await b.callTool({ name: 'get_info', arguments: {} })) as {
         content: Array<{ text: string }>;
       };
-      expect(JSON.parse(r1.content[0]?.text ?? '{}').pid).toBe(JSON.parse(r2.content[0]?.text ?? '{}').pid);
+      expect(hostInfo(r1.content[0]?.text ?? '{}').pid).toBe(hostInfo(r2.content[0]?.text ?? '{}').pid);
       const env = (await b.callTool({ name: 'get_env', arguments: { name: 'API_KEY' } })) as {
         content: Array<{ text: string }>;
       };

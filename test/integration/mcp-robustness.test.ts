@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedEventStore } from '../../src/mcp/bounded-event-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { eventually, waitDead } from '../support/pids.js';
+import { eventually, hostInfo, waitDead } from '../support/pids.js';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';
 
@@ -85,7 +85,7 @@ describe('MCP robustness', () => {
     t = await startTestGateway({ session: { idleTimeoutMs: 300 } });
     const base = await t.serve();
     const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp`);
-    const pid = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
+    const pid = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
     // list() rather than get(): get() counts as activity and would keep the session alive.
     expect(
       await eventually(() => !t?.gw.sessions.list().some((s) => s.id === transport.sessionId), 5000),

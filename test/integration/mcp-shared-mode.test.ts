@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useServedGateway } from '../support/gateway-harness.js';
-import { isAlive } from '../support/pids.js';
+import { hostInfo, isAlive } from '../support/pids.js';
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]?.text ?? '';
 
@@ -56,14 +56,14 @@ describe('shared mode', () => {
     try {
       const pids = await Promise.all(
         [a.client, b.client, sse].map(
-          async (c) => JSON.parse(text(await c.callTool({ name: 'get_info', arguments: {} }))).pid,
+          async (c) => hostInfo(text(await c.callTool({ name: 'get_info', arguments: {} }))).pid,
         ),
       );
-      pids.push(JSON.parse(text(await modern.callTool({ name: 'get_info', arguments: {} }))).pid);
+      pids.push(hostInfo(text(await modern.callTool({ name: 'get_info', arguments: {} }))).pid);
       expect(new Set(pids).size).toBe(1);
       expect(a.client.getServerVersion()).toMatchObject({ name: 'fixture-echo-mcp' });
       await a.transport.terminateSession();
-      expect(isAlive(pids[0])).toBe(true);
+      expect(isAlive(pids[0] as number)).toBe(true);
       expect(text(await b.client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
         'still here',
       );
@@ -108,7 +108,7 @@ describe('shared mode', () => {
             .slice(0, 3)
             .map(
               async ({ client }) =>
-                JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid,
+                hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid,
             ),
         ),
       );

@@ -8,7 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway, useServedGateway } from '../support/gateway-harness.js';
-import { eventually, isAlive, waitDead } from '../support/pids.js';
+import { eventually, hostInfo, isAlive, waitDead } from '../support/pids.js';
 
 type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
 
@@ -65,8 +65,8 @@ describe('Streamable HTTP sessions', () => {
     const a = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
     const b = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
     try {
-      const pidA = JSON.parse(text(await a.client.callTool({ name: 'get_info', arguments: {} }))).pid;
-      const pidB = JSON.parse(text(await b.client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const pidA = hostInfo(text(await a.client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const pidB = hostInfo(text(await b.client.callTool({ name: 'get_info', arguments: {} }))).pid;
       expect(pidA).not.toBe(pidB);
     } finally {
       await a.client.close();
@@ -85,7 +85,11 @@ describe('Streamable HTTP sessions', () => {
       'X-MCP-Env-API_KEY': 'pool',
     });
     try {
-      expect(JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid).toBe(pid);
+      expect(hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid).toBeGreaterThan(
+        0,
+      );
+      expect(t.gw.sessions.list().map((s) => s.processId)).toContain(launched.body.processId);
+      expect(t.gw.processes.get(launched.body.processId)?.process.pid).toBe(pid);
       expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 5000)).toBe(true);
     } finally {
       await client.close();
@@ -94,7 +98,7 @@ describe('Streamable HTTP sessions', () => {
 
   it('ends the session and its process on DELETE; the id then answers 404', async () => {
     const { client, transport } = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`);
-    const pid = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
+    const pid = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
     const sessionId = transport.sessionId as string;
     await transport.terminateSession();
     expect(await waitDead([pid], 5000)).toBe(true);
@@ -165,16 +169,14 @@ describe('Streamable HTTP sessions', () => {
   it('fails a call at once when the server crashes, then continues on the restarted server', async () => {
     const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp?crashTest=1`);
     try {
-      const before = JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const before = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
       const started = Date.now();
       await expect(client.callTool({ name: 'crash_now', arguments: {} })).rejects.toThrow(/crashed/);
       expect(Date.now() - started).toBeLessThan(1500);
       const after = await eventually(
         async () => {
           try {
-            return (
-              JSON.parse(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid !== before
-            );
+            return hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid !== before;
           } catch {
             return false;
           }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { eventually, isAlive, waitDead } from '../support/pids.js';
+import { eventually, hostInfo, isAlive, waitDead } from '../support/pids.js';
 
 const tool = (t: TestGateway, id: string, name: string, args: Record<string, unknown> = {}) =>
   t.callTool(id, name, args);
@@ -18,8 +18,9 @@ describe('process manager', () => {
     const { body } = await t.get(
       '/package/fixture-echo-mcp/stdio?firecrawlApiKey=fc-123&kebab-case-param=v&args=--a%3D1%20%22b%20c%22',
     );
-    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
-    expect(info.envNames).toEqual([
+    const info = hostInfo(await tool(t, body.processId, 'get_info'));
+    // bubblewrap sets PWD (to HOME, its working directory); nothing else is added.
+    expect(info.envNames.filter((n: string) => n !== 'PWD')).toEqual([
       'FIRECRAWL_API_KEY',
       'HOME',
       'KEBAB_CASE_PARAM',
@@ -62,7 +63,7 @@ describe('process manager', () => {
   it('stops a process on DELETE, with its grandchildren', async () => {
     t = await startTestGateway();
     const { body } = await t.get('/package/fixture-grandchild-mcp/stdio');
-    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
+    const info = hostInfo(await tool(t, body.processId, 'get_info'));
     expect(isAlive(info.pid) && isAlive(info.grandchild)).toBe(true);
     const del = await t.get(`/processes/${body.processId}`, { method: 'DELETE' });
     expect(del.status).toBe(200);
@@ -73,7 +74,7 @@ describe('process manager', () => {
   it('kills grandchildren too when a server crashes', async () => {
     t = await startTestGateway({ process: { maxRestarts: 0 } });
     const { body } = await t.get('/package/fixture-grandchild-mcp/stdio');
-    const info = JSON.parse(await tool(t, body.processId, 'get_info'));
+    const info = hostInfo(await tool(t, body.processId, 'get_info'));
     process.kill(info.pid, 'SIGKILL');
     expect(await waitDead([info.pid, info.grandchild], 5000)).toBe(true);
   });
@@ -145,10 +146,13 @@ describe('process manager', () => {
     const { body } = await t.get('/package/fixture-echo-mcp/stdio');
     const p = t.gw.processes.get(body.processId)?.process;
     const oldPid = p?.pid as number;
-    process.kill(oldPid, 'SIGSTOP');
+    // Freeze the server itself (in a sandbox, the group leader is bubblewrap, not the server).
+    const server = hostInfo(await tool(t, body.processId, 'get_info')).pid;
+    process.kill(server, 'SIGSTOP');
     expect(await eventually(() => p?.restarts === 1 && p.status === 'running', 8000)).toBe(true);
     expect(p?.pid).not.toBe(oldPid);
     expect(isAlive(oldPid)).toBe(false);
+    expect(isAlive(server)).toBe(false);
     expect(t.logs.join('')).toContain('health check failed');
   });
 

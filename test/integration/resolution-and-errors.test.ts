@@ -36,7 +36,7 @@ describe('versions, detection and package errors through the gateway', () => {
   it('picks the bin named like the package among several (npx rule)', async () => {
     const { status, body } = await t.get('/package/fixture-multi-bin-mcp/stdio');
     expect(status).toBe(200);
-    expect(body.connectionInfo.args[0]).toMatch(/fixture-multi-bin-mcp\/server\.cjs$/);
+    expect(body.connectionInfo.args.at(-1)).toMatch(/fixture-multi-bin-mcp\/server\.cjs$/);
   });
 
   it('says clearly when no bin can be chosen, or there is none', async () => {

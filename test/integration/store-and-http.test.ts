@@ -64,7 +64,9 @@ describe('operator endpoints', () => {
       `/package/fixture-echo-mcp/stdio?apiKey=${secret}&args=--api-key%3D${secret}`,
     );
     expect(launched.status).toBe(200);
-    expect(launched.body.connectionInfo.args.slice(1)).toEqual(['--api-key=***']);
+    expect(
+      launched.body.connectionInfo.args.filter((a: string) => !a.startsWith('--max-old-space-size')).slice(1),
+    ).toEqual(['--api-key=***']);
 
     const health = await t.get('/health');
     expect(health.body).toMatchObject({

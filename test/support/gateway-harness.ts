@@ -1,5 +1,5 @@
 /** Builds a real gateway (real store, real children) against the test registries, in this process. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -29,6 +29,8 @@ type Overrides = DeepPartial<z.input<typeof ConfigSchema>>;
 export async function startTestGateway(overrides: Overrides = {}): Promise<TestGateway> {
   const reg = inject('registries');
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-test-'));
+  // Sandboxed children run as an unprivileged uid that must be able to traverse to the store and run dir.
+  await chmod(dir, 0o711);
   const base: Overrides = {
     registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads, timeoutMs: 5000 },
     store: { dir: path.join(dir, 'store'), installTimeoutMs: 120_000 },

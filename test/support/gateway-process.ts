@@ -1,6 +1,6 @@
 /** Runs the gateway as a real separate process (node + tsx, like `npm run dev`) for signal tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -22,6 +22,8 @@ export async function spawnGateway(
 ): Promise<GatewayProcess> {
   const reg = inject('registries');
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-proc-'));
+  // Sandboxed children run as an unprivileged uid that must be able to traverse to the store and run dir.
+  await chmod(dir, 0o711);
   const port = await freePort();
   let out = '';
   const childEnv: Record<string, string> = {

@@ -1,5 +1,5 @@
 /** Process liveness checks that treat zombies (exited, not yet reaped) as dead. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -32,4 +32,42 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return check();
+}
+
+const OWN_PID_NS = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return '';
+  }
+})();
+
+/**
+ * The host pid of a process that reported `pid` from inside PID namespace `pidNs` (a sandboxed child:
+ * every sandbox numbers its processes from 1). Without a namespace, or in ours, the pid is the host's.
+ */
+export function hostPid(pid: number, pidNs: string | undefined): number {
+  if (!pidNs || pidNs === OWN_PID_NS) return pid;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) !== pidNs) continue;
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]?.split(/\s+/);
+      if (Number(nspid?.at(-1)) === pid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no host process for pid ${pid} in ${pidNs}`);
+}
+
+/** A fixture's get_info answer with `pid` and `grandchild` translated to host pids. */
+// biome-ignore lint/suspicious/noExplicitAny: a fixture's free-form JSON answer
+export function hostInfo(json: string): { pid: number; grandchild: number; [k: string]: any } {
+  const info = JSON.parse(json);
+  return {
+    ...info,
+    pid: hostPid(info.pid, info.pidNs),
+    ...(info.grandchild ? { grandchild: hostPid(info.grandchild, info.pidNs) } : {}),
+  };
 }

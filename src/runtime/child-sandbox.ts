@@ -1,0 +1,200 @@
+/**
+ * @module The sandbox and limits every child is started with, detected once at start-up: bubblewrap when
+ * it works here (or when required), resource limits through `prlimit`, and an unprivileged uid for the
+ * children of a gateway that runs as root (so RLIMIT_NPROC applies and root's files stay out of reach).
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { LaunchPlan } from './launch-plan.js';
+import { prlimitArgs, type ResourceLimits } from './resource-limits.js';
+import { bwrapArgs, ROOT_LINKS, runtimeDirsFor } from './sandbox.js';
+
+export interface SandboxSettings extends ResourceLimits {
+  mode: 'auto' | 'bwrap' | 'none';
+  bwrapPath: string;
+  childUid: number;
+}
+
+/** How children run, as /health reports it. */
+export interface SandboxReport {
+  mode: 'bwrap' | 'none';
+  /** Why there is no sandbox (auto mode on a machine where bwrap is missing or does not work). */
+  reason?: string;
+  childUid: number | null;
+  limits: ResourceLimits & { enforced: boolean };
+}
+
+/** What to exec for one child. */
+export interface WrappedLaunch {
+  command: string;
+  args: string[];
+  uid?: number;
+  gid?: number;
+}
+
+/** Thrown when SANDBOX=bwrap and bubblewrap cannot run here. */
+export class SandboxUnavailableError extends Error {
+  override readonly name = 'SandboxUnavailableError';
+}
+
+function which(bin: string): string | null {
+  if (bin.includes('/')) return bin;
+  const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() || null : null;
+}
+
+function readRootLinks(): Record<string, string> {
+  const links: Record<string, string> = {};
+  for (const name of ROOT_LINKS) {
+    try {
+      links[name] = readlinkSync(`/${name}`);
+    } catch {
+      // a real directory or absent: bound with --ro-bind-try
+    }
+  }
+  return links;
+}
+
+export class ChildSandbox {
+  private constructor(
+    readonly report: SandboxReport,
+    private readonly bwrap: string | null,
+    private readonly prlimit: string | null,
+    private readonly limits: ResourceLimits,
+    private readonly rootLinks: Record<string, string>,
+    private readonly runtimeDirs: string[],
+  ) {}
+
+  /**
+   * Detects what works here. `mustReach` are directories a sandboxed child's mounts come from (store, run
+   * dir); the probe mounts them, so a directory the child uid cannot traverse fails here, not per launch.
+   * @throws SandboxUnavailableError when mode is bwrap and the probe fails.
+   */
+  static detect(s: SandboxSettings, runtimes: readonly string[], mustReach: readonly string[]): ChildSandbox {
+    const runtimeDirs = runtimeDirsFor(runtimes);
+    const prlimit = which('prlimit');
+    const uid = process.getuid?.() === 0 ? s.childUid : null;
+    const rootLinks = readRootLinks();
+    const limits: ResourceLimits = {
+      memoryMb: s.memoryMb,
+      openFiles: s.openFiles,
+      processes: s.processes,
+      cpuSeconds: s.cpuSeconds,
+    };
+    const make = (mode: 'bwrap' | 'none', bwrap: string | null, reason?: string) =>
+      new ChildSandbox(
+        {
+          mode,
+          ...(reason ? { reason } : {}),
+          childUid: mode === 'bwrap' ? uid : null,
+          limits: { ...limits, enforced: !!prlimit },
+        },
+        bwrap,
+        prlimit,
+        limits,
+        rootLinks,
+        runtimeDirs,
+      );
+    if (s.mode === 'none') return make('none', null, 'SANDBOX=none');
+    const bwrap = which(s.bwrapPath);
+    const failure = bwrap
+      ? probe(bwrap, uid, rootLinks, mustReach, runtimeDirs)
+      : `${s.bwrapPath} not found (Debian: apt-get install bubblewrap)`;
+    if (!failure) return make('bwrap', bwrap);
+    if (s.mode === 'bwrap')
+      throw new SandboxUnavailableError(`SANDBOX=bwrap but bubblewrap cannot run here: ${failure}`);
+    return make('none', null, failure);
+  }
+
+  /** The resource-limit report and the prlimit wrapper state for the listing of limits. */
+  get sandboxed(): boolean {
+    return this.report.mode === 'bwrap';
+  }
+
+  /**
+   * Wraps a plan: `bwrap … -- prlimit … -- command args` (or just prlimit without the sandbox). Hands the
+   * private directories to the child uid first.
+   */
+  wrap(plan: LaunchPlan, homeDir: string): WrappedLaunch {
+    const limits = this.prlimit ? prlimitArgs(this.limits, this.sandboxed) : [];
+    const inner =
+      limits.length > 0
+        ? [this.prlimit as string, ...limits, '--', plan.command, ...plan.args]
+        : [plan.command, ...plan.args];
+    if (!this.sandboxed || !plan.sandbox) {
+      const [command, ...args] = inner as [string, ...string[]];
+      return { command, args };
+    }
+    const tmpDir = plan.env.TMPDIR ?? homeDir;
+    const uid = this.report.childUid;
+    if (uid !== null) handOver([homeDir, tmpDir], uid);
+    const args = [
+      ...bwrapArgs(
+        {
+          packageDir: plan.sandbox.packageDir,
+          homeDir,
+          tmpDir,
+          runtimeDirs: this.runtimeDirs,
+          extraReadOnly: plan.sandbox.extraReadOnly,
+          network: plan.sandbox.network,
+        },
+        this.rootLinks,
+      ),
+      '--',
+      ...inner,
+    ];
+    return { command: this.bwrap as string, args, ...(uid !== null ? { uid, gid: uid } : {}) };
+  }
+}
+
+/** Gives the child uid its private directories, and passage (not listing) through their parents. */
+function handOver(dirs: readonly string[], uid: number): void {
+  for (const dir of dirs) {
+    chmodSync(path.dirname(dir), 0o711);
+    chownSync(dir, uid, uid);
+  }
+}
+
+/**
+ * Runs `true` in a sandbox mounted like a child's: the first `mustReach` directory as its package, and a
+ * private home and tmp made below the second (the run dir). Returns why it failed, or undefined.
+ */
+function probe(
+  bwrap: string,
+  uid: number | null,
+  rootLinks: Record<string, string>,
+  mustReach: readonly string[],
+  runtimeDirs: string[],
+): string | undefined {
+  const [packageDir = '/usr', runDir = tmpdir()] = mustReach;
+  const dir = mkdtempSync(path.join(runDir, '.sandbox-probe-'));
+  try {
+    chmodSync(dir, 0o711);
+    const homeDir = path.join(dir, 'home');
+    const tmpDir = path.join(dir, 'tmp');
+    for (const d of [homeDir, tmpDir]) mkdirSync(d);
+    if (uid !== null) handOver([homeDir, tmpDir], uid);
+    const args = bwrapArgs(
+      {
+        packageDir,
+        homeDir,
+        tmpDir,
+        runtimeDirs,
+        extraReadOnly: [],
+        network: true,
+      },
+      rootLinks,
+    );
+    const r = spawnSync(bwrap, [...args, '--', 'true'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      ...(uid !== null ? { uid, gid: uid } : {}),
+    });
+    if (r.status === 0) return undefined;
+    return (r.stderr || r.error?.message || `exit ${r.status}`).trim().slice(0, 300);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

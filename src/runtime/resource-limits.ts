@@ -1,0 +1,58 @@
+/**
+ * @module Per-child resource limits (pure): address space, open files, processes and CPU time, set with
+ * util-linux `prlimit` in front of the server command (no shell). Node servers also get a V8 heap limit
+ * below the address-space limit, so they fail with a clear "heap out of memory" instead of a random
+ * allocation failure.
+ */
+
+export interface ResourceLimits {
+  /** Address space, MiB; 0: off. */
+  memoryMb: number;
+  /** Open files; 0: off. */
+  openFiles: number;
+  /** Processes and threads (RLIMIT_NPROC); 0: off. Counted per user, so only set inside a sandbox. */
+  processes: number;
+  /** CPU seconds; 0: off. */
+  cpuSeconds: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** `prlimit` arguments for the limits (empty when every limit is off). */
+export function prlimitArgs(l: ResourceLimits, withProcesses: boolean): string[] {
+  const args: string[] = [];
+  if (l.memoryMb > 0) args.push(`--as=${l.memoryMb * MIB}`);
+  if (l.openFiles > 0) args.push(`--nofile=${l.openFiles}`);
+  if (withProcesses && l.processes > 0) args.push(`--nproc=${l.processes}`);
+  // Soft below hard: the soft limit sends SIGXCPU (a recognisable end), the hard one SIGKILL.
+  if (l.cpuSeconds > 0) args.push(`--cpu=${l.cpuSeconds}:${l.cpuSeconds + 2}`);
+  return args;
+}
+
+/** The V8 old-space limit for a Node child: three quarters of its address space, MiB (undefined: off). */
+export function nodeHeapMb(l: ResourceLimits): number | undefined {
+  return l.memoryMb > 0 ? Math.max(64, Math.floor(l.memoryMb * 0.75)) : undefined;
+}
+
+/** Text in a stopped child's stderr that says which limit it hit. */
+const LIMIT_SIGNS: Array<[RegExp, string]> = [
+  [
+    /heap out of memory|Fatal process out of memory|MemoryError|Cannot allocate memory|ENOMEM|Array buffer allocation failed|std::bad_alloc/i,
+    'memory',
+  ],
+  [/EMFILE|Too many open files/i, 'open files'],
+  [/EAGAIN.*(?:spawn|fork)|Resource temporarily unavailable|Cannot fork|BlockingIOError/i, 'processes'],
+];
+
+/**
+ * Which limit a child's exit points to, or undefined: SIGXCPU (or 128+24 through the sandbox) is CPU
+ * time; otherwise the stderr tail names the resource.
+ */
+export function limitHit(
+  exit: { code: number | null; signal: string | null },
+  stderrTail: string,
+): string | undefined {
+  if (exit.signal === 'SIGXCPU' || exit.code === 128 + 24) return 'CPU time';
+  for (const [re, what] of LIMIT_SIGNS) if (re.test(stderrTail)) return what;
+  return undefined;
+}

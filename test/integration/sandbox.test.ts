@@ -1,0 +1,188 @@
+/**
+ * Hostile fixture servers in the bubblewrap sandbox: each attack must fail or be stopped, and the gateway
+ * must keep serving the others. Needs bubblewrap (CI installs it); /health must report the sandbox.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { eventually } from '../support/pids.js';
+
+const GATEWAY_SECRET = `gw-secret-${Date.now()}`;
+const OTHER_SECRET = `other-child-secret-${Date.now()}`;
+
+interface Attempt {
+  path: string;
+  ok: boolean;
+  value?: string;
+  error?: string;
+}
+
+/** Host processes whose command line holds `marker`. */
+function hostProcessesWith(marker: string): string[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
+
+describe('sandboxed children against hostile servers', () => {
+  let t: TestGateway;
+  let echoId: string;
+  let configFile: string;
+  const registryPort = () => Number(new URL(t.gw.config.registry.npmUrl).port);
+  const launch = async (spec: string, query = '') => {
+    const res = await t.get(`/package/${spec}/stdio${query}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.processId as string;
+  };
+  /** The installed package directory of a process (its entry point is node_modules/<name>/server.cjs). */
+  const packageRoot = (id: string) => {
+    const entry = t.gw.processes.get(id)?.meta.connectionInfo.args.at(-1) ?? '';
+    return entry.slice(0, entry.indexOf('/node_modules/'));
+  };
+  const call = async (id: string, tool: string, args: Record<string, unknown> = {}) =>
+    JSON.parse(await t.callTool(id, tool, args));
+
+  beforeAll(async () => {
+    process.env.GATEWAY_TEST_SECRET = GATEWAY_SECRET; // the gateway's own environment
+    t = await startTestGateway({
+      sandbox: { memoryMb: 1024, processes: 64, cpuSeconds: 4, noNetwork: ['fixture-hostile-offline-mcp'] },
+      process: { maxRestarts: 3, warmPoolSize: 0 },
+    });
+    const sandbox = (await t.get('/health')).body.sandbox;
+    // Never let the hostile fixtures loose on this machine without the sandbox.
+    if (sandbox.mode !== 'bwrap')
+      throw new Error(`bubblewrap sandbox unavailable (${sandbox.reason}); refusing to run hostile fixtures`);
+    configFile = path.join(t.dir, 'gateway.env');
+    await writeFile(configFile, `API_KEYS=ops:admin:${GATEWAY_SECRET}\n`);
+    echoId = await launch('fixture-echo-mcp', `?apiKey=${OTHER_SECRET}`);
+  });
+  afterAll(async () => {
+    delete process.env.GATEWAY_TEST_SECRET;
+    await t?.close();
+  });
+
+  it('reports the bubblewrap sandbox on /health', async () => {
+    const health = await t.get('/health');
+    expect(health.body.sandbox).toEqual({ mode: 'bwrap' });
+  });
+
+  it('cannot read the gateway config, its files, another package or another child; reads its own package', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=read');
+    const ownPkg = packageRoot(id);
+    const echoPkg = packageRoot(echoId);
+    const echoRun = path.join(t.gw.config.process.runDir, echoId);
+    const results: Attempt[] = await call(id, 'read_paths', {
+      paths: [
+        configFile,
+        path.join(process.cwd(), 'package.json'),
+        path.join(process.cwd(), 'src'),
+        path.join(echoPkg, 'package.json'),
+        echoRun,
+        path.join(echoRun, 'home'),
+        '/etc/shadow',
+        '/root',
+        '/var/log',
+      ],
+    });
+    for (const r of results) expect(r, r.path).toMatchObject({ ok: false });
+    // The store and run dir exist only as the path down to its own directories.
+    const skeleton: Attempt[] = await call(id, 'read_paths', {
+      paths: [path.dirname(ownPkg), t.gw.config.process.runDir],
+    });
+    expect(skeleton[0]?.value?.split(',')).toEqual([path.basename(ownPkg)]);
+    expect(skeleton[1]?.value?.split(',')).toEqual([id]);
+    expect(JSON.stringify([results, skeleton])).not.toContain(GATEWAY_SECRET);
+    const mine: Attempt[] = await call(id, 'read_paths', {
+      paths: [path.join(ownPkg, 'package.json'), '/etc/hosts'],
+    });
+    expect(mine.map((r) => r.ok)).toEqual([true, true]);
+    expect(mine[0]?.value).toContain('fixture-hostile-mcp');
+  });
+
+  it("sees no other process's environment, neither the gateway's nor another child's", async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=environ');
+    const scan = await call(id, 'scan_environ');
+    expect(scan.pids.length).toBeLessThan(5); // its own PID namespace
+    const seen = JSON.stringify(scan.readable);
+    expect(seen).not.toContain(GATEWAY_SECRET);
+    expect(seen).not.toContain(OTHER_SECRET);
+    expect(seen).not.toContain('GATEWAY_TEST_SECRET');
+  });
+
+  it('writes only inside its private home and tmp', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=write');
+    const info = await call(id, 'get_info');
+    const ownPkg = packageRoot(id);
+    const readOnly = [path.join(ownPkg, 'pwned'), '/usr/pwned', '/etc/pwned', '/pwned'];
+    const hostPaths = [
+      path.join(t.gw.config.store.dir, 'pwned'),
+      path.join(packageRoot(echoId), 'pwned'),
+      path.join(t.gw.config.process.runDir, echoId, 'home', 'pwned'),
+      path.join(t.dir, 'pwned'),
+      path.join(process.cwd(), 'pwned'),
+      '/tmp/pwned-by-hostile',
+    ];
+    const results: Attempt[] = await call(id, 'write_paths', {
+      paths: [...readOnly, ...hostPaths, path.join(info.home, 'ok')],
+    });
+    expect(results.slice(0, readOnly.length).map((r) => r.ok)).toEqual(readOnly.map(() => false));
+    expect(results.at(-1)?.ok).toBe(true);
+    // Whatever "succeeded" landed in its private tmp (paths below /tmp) or failed: nothing on the host.
+    for (const p of [...readOnly, ...hostPaths]) expect(existsSync(p), p).toBe(false);
+    expect(existsSync(path.join(info.home, 'ok'))).toBe(true);
+  });
+
+  it('cannot fork-bomb: process creation stops at the limit and the gateway serves on', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=bomb');
+    const bomb = await call(id, 'fork_bomb', { count: 2000 });
+    expect(bomb.started).toBeLessThan(64);
+    expect(bomb.error).toBeTruthy();
+    expect(await t.callTool(echoId, 'echo', { text: 'still here' })).toBe('still here');
+    expect((await t.get('/health')).status).toBe(200);
+  });
+
+  it('leaves no daemon behind when its server is stopped', async () => {
+    const marker = `daemon-marker-${Date.now()}`;
+    const id = await launch('fixture-hostile-mcp', '?n=daemon');
+    const spawned = await call(id, 'spawn_daemon', { marker });
+    expect(spawned.pid).toBeGreaterThan(0);
+    expect(await eventually(() => hostProcessesWith(marker).length > 0, 3000)).toBe(true);
+    expect((await t.get(`/processes/${id}`, { method: 'DELETE' })).status).toBe(200);
+    expect(await eventually(() => hostProcessesWith(marker).length === 0, 5000)).toBe(true);
+  });
+
+  it('stops and reports a server that fills its memory, without restarting it', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=memory');
+    await call(id, 'fill_memory');
+    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 15_000)).toBe(true);
+    const listed = await t.get(`/processes/${id}`);
+    expect(listed.body.failure).toMatch(/exceeded its memory limit/);
+    expect(listed.body.restarts).toBe(0);
+    expect(await t.callTool(echoId, 'echo', { text: 'alive' })).toBe('alive');
+  });
+
+  it('stops a server that burns through its CPU time', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=cpu');
+    await call(id, 'burn_cpu');
+    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 15_000)).toBe(true);
+    expect(t.gw.processes.get(id)?.process.failure).toMatch(/CPU time/);
+  });
+
+  it('cuts the network of packages the operator lists, and only theirs', async () => {
+    const online = await launch('fixture-hostile-mcp', '?n=net');
+    const offline = await launch('fixture-hostile-offline-mcp');
+    const target = { host: '127.0.0.1', port: registryPort() };
+    expect(await call(online, 'connect', target)).toEqual({ ok: true });
+    const cut = await call(offline, 'connect', target);
+    expect(cut.ok).toBe(false);
+    expect((await t.get(`/processes/${offline}`)).body.network).toBe(false);
+  });
+});
