@@ -62,7 +62,6 @@ export function hostPid(pid: number, pidNs: string | undefined): number {
 }
 
 /** A fixture's get_info answer with `pid` and `grandchild` translated to host pids. */
-// biome-ignore lint/suspicious/noExplicitAny: a fixture's free-form JSON answer
 export function hostInfo(json: string): { pid: number; grandchild: number; [k: string]: any } {
   const info = JSON.parse(json);
   return {
