@@ -3,6 +3,8 @@
 export const API_DOCS = {
   name: 'mcp-registry-server',
   description: 'Install, launch and manage any npm or PyPI MCP server by URL.',
+  authentication:
+    'With API keys configured, every endpoint but /health needs Authorization: Bearer <key> (or X-API-Key). Users see their own processes and sessions; admins see all and read /metrics.',
   endpoints: [
     {
       method: 'GET',
@@ -26,7 +28,8 @@ export const API_DOCS = {
     {
       method: 'GET',
       path: '/health',
-      description: 'Status, uptime, version, process counts and store size.',
+      description:
+        'Status, uptime, version, process counts, store size, sandbox mode and auth mode (no key needed).',
     },
     { method: 'GET', path: '/processes', description: 'Every managed process (secrets masked).' },
     { method: 'GET', path: '/processes/{id}', description: 'One process.' },
@@ -36,7 +39,7 @@ export const API_DOCS = {
       path: '/processes/{id}/logs (also /logs/{id})',
       description: "The process's recent stderr; ?lines=N.",
     },
-    { method: 'GET', path: '/metrics', description: 'Prometheus metrics.' },
+    { method: 'GET', path: '/metrics', description: 'Prometheus metrics (admins).' },
   ],
   packageNames: [
     'firecrawl-mcp',

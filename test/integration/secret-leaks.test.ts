@@ -61,7 +61,9 @@ describe('secrets never leak', () => {
       body: INIT,
     });
     expect(session.status).toBe(200);
-    const crashed = await record(`/package/fixture-crash-mcp/stdio?apiKey=${SECRETS.crash}`, { headers: as(user.key) });
+    const crashed = await record(`/package/fixture-crash-mcp/stdio?apiKey=${SECRETS.crash}`, {
+      headers: as(user.key),
+    });
     expect(crashed.status).toBe(502);
     expect(crashed.text).toContain('API_KEY=***'); // the server printed it; the answer masks it
     const refused = await record(`/package/fixture-echo-mcp/stdio?NODE_OPTIONS=${SECRETS.refused}`, {
