@@ -50,8 +50,8 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.use('*', async (c, next) => {
-    const principal = c.get('principal');
-    if (principal) await deps.limiter.request(principal.id, c.get('clientAddress'));
+    // Unauthenticated paths (/health) count against the address budget only.
+    await deps.limiter.request(c.get('principal')?.id, c.get('clientAddress'));
     await next();
   });
 
