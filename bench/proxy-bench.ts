@@ -10,7 +10,7 @@
  * Prints a table with ratios to each peer and writes bench/results/proxy-bench.md. Run: npm run bench
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -154,6 +154,7 @@ function ratio(ours: number | string, peer: number | string, lowerIsBetter: bool
 async function main(): Promise<void> {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-proxy-bench-'));
+  await chmod(dir, 0o711); // sandboxed children (another uid under root) pass through to the store
   try {
     const gwPort = await freePort();
     const gw = start(process.execPath, [path.join(ROOT, 'dist/main.js')], {
@@ -165,6 +166,10 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       MAX_PROCESSES: '64',
       WARM_POOL_SIZE: String(SESSIONS),
+      // The benchmark measures the proxy; the abuse limits would refuse its thousands of requests.
+      RATE_LIMIT_PER_KEY: '0',
+      RATE_LIMIT_PER_ADDRESS: '0',
+      MAX_SESSIONS_PER_KEY: '1000',
     });
     const base = `http://127.0.0.1:${gwPort}`;
     await waitFor(`${base}/health`);

@@ -8,7 +8,7 @@
  * bench/results/warm-start.md. Run: npm run bench:warm-start
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -45,20 +45,21 @@ const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-bench-'));
+  await chmod(dir, 0o711); // sandboxed children (another uid under root) pass through to the store
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const gw = await createGateway(
-    loadConfig({
-      STORE_DIR: path.join(dir, 'store'),
-      RUN_DIR: path.join(dir, 'run'),
-      NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
-      LOG_LEVEL: 'warn',
-    }),
-    { logDestination: sink },
-  );
+  const env = (sandbox: string, run: string) => ({
+    STORE_DIR: path.join(dir, 'store'),
+    RUN_DIR: path.join(dir, run),
+    NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
+    LOG_LEVEL: 'warn',
+    SANDBOX: sandbox,
+  });
+  const gw = await createGateway(loadConfig(env('auto', 'run')), { logDestination: sink });
+  const sandbox = (await (await gw.app.request('/health')).json()) as { sandbox: { mode: string } };
   try {
-    const request = async () => {
+    const request = async (g = gw) => {
       const started = performance.now();
-      const res = await gw.app.request(`/package/${PKG}/stdio`);
+      const res = await g.app.request(`/package/${PKG}/stdio`);
       const body = (await res.json()) as {
         processId: string;
         version: string;
@@ -76,6 +77,17 @@ async function main(): Promise<void> {
       const w = await request();
       warm.push(w.ms);
       reuse.push((await request()).ms);
+    }
+    // The same warm start without the sandbox (the store is shared; this gateway only reads it).
+    const bare = await createGateway(loadConfig(env('none', 'run-bare')), { logDestination: sink });
+    const unsandboxed: number[] = [];
+    try {
+      for (let i = 0; i < RUNS; i++) {
+        for (const { process: p } of bare.processes.list()) await bare.processes.stop(p.id);
+        unsandboxed.push((await request(bare)).ms);
+      }
+    } finally {
+      await bare.shutdown();
     }
     const direct: number[] = [];
     for (let i = 0; i < RUNS; i++)
@@ -95,7 +107,8 @@ async function main(): Promise<void> {
       ['npx -y, empty npx cache (download + install)', npxCold],
       ['gateway, first request (resolve + install + start)', cold.ms],
       ['npx -y, warm npx cache', median(npx)],
-      ['gateway, warm start from its store (new process)', median(warm)],
+      [`gateway, warm start from its store (new process, sandbox ${sandbox.sandbox.mode})`, median(warm)],
+      ['gateway, warm start from its store (new process, SANDBOX=none)', median(unsandboxed)],
       ['node <bin> directly (floor)', median(direct)],
       ['gateway, reuse of the running process', median(reuse)],
     ];
@@ -107,7 +120,7 @@ async function main(): Promise<void> {
       '| --- | ---: |',
       ...rows.map(([k, v]) => `| ${k} | ${fmt(v)} |`),
       '',
-      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}.`,
+      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}. The sandbox (bubblewrap and limits) costs ${fmt(median(warm) - median(unsandboxed))} per new process.`,
       '',
     ].join('\n');
     process.stdout.write(`${table}\n`);
