@@ -1,4 +1,5 @@
 /** @module Typed local errors of the gateway: every failure carries a string code and optional details. */
+import type { SecurityCode } from './security-catalog.js';
 
 /** Every code the gateway can answer with; `errors/catalog.ts` maps each to HTTP status and guidance. */
 export type ErrorCode =
@@ -26,13 +27,7 @@ export type ErrorCode =
   | 'SESSION_REQUIRED'
   | 'ORIGIN_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
-  | 'AUTH_REQUIRED'
-  | 'AUTH_INVALID'
-  | 'FORBIDDEN'
-  | 'HOST_NOT_ALLOWED'
-  | 'POLICY_DENIED'
-  | 'RATE_LIMITED'
-  | 'SESSION_LIMIT_REACHED'
+  | SecurityCode
   | 'INTERNAL_ERROR';
 
 /** Free-form, JSON-serialisable facts that the catalog turns into message and guidance. */

@@ -1,8 +1,9 @@
 /** @module Status, title and guidance of the access, policy and abuse errors (merged into the catalog). */
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorCode, ErrorDetails } from './gateway-error.js';
+import type { ErrorDetails } from './gateway-error.js';
 
-type SecurityCode =
+/** The access, policy and abuse codes (part of ErrorCode). */
+export type SecurityCode =
   | 'AUTH_REQUIRED'
   | 'AUTH_INVALID'
   | 'FORBIDDEN'
@@ -17,7 +18,7 @@ interface Entry {
   guidance: (details: ErrorDetails) => Record<string, unknown>;
 }
 
-export const SECURITY_CATALOG: Record<SecurityCode, Entry> & Partial<Record<ErrorCode, Entry>> = {
+export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
   AUTH_REQUIRED: {
     status: 401,
     title: 'Authentication required',

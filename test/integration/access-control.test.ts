@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createGateway } from '../../src/gateway.js';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
 
 const alice = generateApiKey('alice', 'user');
 const bob = generateApiKey('bob', 'user');
@@ -12,13 +13,6 @@ const bearer = (key: string, extra: Record<string, string> = {}) => ({
   authorization: `Bearer ${key}`,
   ...extra,
 });
-const INIT = {
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-};
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('API keys and roles', () => {
   let t: TestGateway;
@@ -103,7 +97,7 @@ describe('API keys and roles', () => {
     const init = await fetch(url, {
       method: 'POST',
       headers: { ...MCP_HEADERS, ...bearer(alice.key) },
-      body: JSON.stringify(INIT),
+      body: INIT_2025,
     });
     expect(init.status).toBe(200);
     await init.text();

@@ -2,14 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
 
 /** Installed packages: the entries under the store's npm/ and pypi/ folders. */
 async function storeEntries(t: TestGateway): Promise<string[]> {
@@ -35,7 +28,7 @@ describe('package policy', () => {
       const res = await t.get(`/package/fixture-crash-mcp/${protocol}`, {
         method: protocol === 'mcp' ? 'POST' : 'GET',
         headers: MCP_HEADERS,
-        body: protocol === 'mcp' ? INIT : undefined,
+        body: protocol === 'mcp' ? INIT_2025 : undefined,
       });
       expect(res.status, protocol).toBe(403);
       expect(res.body).toMatchObject({
@@ -114,7 +107,7 @@ describe('abuse limits', () => {
       fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
         method: 'POST',
         headers: MCP_HEADERS,
-        body: INIT,
+        body: INIT_2025,
       });
     const first = await open();
     expect(first.status).toBe(200);

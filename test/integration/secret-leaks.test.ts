@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { INIT_2025 } from '../support/mcp-raw.js';
 
 const stamp = Date.now().toString(36);
 const SECRETS = {
@@ -17,12 +18,6 @@ const SECRETS = {
 };
 const admin = generateApiKey('ops', 'admin');
 const user = generateApiKey('alice', 'user');
-const INIT = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 0,
-  method: 'initialize',
-  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-});
 
 describe('secrets never leak', () => {
   let t: TestGateway;
@@ -58,7 +53,7 @@ describe('secrets never leak', () => {
         accept: 'application/json, text/event-stream',
         'x-mcp-env-token': SECRETS.header,
       },
-      body: INIT,
+      body: INIT_2025,
     });
     expect(session.status).toBe(200);
     const crashed = await record(`/package/fixture-crash-mcp/stdio?apiKey=${SECRETS.crash}`, {
