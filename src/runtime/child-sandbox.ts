@@ -108,7 +108,7 @@ export class ChildSandbox {
     return make('none', null, failure);
   }
 
-  /** The resource-limit report and the prlimit wrapper state for the listing of limits. */
+  /** True when children run in bubblewrap. */
   get sandboxed(): boolean {
     return this.report.mode === 'bwrap';
   }
@@ -118,12 +118,14 @@ export class ChildSandbox {
    * private directories to the child uid first.
    */
   wrap(plan: LaunchPlan, homeDir: string): WrappedLaunch {
-    const limits = this.prlimit ? prlimitArgs(this.limits, this.sandboxed) : [];
+    const inSandbox = this.sandboxed && plan.sandbox !== undefined;
+    // RLIMIT_NPROC only inside a sandbox: outside, the kernel counts every process of the uid.
+    const limits = this.prlimit ? prlimitArgs(this.limits, inSandbox) : [];
     const inner =
       limits.length > 0
         ? [this.prlimit as string, ...limits, '--', plan.command, ...plan.args]
         : [plan.command, ...plan.args];
-    if (!this.sandboxed || !plan.sandbox) {
+    if (!inSandbox || !plan.sandbox) {
       const [command, ...args] = inner as [string, ...string[]];
       return { command, args };
     }
