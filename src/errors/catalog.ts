@@ -149,6 +149,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Package quality check failed',
     guidance: (d) => ({
       whatYouTried: d.packageName,
+      rule: d.rule,
       qualityRequirements: d.requirements,
       packageHas: d.actual,
       suggestions: [

@@ -33,6 +33,8 @@ function failed(
   reason: string,
   requirements: string[],
   actual: Record<string, unknown>,
+  /** The setting behind the refusal, named in the answer like a policy rule. */
+  rule: string,
 ): GatewayError {
   return new GatewayError(
     'QUALITY_CHECK_FAILED',
@@ -41,6 +43,7 @@ function failed(
       packageName: name,
       requirements,
       actual,
+      rule,
     },
   );
 }
@@ -62,6 +65,7 @@ export async function checkNpmQuality(
         `download count unavailable (${count.reason}) and QUALITY_STRICT is on`,
         [requirement],
         { monthlyDownloads: 'unknown' },
+        'QUALITY_STRICT',
       );
     return { checked: false, reason: count.reason };
   }
@@ -72,6 +76,7 @@ export async function checkNpmQuality(
       `${count.downloads} downloads last month, fewer than ${s.minMonthlyDownloads}`,
       [requirement],
       { monthlyDownloads: count.downloads },
+      'MIN_MONTHLY_DOWNLOADS',
     );
   }
   return { checked: true, monthlyDownloads: count.downloads, minimumMonthlyDownloads: s.minMonthlyDownloads };
@@ -109,8 +114,9 @@ export function checkPypiQuality(
     yanked: meta.yanked.includes(version),
   };
   if (meta.yanked.includes(version))
-    throw failed(meta.name, 'pypi', `version ${version} is yanked`, requirements, actual);
-  if (!hasDescription) throw failed(meta.name, 'pypi', 'it has no description', requirements, actual);
+    throw failed(meta.name, 'pypi', `version ${version} is yanked`, requirements, actual, 'notYanked');
+  if (!hasDescription)
+    throw failed(meta.name, 'pypi', 'it has no description', requirements, actual, 'hasDescription');
   if (lastRelease && now - Date.parse(lastRelease) > s.pypiMaxReleaseAgeDays * DAY_MS) {
     throw failed(
       meta.name,
@@ -118,6 +124,7 @@ export function checkPypiQuality(
       `its last release was ${lastRelease.slice(0, 10)}, more than ${s.pypiMaxReleaseAgeDays} days ago`,
       requirements,
       actual,
+      'PYPI_MAX_RELEASE_AGE_DAYS',
     );
   }
   if (!lastRelease) {
@@ -128,6 +135,7 @@ export function checkPypiQuality(
         'its release date is unknown and QUALITY_STRICT is on',
         requirements,
         actual,
+        'QUALITY_STRICT',
       );
     return { checked: false, reason: 'the index does not tell release dates', hasDescription };
   }

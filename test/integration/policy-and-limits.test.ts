@@ -1,6 +1,8 @@
 /** Package policy denials and abuse limits (requests, installs, sessions) through the real app. */
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTINSTALL_MARKER } from '../fixtures/npm/packages.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
 
@@ -130,5 +132,25 @@ describe('abuse limits', () => {
     expect(res.body.code).toBe('RATE_LIMITED');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await t.get('/health')).status).toBe(200);
+  });
+});
+
+describe('install scripts', () => {
+  const install = async (overrides: Parameters<typeof startTestGateway>[0]) => {
+    const t = await startTestGateway(overrides);
+    try {
+      return (await t.get('/package/fixture-postinstall-mcp/stdio')).status;
+    } finally {
+      await t.close();
+    }
+  };
+
+  it('never run, unless the operator allowlists the package', async () => {
+    await rm(POSTINSTALL_MARKER, { force: true });
+    expect(await install({})).toBe(200);
+    expect(existsSync(POSTINSTALL_MARKER)).toBe(false);
+    expect(await install({ store: { installScriptsAllowlist: ['fixture-postinstall-mcp'] } })).toBe(200);
+    expect(existsSync(POSTINSTALL_MARKER)).toBe(true); // the control: the script does run when allowed
+    await rm(POSTINSTALL_MARKER, { force: true });
   });
 });

@@ -49,14 +49,15 @@ describe('PyPI packages from a static simple index (no JSON API)', () => {
   });
 
   it.each([
-    ['fixture-py-mcp@==1.2.0', /yanked/],
-    ['fixture-stale-py', /last release was/],
-    ['fixture-nodesc-py', /no description/],
-  ])('refuses %s by the PyPI heuristics', async (spec, why) => {
+    ['fixture-py-mcp@==1.2.0', /yanked/, 'notYanked'],
+    ['fixture-stale-py', /last release was/, 'PYPI_MAX_RELEASE_AGE_DAYS'],
+    ['fixture-nodesc-py', /no description/, 'hasDescription'],
+  ])('refuses %s by the PyPI heuristics', async (spec, why, rule) => {
     const { status, body } = await t.get(`/package/${spec}/stdio`);
     expect(status).toBe(403);
     expect(body.code).toBe('QUALITY_CHECK_FAILED');
     expect(body.message).toMatch(why);
+    expect(body.guidance.rule).toBe(rule);
     expect(body.guidance.qualityRequirements).toHaveLength(3);
   });
 

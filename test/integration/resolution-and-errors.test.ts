@@ -80,6 +80,7 @@ describe('versions, detection and package errors through the gateway', () => {
     expect(body).toMatchObject({
       error: 'Package quality check failed',
       guidance: {
+        rule: 'MIN_MONTHLY_DOWNLOADS',
         qualityRequirements: ['Minimum 100 downloads per month'],
         packageHas: { monthlyDownloads: 3 },
       },

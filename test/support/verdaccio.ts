@@ -53,6 +53,7 @@ async function writeFixture(dir: string, fx: FixturePackage, version: string): P
   };
   if (fx.bins) manifest.bin = Object.fromEntries(fx.bins.map((b) => [b, 'server.cjs']));
   if (fx.dependencies) manifest.dependencies = fx.dependencies;
+  if (fx.scripts) manifest.scripts = fx.scripts;
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   await copyFile(TEMPLATE, path.join(dir, 'server.cjs'));
 }
