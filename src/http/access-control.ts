@@ -78,12 +78,9 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
   const hostOk = compileHostCheck(s.bindHost, s.allowedHosts);
   const origins = compileOrigins(s.allowedOrigins);
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    if (!hostOk(c.req.header('host') ?? url.host))
-      throw new GatewayError(
-        'HOST_NOT_ALLOWED',
-        `Host '${(c.req.header('host') ?? url.host).slice(0, 100)}' is not served here.`,
-      );
+    const host = c.req.header('host') ?? new URL(c.req.url).host;
+    if (!hostOk(host))
+      throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
     const origin = c.req.header('origin');
     if (!originAllowed(origin, c.req.url, origins))
       throw new GatewayError(
@@ -95,7 +92,7 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
       );
     const address = clientAddress(c, s.trustProxy);
     c.set('clientAddress', address);
-    if (!PUBLIC_PATHS.has(url.pathname) && !isPreflight(c)) c.set('principal', identify(c, s, address));
+    if (!PUBLIC_PATHS.has(c.req.path) && !isPreflight(c)) c.set('principal', identify(c, s, address));
     await next();
   };
 }

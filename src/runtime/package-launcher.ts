@@ -101,7 +101,12 @@ export function slug(name: string): string {
 }
 
 export class PackageLauncher {
-  constructor(private readonly d: PackageLauncherDeps) {}
+  /** Operator files among the passthrough values (e.g. a CA bundle), mounted read-only in the sandbox. */
+  private readonly passthroughFiles: string[];
+
+  constructor(private readonly d: PackageLauncherDeps) {
+    this.passthroughFiles = Object.values(d.passthrough).filter((v) => path.isAbsolute(v));
+  }
 
   /**
    * Validates the request (before any network), resolves, quality-checks and installs the package, and
@@ -160,7 +165,7 @@ export class PackageLauncher {
           sandbox: {
             packageDir: installed.dir,
             network: meta.network,
-            extraReadOnly: Object.values(this.d.passthrough).filter((v) => path.isAbsolute(v)),
+            extraReadOnly: this.passthroughFiles,
           },
         },
       });

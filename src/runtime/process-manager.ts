@@ -227,6 +227,20 @@ export class ProcessManager<M = unknown> {
     this.spares.remove(entry.key, entry);
   }
 
+  /** Marks a crashed process failed for good: no restart, no reuse for its configuration. */
+  private giveUp(
+    entry: Entry<M>,
+    reason: string,
+    message: string,
+    facts: Record<string, unknown> = {},
+  ): void {
+    const p = entry.process;
+    p.markFailed(reason);
+    if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+    this.spares.remove(entry.key, entry);
+    this.deps.logger.error({ processId: p.id, ...facts, stderrTail: p.stderr.tail(10) }, message);
+  }
+
   /** Restarts a crashed process with exponential backoff until the budget is spent. */
   private onCrash(
     p: ManagedProcess,
@@ -235,23 +249,20 @@ export class ProcessManager<M = unknown> {
     const entry = this.byId.get(p.id);
     if (!entry || this.shuttingDown) return;
     const limit = limitHit(exit, p.stderr.tail(30).join('\n'));
+    // Restarting a server that ran out of its limit would only burn the resource again.
     if (limit) {
-      // Restarting a server that ran out of its limit would only burn the resource again.
-      p.markFailed(`stopped: it exceeded its ${limit} limit (${describeExit(exit)})`);
-      if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-      this.spares.remove(entry.key, entry);
-      this.deps.logger.error(
-        { processId: p.id, limit, stderrTail: p.stderr.tail(5) },
+      this.giveUp(
+        entry,
+        `stopped: it exceeded its ${limit} limit (${describeExit(exit)})`,
         'MCP server exceeded a resource limit',
+        { limit },
       );
       return;
     }
     if (p.restarts >= this.s.maxRestarts) {
-      p.markFailed(`${describeExit(exit)}; restarted ${p.restarts} times, giving up`);
-      if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-      this.spares.remove(entry.key, entry);
-      this.deps.logger.error(
-        { processId: p.id, stderrTail: p.stderr.tail(10) },
+      this.giveUp(
+        entry,
+        `${describeExit(exit)}; restarted ${p.restarts} times, giving up`,
         'MCP server failed for good',
       );
       return;
