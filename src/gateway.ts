@@ -21,8 +21,14 @@ import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
-import { ChildSandbox, SandboxUnavailableError } from './runtime/child-sandbox.js';
+import {
+  ChildSandbox,
+  childUidFor,
+  SandboxUnavailableError,
+  which as whichSync,
+} from './runtime/child-sandbox.js';
 import { passthroughEnv } from './runtime/env-mapping.js';
+import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit.js';
 import { OrphanReaper } from './runtime/orphan-reaper.js';
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
@@ -73,14 +79,34 @@ function compileSecurity(config: Config) {
   }
 }
 
-/** Detects the children's sandbox; a required but unusable sandbox is a configuration error. */
-async function detectSandbox(config: Config, logger: Logger, pythonBin: string): Promise<ChildSandbox> {
+/** Detects the children's sandbox and memory cap; a required but unusable one is a configuration error. */
+async function detectSandbox(
+  config: Config,
+  logger: Logger,
+  pythonBin: string,
+): Promise<{ sandbox: ChildSandbox; memory: MemoryLimit }> {
   mkdirSync(config.process.runDir, { recursive: true });
   mkdirSync(config.store.dir, { recursive: true });
   const python = await which(pythonBin);
   const runtimes = [process.execPath, ...(python ? [python] : [])];
   try {
-    const sandbox = ChildSandbox.detect(config.sandbox, runtimes, [config.store.dir, config.process.runDir]);
+    const memory = await MemoryLimit.detect(
+      {
+        memoryMb: config.sandbox.memoryMb,
+        processes: config.sandbox.processes,
+        mechanism: config.sandbox.memoryMechanism,
+      },
+      childUidFor(config.sandbox),
+      { prlimit: whichSync('prlimit'), setpriv: whichSync('setpriv') },
+    );
+    const swept = await memory.sweep();
+    if (swept > 0) logger.info({ swept }, 'removed cgroups left by gateways that were killed');
+    const sandbox = ChildSandbox.detect(
+      config.sandbox,
+      runtimes,
+      [config.store.dir, config.process.runDir],
+      memory,
+    );
     const r = sandbox.report;
     if (r.mode === 'none' && config.sandbox.mode === 'auto')
       logger.warn(
@@ -89,9 +115,17 @@ async function detectSandbox(config: Config, logger: Logger, pythonBin: string):
       );
     else logger.info({ sandbox: r.mode, childUid: r.childUid, limits: r.limits }, 'child sandbox ready');
     if (!r.limits.enforced) logger.warn('prlimit not found: children run without resource limits');
-    return sandbox;
+    const m = r.limits.memory;
+    if (m.mechanism === 'rlimit-data' || m.mechanism === 'none')
+      logger.warn(
+        { memoryLimit: m.mechanism, reason: m.reason },
+        'child memory is capped without cgroups (RLIMIT_DATA or nothing); see SECURITY.md',
+      );
+    else logger.info({ memoryLimit: m.mechanism, memoryMb: config.sandbox.memoryMb }, 'child memory limit');
+    return { sandbox, memory };
   } catch (err) {
-    if (err instanceof SandboxUnavailableError) throw new ConfigError(err.message);
+    if (err instanceof SandboxUnavailableError || err instanceof MemoryLimitUnavailableError)
+      throw new ConfigError(err.message);
     throw err;
   }
 }
@@ -114,7 +148,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const otherUid = process.getuid?.() === 0 && config.sandbox.mode !== 'none';
   const py = await pythonForChildren(config.store.python, otherUid);
   if (py.note) logger.warn(py.note);
-  const sandbox = await detectSandbox(config, logger, py.python);
+  const { sandbox, memory } = await detectSandbox(config, logger, py.python);
   let runtimes: Runtimes | null = null;
   const probing = detectRuntimes(py.python, config.store.uv === 'auto').then((rt) => {
     runtimes = rt;
@@ -219,6 +253,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     async shutdown() {
       await sessions.shutdown();
       await processes.shutdown();
+      await memory.close();
       reaper.stop();
     },
   };

@@ -176,8 +176,13 @@ export const ConfigSchema = z.object({
     noNetwork: list.default([]),
     /** The uid and gid children run as when the gateway runs as root (sandboxed children only). */
     childUid: z.coerce.number().int().min(1).default(65534),
-    /** Address-space limit per child, MiB (Node children also get a V8 heap limit below it); 0: off. */
+    /**
+     * Memory per child, MiB: what it really uses (a cgroup), or its private writable memory (RLIMIT_DATA)
+     * where cgroups cannot be used. Node children also get a V8 heap limit of three quarters of it. 0: off.
+     */
     memoryMb: z.coerce.number().int().min(0).default(2048),
+    /** auto: a cgroup per child when cgroups work here, else RLIMIT_DATA; cgroup: required; rlimit: RLIMIT_DATA. */
+    memoryMechanism: z.enum(['auto', 'cgroup', 'rlimit']).default('auto'),
     /** Open files per child; 0: off. */
     openFiles: z.coerce.number().int().min(0).default(1024),
     /** Processes and threads per sandboxed child (fork bombs); 0: off. */
@@ -270,6 +275,7 @@ function fromEnv(env: Env) {
       noNetwork: env.SANDBOX_NO_NETWORK,
       childUid: env.SANDBOX_CHILD_UID,
       memoryMb: env.CHILD_MEMORY_MB,
+      memoryMechanism: env.CHILD_MEMORY_MECHANISM,
       openFiles: env.CHILD_OPEN_FILES,
       processes: env.CHILD_PROCESSES,
       cpuSeconds: env.CHILD_CPU_SECONDS,

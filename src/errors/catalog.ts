@@ -208,7 +208,9 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     status: 502,
     title: 'MCP server failed to start',
     guidance: (d) => ({
-      stderrTail: d.stderrTail,
+      stderrTail: d.stderrTail ?? [],
+      // Lines the server wrote on stdout that are not MCP messages: some servers print their error there.
+      stdoutTail: d.stdoutTail ?? [],
       commonCauses: [
         'Missing required environment variables (API keys, etc.)',
         'Package is not actually an MCP server',

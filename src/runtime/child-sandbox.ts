@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ChildCgroup } from './child-cgroups.js';
 import type { LaunchPlan } from './launch-plan.js';
+import type { MemoryLimit, MemoryLimitReport } from './memory-limit.js';
 import { prlimitArgs, type ResourceLimits } from './resource-limits.js';
 import { bwrapArgs, ROOT_LINKS, runtimeDirsFor } from './sandbox.js';
 
@@ -23,7 +25,7 @@ export interface SandboxReport {
   /** Why there is no sandbox (auto mode on a machine where bwrap is missing or does not work). */
   reason?: string;
   childUid: number | null;
-  limits: ResourceLimits & { enforced: boolean };
+  limits: ResourceLimits & { enforced: boolean; memory: MemoryLimitReport };
 }
 
 /** What to exec for one child. */
@@ -32,6 +34,8 @@ export interface WrappedLaunch {
   args: string[];
   uid?: number;
   gid?: number;
+  /** The child's own cgroup (memory and pids limits), when cgroups cap memory. */
+  cgroup?: ChildCgroup;
 }
 
 /** Thrown when SANDBOX=bwrap and bubblewrap cannot run here. */
@@ -39,7 +43,8 @@ export class SandboxUnavailableError extends Error {
   override readonly name = 'SandboxUnavailableError';
 }
 
-function which(bin: string): string | null {
+/** The absolute path of `bin` on PATH, or null. */
+export function which(bin: string): string | null {
   if (bin.includes('/')) return bin;
   const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() || null : null;
@@ -65,6 +70,7 @@ export class ChildSandbox {
     private readonly limits: ResourceLimits,
     private readonly rootLinks: Record<string, string>,
     private readonly runtimeDirs: string[],
+    private readonly memory: MemoryLimit,
   ) {}
 
   /**
@@ -72,10 +78,15 @@ export class ChildSandbox {
    * dir); the probe mounts them, so a directory the child uid cannot traverse fails here, not per launch.
    * @throws SandboxUnavailableError when mode is bwrap and the probe fails.
    */
-  static detect(s: SandboxSettings, runtimes: readonly string[], mustReach: readonly string[]): ChildSandbox {
+  static detect(
+    s: SandboxSettings,
+    runtimes: readonly string[],
+    mustReach: readonly string[],
+    memory: MemoryLimit,
+  ): ChildSandbox {
     const runtimeDirs = runtimeDirsFor(runtimes);
     const prlimit = which('prlimit');
-    const uid = process.getuid?.() === 0 ? s.childUid : null;
+    const uid = childUidFor(s);
     const rootLinks = readRootLinks();
     const limits: ResourceLimits = {
       memoryMb: s.memoryMb,
@@ -89,13 +100,14 @@ export class ChildSandbox {
           mode,
           ...(reason ? { reason } : {}),
           childUid: mode === 'bwrap' ? uid : null,
-          limits: { ...limits, enforced: !!prlimit },
+          limits: { ...limits, enforced: !!prlimit, memory: memory.report },
         },
         bwrap,
         prlimit,
         limits,
         rootLinks,
         runtimeDirs,
+        memory,
       );
     if (s.mode === 'none') return make('none', null, 'SANDBOX=none');
     const bwrap = which(s.bwrapPath);
@@ -114,41 +126,47 @@ export class ChildSandbox {
   }
 
   /**
-   * Wraps a plan: `bwrap … -- prlimit … -- command args` (or just prlimit without the sandbox). Hands the
-   * private directories to the child uid first.
+   * Wraps a plan: `[cgroup join, setpriv] bwrap … -- prlimit … -- command args` (without the sandbox, no
+   * bwrap). Hands the private directories to the child uid first.
    */
   wrap(plan: LaunchPlan, homeDir: string): WrappedLaunch {
     const inSandbox = this.sandboxed && plan.sandbox !== undefined;
     // RLIMIT_NPROC only inside a sandbox: outside, the kernel counts every process of the uid.
-    const limits = this.prlimit ? prlimitArgs(this.limits, inSandbox) : [];
+    const limits = this.prlimit ? [...prlimitArgs(this.limits, inSandbox), ...this.memory.prlimitArgs()] : [];
     const inner =
       limits.length > 0
         ? [this.prlimit as string, ...limits, '--', plan.command, ...plan.args]
         : [plan.command, ...plan.args];
-    if (!inSandbox || !plan.sandbox) {
-      const [command, ...args] = inner as [string, ...string[]];
-      return { command, args };
+    let argv = inner;
+    let uid: number | null = null;
+    if (inSandbox && plan.sandbox) {
+      const tmpDir = plan.env.TMPDIR ?? homeDir;
+      uid = this.report.childUid;
+      if (uid !== null) handOver([homeDir, tmpDir], uid);
+      const mounts = {
+        packageDir: plan.sandbox.packageDir,
+        homeDir,
+        tmpDir,
+        runtimeDirs: this.runtimeDirs,
+        extraReadOnly: plan.sandbox.extraReadOnly,
+        network: plan.sandbox.network,
+      };
+      argv = [this.bwrap as string, ...bwrapArgs(mounts, this.rootLinks), '--', ...inner];
     }
-    const tmpDir = plan.env.TMPDIR ?? homeDir;
-    const uid = this.report.childUid;
-    if (uid !== null) handOver([homeDir, tmpDir], uid);
-    const args = [
-      ...bwrapArgs(
-        {
-          packageDir: plan.sandbox.packageDir,
-          homeDir,
-          tmpDir,
-          runtimeDirs: this.runtimeDirs,
-          extraReadOnly: plan.sandbox.extraReadOnly,
-          network: plan.sandbox.network,
-        },
-        this.rootLinks,
-      ),
-      '--',
-      ...inner,
-    ];
-    return { command: this.bwrap as string, args, ...(uid !== null ? { uid, gid: uid } : {}) };
+    const joined = this.memory.wrap(argv, uid);
+    const [command, ...args] = joined.argv as [string, ...string[]];
+    return {
+      command,
+      args,
+      ...(uid !== null && !joined.dropsPrivileges ? { uid, gid: uid } : {}),
+      ...(joined.cgroup ? { cgroup: joined.cgroup } : {}),
+    };
   }
+}
+
+/** The uid sandboxed children run as: the configured one when the gateway is root, else its own (null). */
+export function childUidFor(s: Pick<SandboxSettings, 'mode' | 'childUid'>): number | null {
+  return process.getuid?.() === 0 && s.mode !== 'none' ? s.childUid : null;
 }
 
 /** Gives the child uid its private directories, and passage (not listing) through their parents. */

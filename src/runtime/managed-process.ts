@@ -80,7 +80,13 @@ export class ManagedProcess {
   /** CPU niceness applied right after each spawn (warm spares wait at a low priority). */
   niceness = 0;
   identity: ServerIdentity = {};
+  /** The server's stderr, masked. */
   readonly stderr: LineRing;
+  /**
+   * Lines it wrote on stdout that are not JSON-RPC (servers that log, or print their fatal error, there:
+   * `@twilio-alpha/mcp` prints `{"level":"error","msg":"Invalid AccountSid"}`), masked, kept apart.
+   */
+  readonly stdoutNoise: LineRing;
   private handle: ChildHandle | undefined;
   private channel: StdioChannel | undefined;
   private exited: Promise<ChildExit> | undefined;
@@ -92,6 +98,12 @@ export class ManagedProcess {
     private readonly deps: ManagedProcessDeps,
   ) {
     this.stderr = new LineRing(deps.timings.stderrTailLines, deps.mask);
+    this.stdoutNoise = new LineRing(deps.timings.stderrTailLines, deps.mask);
+  }
+
+  /** The last `n` lines of stderr and of the non-JSON-RPC stdout, for answers and listings. */
+  outputTails(n = 20): { stderrTail: string[]; stdoutTail: string[] } {
+    return { stderrTail: this.stderr.tail(n), stdoutTail: this.stdoutNoise.tail(n) };
   }
 
   get homeDir(): string {
@@ -104,14 +116,20 @@ export class ManagedProcess {
     await mkdir(this.homeDir, { recursive: true, mode: 0o700 });
     await mkdir(tmp, { recursive: true, mode: 0o700 });
     const env = { ...this.plan.env, HOME: this.homeDir, TMPDIR: tmp };
-    const handle = this.deps.spawner.spawn({ ...this.plan, env }, this.homeDir);
+    let handle: ChildHandle;
+    try {
+      handle = this.deps.spawner.spawn({ ...this.plan, env }, this.homeDir);
+    } catch (err) {
+      // The sandbox or the child's cgroup could not be set up: nothing was started.
+      throw this.startError(err);
+    }
     this.handle = handle;
     this.pid = handle.pid;
     if (this.niceness > 0) setNiceness(handle.pid, this.niceness);
     handle.stderr.on('data', (c: Buffer) => this.stderr.push(c.toString('utf8')));
     const channel = new StdioChannel(handle.stdin, handle.stdout, {
       onMessage: (m) => this.onServerMessage(m),
-      onJunk: (line) => this.stderr.push(`[gateway] ignored non-JSON-RPC output on stdout: ${line}\n`),
+      onJunk: (line) => this.stdoutNoise.push(`${line}\n`),
     });
     this.channel = channel;
     const exited = handle.exited.then((e) => this.onExit(handle, channel, e));
@@ -147,11 +165,10 @@ export class ManagedProcess {
           : err instanceof Error
             ? err.message
             : String(err);
-    const stderrTail = this.stderr.tail(20);
     return new GatewayError(
       'SERVER_START_FAILED',
-      `The MCP server was installed but failed to start: ${reason}.`,
-      { stderrTail },
+      `The MCP server was installed but failed to start: ${reason.replace(/\.+$/, '')}.`,
+      this.outputTails(),
       { cause: err },
     );
   }

@@ -238,7 +238,7 @@ export class ProcessManager<M = unknown> {
     p.markFailed(reason);
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
     this.spares.remove(entry.key, entry);
-    this.deps.logger.error({ processId: p.id, ...facts, stderrTail: p.stderr.tail(10) }, message);
+    this.deps.logger.error({ processId: p.id, ...facts, ...p.outputTails(10) }, message);
   }
 
   /** Restarts a crashed process with exponential backoff until the budget is spent. */
@@ -248,7 +248,8 @@ export class ProcessManager<M = unknown> {
   ): void {
     const entry = this.byId.get(p.id);
     if (!entry || this.shuttingDown) return;
-    const limit = limitHit(exit, p.stderr.tail(30).join('\n'));
+    const tails = p.outputTails(30);
+    const limit = limitHit(exit, [...tails.stderrTail, ...tails.stdoutTail].join('\n'));
     // Restarting a server that ran out of its limit would only burn the resource again.
     if (limit) {
       this.giveUp(

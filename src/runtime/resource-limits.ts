@@ -1,12 +1,12 @@
 /**
- * @module Per-child resource limits (pure): address space, open files, processes and CPU time, set with
- * util-linux `prlimit` in front of the server command (no shell). Node servers also get a V8 heap limit
- * below the address-space limit, so they fail with a clear "heap out of memory" instead of a random
- * allocation failure.
+ * @module Per-child resource limits (pure): open files, processes and CPU time, set with util-linux
+ * `prlimit` in front of the server command (no shell); memory is capped by `memory-limit.ts` (a cgroup, or
+ * RLIMIT_DATA). Node servers also get a V8 heap limit below the memory cap, so a leaking heap fails with
+ * a clear "heap out of memory" instead of a kill.
  */
 
 export interface ResourceLimits {
-  /** Address space, MiB; 0: off. */
+  /** Memory per child, MiB (enforced by `MemoryLimit`); 0: off. */
   memoryMb: number;
   /** Open files; 0: off. */
   openFiles: number;
@@ -16,12 +16,9 @@ export interface ResourceLimits {
   cpuSeconds: number;
 }
 
-const MIB = 1024 * 1024;
-
 /** `prlimit` arguments for the limits (empty when every limit is off). */
 export function prlimitArgs(l: ResourceLimits, withProcesses: boolean): string[] {
   const args: string[] = [];
-  if (l.memoryMb > 0) args.push(`--as=${l.memoryMb * MIB}`);
   if (l.openFiles > 0) args.push(`--nofile=${l.openFiles}`);
   if (withProcesses && l.processes > 0) args.push(`--nproc=${l.processes}`);
   // Soft below hard: the soft limit sends SIGXCPU (a recognisable end), the hard one SIGKILL.
@@ -29,7 +26,7 @@ export function prlimitArgs(l: ResourceLimits, withProcesses: boolean): string[]
   return args;
 }
 
-/** The V8 old-space limit for a Node child: three quarters of its address space, MiB (undefined: off). */
+/** The V8 old-space limit for a Node child: three quarters of its memory cap, MiB (undefined: off). */
 export function nodeHeapMb(l: ResourceLimits): number | undefined {
   return l.memoryMb > 0 ? Math.max(64, Math.floor(l.memoryMb * 0.75)) : undefined;
 }
@@ -37,7 +34,8 @@ export function nodeHeapMb(l: ResourceLimits): number | undefined {
 /** Text in a stopped child's stderr that says which limit it hit. */
 const LIMIT_SIGNS: Array<[RegExp, string]> = [
   [
-    /heap out of memory|Fatal process out of memory|MemoryError|Cannot allocate memory|ENOMEM|Array buffer allocation failed|std::bad_alloc/i,
+    // Node 20-24 (V8 and ERR_MEMORY_ALLOCATION_FAILED), Python, C/C++ runtimes.
+    /heap out of memory|Fatal process out of memory|Failed to (?:allocate|reserve) (?:virtual )?memory|ERR_MEMORY_ALLOCATION_FAILED|MemoryError|Cannot allocate memory|ENOMEM|Array buffer allocation failed|std::bad_alloc/i,
     'memory',
   ],
   [/EMFILE|Too many open files/i, 'open files'],
@@ -45,13 +43,14 @@ const LIMIT_SIGNS: Array<[RegExp, string]> = [
 ];
 
 /**
- * Which limit a child's exit points to, or undefined: SIGXCPU (or 128+24 through the sandbox) is CPU
- * time; otherwise the stderr tail names the resource.
+ * Which limit a child's exit points to, or undefined: the cgroup's OOM kill is memory, SIGXCPU (or 128+24
+ * through the sandbox) is CPU time; otherwise the output tail names the resource.
  */
 export function limitHit(
-  exit: { code: number | null; signal: string | null },
+  exit: { code: number | null; signal: string | null; oomKilled?: boolean },
   stderrTail: string,
 ): string | undefined {
+  if (exit.oomKilled) return 'memory';
   if (exit.signal === 'SIGXCPU' || exit.code === 128 + 24) return 'CPU time';
   for (const [re, what] of LIMIT_SIGNS) if (re.test(stderrTail)) return what;
   return undefined;

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { killGroup } from '../store/run-command.js';
-import type { ChildSandbox } from './child-sandbox.js';
+import type { ChildSandbox, WrappedLaunch } from './child-sandbox.js';
 import type { LaunchPlan } from './launch-plan.js';
 import type { OrphanReaper } from './orphan-reaper.js';
 
@@ -14,6 +14,8 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
   /** Set when the process could not be started at all (ENOENT, EACCES). */
   error?: string;
+  /** The kernel's OOM killer ended it (or a process of its cgroup): it went over its memory limit. */
+  oomKilled?: boolean;
 }
 
 /** A running child as the process manager sees it. */
@@ -41,13 +43,13 @@ export class ProcessGroupSpawner implements Spawner {
   ) {}
 
   spawn(plan: LaunchPlan, cwd: string): ChildHandle {
-    const launch = this.sandbox ? this.sandbox.wrap(plan, cwd) : plan;
+    const launch: WrappedLaunch = this.sandbox ? this.sandbox.wrap(plan, cwd) : plan;
     const child = spawn(launch.command, launch.args, {
       cwd,
       env: plan.env,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      ...('uid' in launch && launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
+      ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
     const pid = child.pid;
     if (pid) this.reaper?.add(pid);
@@ -55,7 +57,9 @@ export class ProcessGroupSpawner implements Spawner {
       child.once('error', (err) => {
         if (!pid) resolve({ code: null, signal: null, error: err.message });
       });
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('exit', (code, signal) =>
+        resolve({ code, signal, ...(launch.cgroup?.oomKilled() ? { oomKilled: true } : {}) }),
+      );
     });
     child.stdin.on('error', () => undefined);
     return {
@@ -68,6 +72,7 @@ export class ProcessGroupSpawner implements Spawner {
       release: () => {
         killGroup(pid, 'SIGKILL');
         if (pid) this.reaper?.remove(pid);
+        void launch.cgroup?.remove();
       },
     };
   }

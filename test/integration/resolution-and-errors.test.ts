@@ -109,7 +109,9 @@ describe('versions, detection and package errors through the gateway', () => {
     const { status, body } = await t.get('/package/fixture-junk-mcp/stdio');
     expect(status).toBe(200);
     const logs = await t.get(`/logs/${body.processId}`);
-    expect(logs.body.lines.join('\n')).toContain('ignored non-JSON-RPC output');
+    // Kept apart from stderr: the stdout lines that were not MCP messages.
+    expect(logs.body.stdout).toContain('this is not JSON-RPC, just a log line on stdout');
+    expect(logs.body.lines.join('\n')).not.toContain('this is not JSON-RPC');
   });
 
   it.each([

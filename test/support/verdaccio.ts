@@ -11,7 +11,7 @@ import { freePort, waitForHttp } from './net.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TEMPLATE = path.join(ROOT, 'test/fixtures/npm/server-template.cjs');
+const FIXTURE_DIR = path.join(ROOT, 'test/fixtures/npm');
 
 export interface RunningRegistry {
   url: string;
@@ -55,7 +55,7 @@ async function writeFixture(dir: string, fx: FixturePackage, version: string): P
   if (fx.dependencies) manifest.dependencies = fx.dependencies;
   if (fx.scripts) manifest.scripts = fx.scripts;
   await writeFile(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-  await copyFile(TEMPLATE, path.join(dir, 'server.cjs'));
+  await copyFile(path.join(FIXTURE_DIR, fx.program ?? 'server-template.cjs'), path.join(dir, 'server.cjs'));
 }
 
 async function publishAll(url: string, work: string): Promise<void> {

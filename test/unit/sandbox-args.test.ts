@@ -59,12 +59,8 @@ describe('bubblewrap arguments', () => {
 describe('resource limits', () => {
   const limits = { memoryMb: 1024, openFiles: 256, processes: 64, cpuSeconds: 10 };
   it('builds prlimit options, with the process limit only inside a sandbox', () => {
-    expect(prlimitArgs(limits, true)).toEqual([
-      `--as=${1024 * 1024 * 1024}`,
-      '--nofile=256',
-      '--nproc=64',
-      '--cpu=10:12',
-    ]);
+    // Memory is never an address-space limit (V8 reserves gigabytes for WebAssembly); see memory-limit.ts.
+    expect(prlimitArgs(limits, true)).toEqual(['--nofile=256', '--nproc=64', '--cpu=10:12']);
     expect(prlimitArgs(limits, false)).not.toContain('--nproc=64');
     expect(prlimitArgs({ memoryMb: 0, openFiles: 0, processes: 0, cpuSeconds: 0 }, true)).toEqual([]);
     expect(nodeHeapMb(limits)).toBe(768);
@@ -82,6 +78,10 @@ describe('resource limits', () => {
       ),
     ).toBe('memory');
     expect(limitHit({ code: 1, signal: null }, 'Traceback ...\nMemoryError')).toBe('memory');
+    // Node 24's wording, and the cgroup's OOM kill (no message at all).
+    expect(limitHit({ code: 1, signal: null }, 'RangeError: Failed to allocate memory')).toBe('memory');
+    expect(limitHit({ code: 1, signal: null }, "code: 'ERR_MEMORY_ALLOCATION_FAILED'")).toBe('memory');
+    expect(limitHit({ code: 137, signal: null, oomKilled: true }, '')).toBe('memory');
     expect(limitHit({ code: 1, signal: null }, 'Error: EMFILE: too many open files')).toBe('open files');
     expect(limitHit({ code: 3, signal: null }, 'crashing on request')).toBeUndefined();
   });

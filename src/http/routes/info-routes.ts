@@ -23,7 +23,11 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       processes: { active: deps.processes.activeCount(), max: deps.config.process.maxProcesses, byStatus },
       sessions: deps.sessions.size,
-      sandbox: { mode: deps.sandbox.mode, ...(deps.sandbox.reason ? { reason: deps.sandbox.reason } : {}) },
+      sandbox: {
+        mode: deps.sandbox.mode,
+        ...(deps.sandbox.reason ? { reason: deps.sandbox.reason } : {}),
+        memoryLimit: { ...deps.sandbox.limits.memory, memoryMb: deps.sandbox.limits.memoryMb },
+      },
       auth: { keys: deps.keys.size > 0, openRegistry: deps.config.auth.openRegistry },
       store: deps.store.stats(),
       runtimes: rt

@@ -26,7 +26,7 @@ async function describe(process: ManagedProcess, meta: ProcessMeta) {
     lastActivity: new Date(process.lastActivity).toISOString(),
     idleSeconds: Math.round((now - process.lastActivity) / 1000),
     memoryBytes: live ? await groupRssBytes(process.pid as number) : 0,
-    ...(process.failure ? { failure: process.failure, stderrTail: process.stderr.tail(20) } : {}),
+    ...(process.failure ? { failure: process.failure, ...process.outputTails(20) } : {}),
     server: process.identity,
     connectionInfo: meta.connectionInfo,
     quality: meta.quality,
@@ -46,7 +46,13 @@ function find(deps: AppDeps, c: Context, id: string) {
 function logs(deps: AppDeps, c: Context) {
   const { process } = find(deps, c, c.req.param('id') ?? '');
   const n = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
-  return c.json({ processId: process.id, status: process.status, lines: process.stderr.tail(n) });
+  // `lines` is stderr; `stdout` the lines on stdout that were not MCP messages (kept apart).
+  return c.json({
+    processId: process.id,
+    status: process.status,
+    lines: process.stderr.tail(n),
+    stdout: process.stdoutNoise.tail(n),
+  });
 }
 
 export function registerProcessRoutes(app: Hono, deps: AppDeps): void {

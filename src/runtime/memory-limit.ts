@@ -1,0 +1,182 @@
+/**
+ * @module Chooses how a child's memory is capped, strongest first: a cgroup per child (memory really used,
+ * plus a pids limit), else RLIMIT_DATA through `prlimit` (private writable memory; the address space V8
+ * or the JVM only reserves does not count), else nothing. The choice is made once at start-up, probed with
+ * a real child, and reported in /health. RLIMIT_AS is never used: it kills Node's fetch() (WebAssembly
+ * reservations) long before any real memory is used.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { findOwnCgroups } from './cgroup-paths.js';
+import { CgroupHost, type ChildCgroup } from './child-cgroups.js';
+
+/** How memory is capped, as /health reports it. */
+export type MemoryMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit-data' | 'off' | 'none';
+
+export interface MemoryLimitReport {
+  mechanism: MemoryMechanism;
+  /** Why a stronger mechanism is not in force. */
+  reason?: string;
+}
+
+export interface MemoryLimitSettings {
+  /** MiB per child; 0: off. */
+  memoryMb: number;
+  /** Processes and threads per child (pids.max under cgroups); 0: off. */
+  processes: number;
+  /** auto: cgroups when they work here, else RLIMIT_DATA; cgroup: required; rlimit: RLIMIT_DATA only. */
+  mechanism: 'auto' | 'cgroup' | 'rlimit';
+}
+
+/** Thrown when CHILD_MEMORY_MECHANISM=cgroup and cgroups cannot be used here. */
+export class MemoryLimitUnavailableError extends Error {
+  override readonly name = 'MemoryLimitUnavailableError';
+}
+
+/**
+ * The launcher prefix that moves the child into its cgroups before it execs anything (so no process of
+ * the child ever runs outside them), then drops to the child uid with setpriv when the gateway is root.
+ */
+const JOIN =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+
+export class MemoryLimit {
+  private constructor(
+    readonly report: MemoryLimitReport,
+    private readonly host: CgroupHost | null,
+    private readonly s: MemoryLimitSettings,
+    private readonly setpriv: string | null,
+  ) {}
+
+  /**
+   * Detects the strongest mechanism. `uid` is the uid children run as when the gateway is root (null:
+   * the gateway's own); `setpriv` the util-linux binary that drops to it after the cgroup join.
+   * @throws MemoryLimitUnavailableError when cgroups are required and unusable.
+   */
+  static async detect(
+    s: MemoryLimitSettings,
+    uid: number | null,
+    tools: { prlimit: string | null; setpriv: string | null },
+  ): Promise<MemoryLimit> {
+    const rlimit = (reason?: string) =>
+      tools.prlimit
+        ? new MemoryLimit({ mechanism: 'rlimit-data', ...(reason ? { reason } : {}) }, null, s, null)
+        : new MemoryLimit(
+            { mechanism: 'none', reason: `${reason ? `${reason}; ` : ''}prlimit not found` },
+            null,
+            s,
+            null,
+          );
+    if (s.memoryMb === 0) return new MemoryLimit({ mechanism: 'off' }, null, s, null);
+    if (s.mechanism === 'rlimit') return rlimit('CHILD_MEMORY_MECHANISM=rlimit');
+    const host = await tryCgroups(s, uid, tools.setpriv);
+    if (typeof host !== 'string') {
+      const mechanism = host.version === 2 ? 'cgroup-v2' : 'cgroup-v1';
+      return new MemoryLimit({ mechanism }, host, s, uid === null ? null : tools.setpriv);
+    }
+    if (s.mechanism === 'cgroup')
+      throw new MemoryLimitUnavailableError(
+        `CHILD_MEMORY_MECHANISM=cgroup but cgroups cannot be used here: ${host}`,
+      );
+    return rlimit(host);
+  }
+
+  /** True when memory is capped by a cgroup (then prlimit sets no memory limit). */
+  get usesCgroups(): boolean {
+    return this.host !== null;
+  }
+
+  /** `prlimit` arguments for memory (RLIMIT_DATA), when that is the mechanism. */
+  prlimitArgs(): string[] {
+    return this.report.mechanism === 'rlimit-data' ? [`--data=${this.s.memoryMb * 1024 * 1024}`] : [];
+  }
+
+  /**
+   * Wraps an argv (already sandboxed and limited) so it starts inside a fresh child cgroup, dropping to
+   * `uid` after the join. Without cgroups, returns the argv unchanged.
+   */
+  wrap(
+    argv: string[],
+    uid: number | null,
+  ): { argv: string[]; cgroup?: ChildCgroup; dropsPrivileges: boolean } {
+    if (!this.host) return { argv, dropsPrivileges: false };
+    const cgroup = this.host.create(cgroupLimits(this.s));
+    const drop = uid !== null && this.setpriv !== null;
+    return {
+      argv: joinArgv(cgroup, argv, drop ? { uid, setpriv: this.setpriv as string } : null),
+      cgroup,
+      dropsPrivileges: drop,
+    };
+  }
+
+  /** Removes the cgroups that gateways killed earlier left behind (start-up). @returns how many. */
+  sweep(): Promise<number> {
+    return this.host?.sweep() ?? Promise.resolve(0);
+  }
+
+  /** Removes this gateway's cgroup directories (after every child stopped). */
+  async close(): Promise<void> {
+    await this.host?.close();
+  }
+}
+
+const cgroupLimits = (s: MemoryLimitSettings) => ({
+  memoryBytes: s.memoryMb * 1024 * 1024,
+  pids: s.processes,
+});
+
+/** `argv` started inside `cgroup`, as `as.uid` when given. */
+function joinArgv(
+  cgroup: ChildCgroup,
+  argv: string[],
+  as: { uid: number; setpriv: string } | null,
+): string[] {
+  const drop = as ? [as.setpriv, `--reuid=${as.uid}`, `--regid=${as.uid}`, '--clear-groups', '--'] : [];
+  return [
+    '/bin/sh',
+    '-c',
+    JOIN,
+    'sh',
+    String(cgroup.procsFiles.length),
+    ...cgroup.procsFiles,
+    ...drop,
+    ...argv,
+  ];
+}
+
+/** Sets cgroups up and starts `true` through the join (and setpriv) exactly as a child would start. */
+async function tryCgroups(
+  s: MemoryLimitSettings,
+  uid: number | null,
+  setpriv: string | null,
+): Promise<CgroupHost | string> {
+  if (uid !== null && !setpriv)
+    return 'setpriv (util-linux) not found, needed to start children as another uid';
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const own = findOwnCgroups(read('/proc/self/cgroup') ?? '', read('/proc/self/mountinfo') ?? '', (dir) =>
+    read(path.join(dir, 'cgroup.controllers')),
+  );
+  const host = CgroupHost.setup(own);
+  if (typeof host === 'string') return host;
+  let cgroup: ChildCgroup | undefined;
+  try {
+    cgroup = host.create(cgroupLimits(s));
+    const argv = joinArgv(cgroup, ['true'], uid !== null && setpriv ? { uid, setpriv } : null);
+    const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', timeout: 10_000 });
+    if (r.status === 0) return host;
+    await host.close();
+    return `joining a child cgroup failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().slice(0, 200)}`;
+  } catch (err) {
+    await host.close();
+    return `creating a child cgroup failed: ${(err as Error).message}`;
+  } finally {
+    await cgroup?.remove();
+  }
+}
