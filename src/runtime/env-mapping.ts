@@ -150,11 +150,6 @@ function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 
-/** Replaces every value with a mask, keeping the names: what answers and listings show. */
-export function maskEnv(env: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(env).map((k) => [k, '***']));
-}
-
 const ENV_HEADER = 'x-mcp-env-';
 
 /**

@@ -11,11 +11,12 @@ import type { QualityReport } from '../registry/quality-check.js';
 import { parsePackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { PackagePath } from '../spec/request-path.js';
 import type { PackageStore } from '../store/package-store.js';
-import { type EnvLimits, mapParamsToEnv, maskEnv } from './env-mapping.js';
+import { type EnvLimits, mapParamsToEnv } from './env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
 import type { ServerIdentity } from './managed-process.js';
 import type { LaunchRequest, ProcessManager } from './process-manager.js';
 import { maskArgs, secretArgValues } from './secret-args.js';
+import { maskEnv, secretEnvValues } from './secret-values.js';
 import { splitArgs } from './split-args.js';
 
 /** What a process is, as listings and answers show it (never a secret value). */
@@ -124,7 +125,8 @@ export class PackageLauncher {
     const mapped = mapParamsToEnv(pairs, this.d.limits);
     const argsParam = pairs.find(([k]) => k === 'args')?.[1];
     const userArgs = argsParam === undefined ? [] : splitArgs(argsParam);
-    const secrets = [...Object.values(mapped), ...secretArgValues(userArgs)];
+    // Only what is secret is masked, so servers' own messages about plain settings stay readable.
+    const secrets = [...secretEnvValues(mapped), ...secretArgValues(userArgs)];
     this.d.redactor.add(secrets);
     try {
       const resolved = await this.d.resolver.resolve(spec);
@@ -142,7 +144,12 @@ export class PackageLauncher {
         storeKey: installed.key,
         protocol: route.protocol,
         quality: resolved.quality,
-        connectionInfo: { command, args: maskArgs(args), env: maskEnv(mapped) },
+        // The gateway's own arguments (heap flag, entry point) are shown as they are; the user's masked.
+        connectionInfo: {
+          command,
+          args: [...args.slice(0, args.length - userArgs.length), ...maskArgs(userArgs)],
+          env: maskEnv(mapped),
+        },
         secrets,
         owner: config.caller.owner,
         network: !this.d.gates.noNetwork(resolved.registry, resolved.name),

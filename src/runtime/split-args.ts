@@ -4,6 +4,7 @@
  * `$`, `;`, `|`, `*` and friends stay literal characters: no shell ever sees them.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import { maskArgsText } from './secret-args.js';
 
 export interface SplitLimits {
   /** Most words accepted (default 64). */
@@ -17,8 +18,10 @@ const DEFAULT_LIMITS: SplitLimits = { maxArgs: 64, maxArgBytes: 4096 };
 const DQ_ESCAPABLE = new Set(['"', '\\', '$', '`', '\n']);
 
 function argsError(input: string, why: string): GatewayError {
+  // What the caller sent comes back masked: secret options and key-like values never echo (SECURITY.md).
+  const shown = maskArgsText(input.replaceAll('\0', ''));
   return new GatewayError('INVALID_ARGS', `Invalid args: ${why}.`, {
-    args: input.length > 200 ? `${input.slice(0, 200)}…` : input,
+    args: shown.length > 200 ? `${shown.slice(0, 200)}…` : shown,
   });
 }
 

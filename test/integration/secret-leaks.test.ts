@@ -15,6 +15,8 @@ const SECRETS = {
   args: `a-secret-${stamp}`,
   crash: `c-secret-${stamp}`,
   refused: `r-secret-${stamp}`,
+  // Secret by its look alone (long, mixed, high entropy) in a parameter whose name says nothing.
+  lookalike: `Zq7xK9pW2mR4${stamp}`,
 };
 const admin = generateApiKey('ops', 'admin');
 const user = generateApiKey('alice', 'user');
@@ -41,10 +43,16 @@ describe('secrets never leak', () => {
 
   it('keeps every secret out of logs, listings, errors and metrics', async () => {
     const launched = await record(
-      `/package/fixture-echo-mcp/stdio?apiKey=${SECRETS.query}&args=${encodeURIComponent(`--api-key=${SECRETS.args}`)}`,
+      `/package/fixture-echo-mcp/stdio?apiKey=${SECRETS.query}&args=${encodeURIComponent(`--api-key=${SECRETS.args}`)}&workspace=${SECRETS.lookalike}&environment=sandbox`,
       { headers: as(user.key) },
     );
     expect(launched.status).toBe(200);
+    // Plain settings stay readable; what is secret by name or by look is masked.
+    expect(JSON.parse(launched.text).connectionInfo.env).toEqual({
+      API_KEY: '***',
+      WORKSPACE: '***',
+      ENVIRONMENT: 'sandbox',
+    });
     const session = await record('/package/fixture-echo-mcp/mcp', {
       method: 'POST',
       headers: {

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  deniedReason,
-  mapParamsToEnv,
-  maskEnv,
-  passthroughEnv,
-  toEnvName,
-} from '../../src/runtime/env-mapping.js';
+import { deniedReason, mapParamsToEnv, passthroughEnv, toEnvName } from '../../src/runtime/env-mapping.js';
+import { isSecretName, looksSecret, maskEnv } from '../../src/runtime/secret-values.js';
 
 const limits = { maxValueBytes: 64, maxParams: 8 };
 const codeOf = (pairs: Array<[string, string]>) => {
@@ -113,9 +108,69 @@ describe('mapParamsToEnv', () => {
     expect(codeOf(pairs as Array<[string, string]>)).toBe('INVALID_PARAMETER');
   });
 
-  it('masks values, keeping names', () => {
-    expect(maskEnv({ API_KEY: 'secret', MODE: 'x' })).toEqual({ API_KEY: '***', MODE: '***' });
+  it('masks what is secret and keeps plain settings readable', () => {
+    expect(
+      maskEnv({
+        API_KEY: 'secret',
+        PADDLE_ENVIRONMENT: 'sandbox',
+        REGION: 'us-east-1',
+        READ_ONLY: 'true',
+        API_URL: 'http://127.0.0.1:8080/v1',
+        DATABASE_URL: 'postgres://app:hunter2@db/app',
+        NOTES: 'fc-9f8e7d6c5b4a39281706',
+      }),
+    ).toEqual({
+      API_KEY: '***',
+      PADDLE_ENVIRONMENT: 'sandbox',
+      REGION: 'us-east-1',
+      READ_ONLY: 'true',
+      API_URL: 'http://127.0.0.1:8080/v1',
+      DATABASE_URL: '***',
+      NOTES: '***',
+    });
     expect(deniedReason('API_KEY')).toBeUndefined();
+  });
+
+  it.each([
+    'FIRECRAWL_API_KEY',
+    'TWILIO_ACCOUNT_SID',
+    'GITHUB_PERSONAL_ACCESS_TOKEN',
+    'CLIENT_SECRET',
+    'DB_PASSWORD',
+    'SESSION_COOKIE',
+    'APIKEY',
+    'SLACK_BOT_TOKEN',
+    'AWS_SECRET_ACCESS_KEY',
+    'BASIC_AUTH',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+  ])('%s names a secret', (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+
+  it.each(['PADDLE_ENVIRONMENT', 'REGION', 'CONSIDER_INSIDE', 'LOG_LEVEL', 'MONKEY_MODE_X', 'AUTHOR'])(
+    '%s does not, by name',
+    (name) => {
+      // MONKEY ends in KEY: erring towards masking a value is the safe side; the rest are plain.
+      expect(isSecretName(name)).toBe(name === 'MONKEY_MODE_X');
+    },
+  );
+
+  it('tells key-like values from words', () => {
+    for (const v of [
+      'sk_live_51H8a9GfQ2x7LmN0',
+      'ghp_16C7e42F292c6912E7710c838347Ae178B4a',
+      'https://x:y@h/',
+    ])
+      expect(looksSecret(v), v).toBe(true);
+    for (const v of [
+      'sandbox',
+      'production',
+      'us-east-1',
+      'true',
+      '2026-11-25T10:00:00Z',
+      'a long plain sentence 123',
+    ])
+      expect(looksSecret(v), v).toBe(false);
   });
 });
 

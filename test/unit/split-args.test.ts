@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskArgs, secretArgValues } from '../../src/runtime/secret-args.js';
+import { maskArgs, maskArgsText, secretArgValues } from '../../src/runtime/secret-args.js';
 import { splitArgs } from '../../src/runtime/split-args.js';
 
 describe('splitArgs', () => {
@@ -35,5 +35,18 @@ describe('secret args', () => {
     const args = ['--tools=all', '--api-key=sk_live_123', '--token', 'tok_456', '--verbose'];
     expect(secretArgValues(args)).toEqual(['sk_live_123', 'tok_456']);
     expect(maskArgs(args)).toEqual(['--tools=all', '--api-key=***', '--token', '***', '--verbose']);
+    // A bare key-like value is masked too; plain words are not.
+    expect(maskArgs(['ACa1b2c3d4e5f6a7b8c9d0/SKf0e1d2c3b4a5', 'sandbox'])).toEqual(['***', 'sandbox']);
+  });
+
+  it('never echoes a secret from args that fail to split', () => {
+    let err: unknown;
+    try {
+      splitArgs("--read-only --token 'tok_sekrit_value");
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { details: { args: string } }).details.args).toBe('--read-only --token ***');
+    expect(maskArgsText('--api-key="abc123 --x')).toBe('--api-key=*** --x');
   });
 });

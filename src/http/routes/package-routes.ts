@@ -21,8 +21,12 @@ function rawParts(url: string): { path: string; pairs: Array<[string, string]> }
 function connectDetails(answer: LaunchAnswer, base: string) {
   const spec = `${answer.packageName}@${answer.version}`;
   const mcp = `${base}${PREFIX}${spec}/mcp`;
+  // Secret values (masked in the answer) become placeholders; plain settings are filled in.
   const headers = Object.fromEntries(
-    Object.keys(answer.connectionInfo.env).map((name) => [`X-MCP-Env-${name}`, `<${name}>`]),
+    Object.entries(answer.connectionInfo.env).map(([name, v]) => [
+      `X-MCP-Env-${name}`,
+      v === '***' ? `<${name}>` : v,
+    ]),
   );
   const name = answer.packageName.replace(/^@[^/]+\//, '');
   return {
