@@ -17,9 +17,11 @@ import { compilePattern, matchesName, PatternError } from './policy/package-patt
 import { PackagePolicy } from './policy/package-policy.js';
 import { MemoryRateLimitStore } from './policy/rate-limit-store.js';
 import { RateLimiter } from './policy/rate-limiter.js';
+import { withFileUrls } from './registry/file-fetch.js';
 import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
+import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
 import {
   ChildSandbox,
@@ -159,13 +161,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     return rt;
   });
 
+  const r = config.registry;
+  const pypiIndexes = new PypiIndexes([
+    new PypiRegistryClient(r.pypiIndexUrl, r.pypiJsonApiUrl, r.timeoutMs, withFileUrls()),
+    ...r.pypiExtraIndexUrls.map((u) => new PypiRegistryClient(u, undefined, r.timeoutMs, withFileUrls())),
+  ]);
   const store = new PackageStore({
     dir: config.store.dir,
     maxBytes: config.store.maxBytes,
     installTimeoutMs: config.store.installTimeoutMs,
     installScriptsAllowlist: config.store.installScriptsAllowlist,
     npmRegistryUrl: config.registry.npmUrl,
-    pypiIndexUrl: config.registry.pypiIndexUrl,
+    pypiIndexUrls: () => pypiIndexes.installUrls(),
     python: py.python,
     runtimes: () => probing,
     logger,
@@ -183,11 +190,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   });
   processes.startTimers();
 
-  const r = config.registry;
   const resolver = new PackageResolver({
     clients: {
       npm: new NpmRegistryClient(r.npmUrl, r.timeoutMs),
-      pypi: new PypiRegistryClient(r.pypiIndexUrl, r.pypiJsonApiUrl, r.timeoutMs),
+      pypi: pypiIndexes,
     },
     downloads: new NpmDownloadsClient(r.npmDownloadsUrl, r.timeoutMs),
     quality: config.quality,

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config/config.js';
 import { npmConfiguredRegistry } from './config/npm-registry-default.js';
+import { pipConfiguredIndexes } from './config/pip-index-default.js';
 import { createGateway } from './gateway.js';
 import { serverOptions } from './http/server-options.js';
 import { which } from './runtime/runtime-detect.js';
@@ -29,6 +30,13 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   if (!env.NPM_REGISTRY_URL && !env.NPM_CONFIG_REGISTRY)
     env.NPM_REGISTRY_URL = await npmConfiguredRegistry(await which('npm'));
+  // pip's own configuration (index-url, extra-index-url), unless PYPI_INDEX_URL says otherwise.
+  if (!env.PYPI_INDEX_URL && !env.PIP_INDEX_URL) {
+    const pip = await pipConfiguredIndexes(await which(env.PYTHON_BIN ?? 'python3'));
+    if (pip.indexUrl) env.PYPI_INDEX_URL = pip.indexUrl;
+    if (!env.PYPI_EXTRA_INDEX_URLS && pip.extraIndexUrls.length > 0)
+      env.PYPI_EXTRA_INDEX_URLS = pip.extraIndexUrls.join(',');
+  }
   const config = loadConfig(env, {
     server: { port: values.port as unknown as number, host: values.host, version: packageVersion() },
   });
@@ -47,7 +55,7 @@ async function main(): Promise<void> {
           port: info.port,
           store: config.store.dir,
           npm: config.registry.npmUrl,
-          pypi: config.registry.pypiIndexUrl,
+          pypi: [config.registry.pypiIndexUrl, ...config.registry.pypiExtraIndexUrls],
         },
         'mcp-registry-server listening',
       );

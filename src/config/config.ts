@@ -38,8 +38,14 @@ export const ConfigSchema = z.object({
   registry: z.object({
     npmUrl: url.default('https://registry.npmjs.org'),
     npmDownloadsUrl: url.default('https://api.npmjs.org'),
-    /** A PEP 503/691 simple index, like pip's --index-url. */
+    /** A PEP 503/691 simple index, like pip's --index-url (http(s) or file://). */
     pypiIndexUrl: url.default('https://pypi.org/simple'),
+    /** More indexes searched too, like pip's --extra-index-url (from pip's configuration by default). */
+    pypiExtraIndexUrls: z
+      .union([z.array(z.string()), z.string()])
+      .transform((v) => (Array.isArray(v) ? v : v.split(/[\s,]+/)).filter(Boolean))
+      .pipe(z.array(url))
+      .default([]),
     /** pypi.org-style JSON API base (…/pypi); derived for pypi.org, else unused. */
     pypiJsonApiUrl: url.optional(),
     timeoutMs: ms(10_000),
@@ -204,6 +210,7 @@ function fromEnv(env: Env) {
       npmUrl: env.NPM_REGISTRY_URL ?? env.NPM_CONFIG_REGISTRY ?? env.npm_config_registry,
       npmDownloadsUrl: env.NPM_DOWNLOADS_API_URL,
       pypiIndexUrl: env.PYPI_INDEX_URL ?? env.PIP_INDEX_URL,
+      pypiExtraIndexUrls: env.PYPI_EXTRA_INDEX_URLS ?? env.PIP_EXTRA_INDEX_URL,
       pypiJsonApiUrl: env.PYPI_JSON_API_URL,
       timeoutMs: env.REGISTRY_TIMEOUT_MS,
       cacheTtlMs: env.METADATA_CACHE_TTL_MS,

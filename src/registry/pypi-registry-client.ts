@@ -70,7 +70,8 @@ export class PypiRegistryClient implements RegistryClient {
         .sort();
       if (times[0]) releaseTimes[v] = times[0];
     }
-    const description = doc.info?.summary || doc.info?.description || undefined;
+    // '' is a known absence (the index says there is none); undefined would mean "unknown".
+    const description = doc.info?.summary || doc.info?.description || '';
     return this.build(doc.info?.name ?? name, versions, yanked, releaseTimes, description);
   }
 
@@ -119,23 +120,25 @@ export class PypiRegistryClient implements RegistryClient {
       distTags: latest ? { latest } : {},
       yanked,
       releaseTimes,
-      ...(description ? { description } : {}),
+      ...(description !== undefined ? { description } : {}),
     };
   }
 
   /** Description and release time of one version; from the JSON API, or core metadata + Last-Modified. */
   async fetchVersionDetails(meta: PackageMetadata, version: string): Promise<VersionDetails> {
     const details: VersionDetails = {};
-    if (meta.description) details.description = meta.description;
+    if (meta.description !== undefined) details.description = meta.description;
     if (meta.releaseTimes[version]) details.releaseTime = meta.releaseTimes[version];
     const file = meta.fileUrls?.[version];
     if (!file) return details;
     try {
-      if (!details.description && file.hasMetadata) {
+      if (details.description === undefined && file.hasMetadata) {
         const res = await this.get(`${file.url}.metadata`);
-        const parsed = res ? parseCoreMetadata(await res.text()) : {};
-        const description = parsed.summary || parsed.description;
-        if (description) details.description = description;
+        // Read metadata without a summary is a known absence; no metadata leaves it unknown.
+        if (res) {
+          const parsed = parseCoreMetadata(await res.text());
+          details.description = parsed.summary || parsed.description || '';
+        }
       }
       if (!details.releaseTime) {
         const res = await fetchWithTimeout(this.fetchFn, file.url, {

@@ -107,15 +107,17 @@ export function checkPypiQuality(
     .map((t) => Date.parse(t))
     .filter((t) => !Number.isNaN(t));
   const lastRelease = knownTimes.length > 0 ? new Date(Math.max(...knownTimes)).toISOString() : undefined;
-  const hasDescription = !!newest.description?.trim();
+  // undefined: the index cannot tell (a plain simple index without PEP 658 metadata); '' : it has none.
+  const description = newest.description?.trim();
+  const hasDescription = description === undefined ? undefined : description !== '';
   const actual = {
     lastRelease: lastRelease ?? 'unknown',
-    hasDescription,
+    hasDescription: hasDescription ?? 'unknown',
     yanked: meta.yanked.includes(version),
   };
   if (meta.yanked.includes(version))
     throw failed(meta.name, 'pypi', `version ${version} is yanked`, requirements, actual, 'notYanked');
-  if (!hasDescription)
+  if (hasDescription === false)
     throw failed(meta.name, 'pypi', 'it has no description', requirements, actual, 'hasDescription');
   if (lastRelease && now - Date.parse(lastRelease) > s.pypiMaxReleaseAgeDays * DAY_MS) {
     throw failed(
@@ -127,17 +129,27 @@ export function checkPypiQuality(
       'PYPI_MAX_RELEASE_AGE_DAYS',
     );
   }
-  if (!lastRelease) {
+  const unknown = [
+    ...(lastRelease ? [] : ['release dates']),
+    ...(hasDescription === undefined ? ['descriptions (no PEP 658 metadata)'] : []),
+  ];
+  if (unknown.length > 0) {
+    const what = unknown.join(' or ');
     if (s.strict)
       throw failed(
         meta.name,
         'pypi',
-        'its release date is unknown and QUALITY_STRICT is on',
+        `the index does not tell ${what} and QUALITY_STRICT is on`,
         requirements,
         actual,
         'QUALITY_STRICT',
       );
-    return { checked: false, reason: 'the index does not tell release dates', hasDescription };
+    return {
+      checked: false,
+      reason: `the index does not tell ${what}`,
+      ...(lastRelease ? { lastRelease } : {}),
+      ...(hasDescription !== undefined ? { hasDescription } : {}),
+    };
   }
   return { checked: true, lastRelease, hasDescription };
 }

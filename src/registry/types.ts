@@ -26,6 +26,7 @@ export interface PackageMetadata {
 
 /** Facts about one version that quality checks need and that may cost another request. */
 export interface VersionDetails {
+  /** '' when the index says there is none; undefined when it cannot tell (no metadata). */
   description?: string;
   releaseTime?: string;
 }

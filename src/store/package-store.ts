@@ -22,7 +22,8 @@ export interface PackageStoreOptions {
   installTimeoutMs: number;
   installScriptsAllowlist: readonly string[];
   npmRegistryUrl: string;
-  pypiIndexUrl: string;
+  /** The PyPI index first, then the extra indexes (pip's --index-url and --extra-index-url), now. */
+  pypiIndexUrls: () => readonly string[];
   python: string;
   runtimes: () => Promise<Runtimes>;
   logger: Logger;
@@ -179,7 +180,7 @@ export class PackageStore {
           ...base,
           python: runtimes.python ?? this.o.python,
           uv: runtimes.uv,
-          indexUrl: this.o.pypiIndexUrl,
+          indexUrls: this.o.pypiIndexUrls(),
         });
       }
       const manifest: InstallManifest = {

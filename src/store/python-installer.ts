@@ -11,7 +11,8 @@ import { type CommandResult, runCommand } from './run-command.js';
 export interface PythonInstallOptions extends InstallRequest {
   python: string;
   uv: string | null;
-  indexUrl: string;
+  /** The index first, then extra indexes. */
+  indexUrls: readonly string[];
 }
 
 /** Prints the distribution's name and console scripts as JSON (importlib.metadata, Python 3.8+). */
@@ -31,6 +32,12 @@ function check(res: CommandResult, step: string, o: PythonInstallOptions): void 
   });
 }
 
+/** `--index-url FIRST --extra-index-url …` (pip and uv spell them alike). */
+function indexArgs(urls: readonly string[]): string[] {
+  const [first, ...extra] = urls;
+  return [...(first ? ['--index-url', first] : []), ...extra.flatMap((u) => ['--extra-index-url', u])];
+}
+
 /** Creates the venv in the staging directory, installs the package and returns its console script. */
 export async function installPythonPackage(o: PythonInstallOptions): Promise<InstalledEntry> {
   const left = () => Math.max(1, o.deadline - Date.now());
@@ -42,7 +49,7 @@ export async function installPythonPackage(o: PythonInstallOptions): Promise<Ins
       'uv venv',
       o,
     );
-    const install = ['pip', 'install', '--python', venvPython, '--index-url', o.indexUrl, requirement];
+    const install = ['pip', 'install', '--python', venvPython, ...indexArgs(o.indexUrls), requirement];
     check(await runCommand(o.uv, install, { env: o.env, timeoutMs: left() }), 'uv pip install', o);
   } else {
     check(
@@ -56,11 +63,14 @@ export async function installPythonPackage(o: PythonInstallOptions): Promise<Ins
       'install',
       '--disable-pip-version-check',
       '--no-input',
-      '--index-url',
-      o.indexUrl,
+      ...indexArgs(o.indexUrls),
       requirement,
     ];
-    check(await runCommand(venvPython, install, { env: o.env, timeoutMs: left() }), 'pip install', o);
+    // The same list as pip's own settings too, so that pip.conf's extra indexes (the ones left out for
+    // being unreachable among them) do not come back on top of the arguments.
+    const [first, ...extra] = o.indexUrls;
+    const env = { ...o.env, PIP_INDEX_URL: first ?? '', PIP_EXTRA_INDEX_URL: extra.join(' ') };
+    check(await runCommand(venvPython, install, { env, timeoutMs: left() }), 'pip install', o);
   }
   const listed = await runCommand(venvPython, ['-c', LIST_SCRIPTS, o.name], {
     env: o.env,

@@ -54,3 +54,29 @@ describe('registry from the npm configuration', () => {
     }
   });
 });
+
+describe('PyPI indexes from the pip configuration', () => {
+  it('searches the index-url and every extra-index-url of pip.conf (file:// too) when PYPI_INDEX_URL is unset', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-pipconf-'));
+    const conf = path.join(dir, 'pip.conf');
+    const fixtureIndex = `file://${inject('registries').work}/pypi/simple`;
+    // The primary index is down (like pypi.org on this machine); the fixtures come from an extra file:// index.
+    await writeFile(
+      conf,
+      `[global]\nindex-url = ${inject('registries').pypi}\nextra-index-url =\n    http://127.0.0.1:9/nowhere\n    ${fixtureIndex}\n`,
+    );
+    const gw = await spawnGateway({ PIP_CONFIG_FILE: conf }, ['PYPI_INDEX_URL']);
+    try {
+      expect(gw.output()).toContain(fixtureIndex);
+      const ok = await fetch(`${gw.url}/package/pypi:fixture-py-api-mcp/stdio?fixtureApiKey=x`);
+      // Resolved and installed from the configured indexes; the server then fails on its fake key.
+      expect((await ok.json()) as { code: string }).toMatchObject({ code: 'SERVER_START_FAILED' });
+      const missing = await fetch(`${gw.url}/package/pypi:no-such-project-anywhere-x/stdio`);
+      expect(missing.status).toBe(404);
+    } finally {
+      gw.child.kill('SIGTERM');
+      await gw.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { freePort } from '../support/net.js';
 
@@ -130,6 +130,28 @@ describe('registry outages', () => {
       expect(status).toBe(503);
       expect(body.code).toBe('REGISTRY_UNAVAILABLE');
       expect(body.message).toMatch(/not found on npm, and PyPI could not be reached/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('several PyPI indexes, as pip searches them', () => {
+  it('resolves from a file:// extra index while the primary index is unreachable, and answers 404 for unknown names', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}/simple`;
+    const fileIndex = `file://${inject('registries').work}/pypi/simple`;
+    const t = await startTestGateway({ registry: { pypiIndexUrl: dead, pypiExtraIndexUrls: [fileIndex] } });
+    try {
+      const ok = await t.get('/package/pypi:fixture-py-mcp@1.0.0/stdio');
+      expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+      expect(ok.body.quality).toMatchObject({ checked: true, hasDescription: true });
+      expect(await t.callTool(ok.body.processId, 'echo', { text: 'from a file index' })).toBe(
+        'from a file index',
+      );
+      const unknown = await t.get('/package/no-such-project-anywhere-y/stdio');
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.code).toBe('PACKAGE_NOT_FOUND');
+      expect(unknown.body.guidance.searched.join(' ')).toContain(fileIndex);
     } finally {
       await t.close();
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parsePipConfigList } from '../../src/config/pip-index-default.js';
 import { latestPypiVersion } from '../../src/registry/pypi-registry-client.js';
 import {
   groupByVersion,
@@ -84,5 +85,26 @@ describe('PyPI simple index parsing', () => {
   it('picks the newest stable, non-yanked version as latest', () => {
     expect(latestPypiVersion(['1.0', '1.1', '2.0b1', '1.2'], ['1.2'])).toBe('1.1');
     expect(latestPypiVersion(['2.0b1'], [])).toBe('2.0b1');
+  });
+});
+
+describe('parsePipConfigList', () => {
+  it('takes index-url and every extra-index-url, environment over install over global', () => {
+    const text = [
+      ":env:.find-links='/opt/wheels'",
+      "global.cert='/etc/ssl/certs/ca-certificates.crt'",
+      "global.extra-index-url='file:///opt/pypi/simple file:///opt/pypi-more/simple/'",
+      "global.index-url='https://mirror.example/simple'",
+      "install.index-url='https://install.example/simple/'",
+    ].join('\n');
+    expect(parsePipConfigList(text)).toEqual({
+      indexUrl: 'https://install.example/simple',
+      extraIndexUrls: ['file:///opt/pypi/simple', 'file:///opt/pypi-more/simple'],
+    });
+    expect(parsePipConfigList('')).toEqual({ extraIndexUrls: [] });
+    // pip.conf continuation lines: the value spans several lines of the listing.
+    expect(parsePipConfigList("global.extra-index-url='\\nhttp://a/x\\nfile:///b/c'\n")).toEqual({
+      extraIndexUrls: ['http://a/x', 'file:///b/c'],
+    });
   });
 });

@@ -35,7 +35,7 @@ describe('checkPypiQuality', () => {
     ).toMatchObject({ checked: true, hasDescription: true });
   });
   it.each([
-    [meta(), { releaseTime: '2026-10-01T00:00:00Z' }, /no description/],
+    [meta(), { description: '', releaseTime: '2026-10-01T00:00:00Z' }, /no description/],
     [meta(), { description: 'x', releaseTime: '2023-01-01T00:00:00Z' }, /last release was 2023-01-01/],
     [meta({ yanked: ['1.0'] }), { description: 'x', releaseTime: '2026-10-01T00:00:00Z' }, /yanked/],
   ])('refuses %#', (m, details, why) => {
@@ -47,7 +47,14 @@ describe('checkPypiQuality', () => {
     });
     expect(() =>
       checkPypiQuality(meta(), '1.0', { description: 'x' }, { ...settings, strict: true }, now),
-    ).toThrow(/unknown/);
+    ).toThrow(/does not tell release dates and QUALITY_STRICT/);
+  });
+  it('allows a package whose index cannot tell its description (no metadata) unchecked, naming what', () => {
+    expect(checkPypiQuality(meta(), '1.0', { releaseTime: '2026-10-01T00:00:00Z' }, settings, now)).toEqual({
+      checked: false,
+      reason: 'the index does not tell descriptions (no PEP 658 metadata)',
+      lastRelease: '2026-10-01T00:00:00.000Z',
+    });
   });
   it('skips allowlisted packages', () => {
     expect(checkPypiQuality(meta({ name: 'trusted' }), '1.0', {}, settings, now)).toMatchObject({
