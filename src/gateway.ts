@@ -17,6 +17,8 @@ import { compilePattern, matchesName, PatternError } from './policy/package-patt
 import { PackagePolicy } from './policy/package-policy.js';
 import { MemoryRateLimitStore } from './policy/rate-limit-store.js';
 import { RateLimiter } from './policy/rate-limiter.js';
+import { InstanceDir } from './process/instance-dir.js';
+import { OrphanReaper } from './process/orphan-reaper.js';
 import { withFileUrls } from './registry/file-fetch.js';
 import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
@@ -31,7 +33,6 @@ import {
 } from './runtime/child-sandbox.js';
 import { passthroughEnv } from './runtime/env-mapping.js';
 import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit.js';
-import { OrphanReaper } from './runtime/orphan-reaper.js';
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
@@ -39,6 +40,9 @@ import { detectRuntimes, type Runtimes, which } from './runtime/runtime-detect.j
 import { pythonForChildren } from './runtime/runtime-reach.js';
 import { ProcessGroupSpawner } from './runtime/spawner.js';
 import { PackageStore } from './store/package-store.js';
+
+/** How often what dead gateways left (run dirs, staging areas, cgroups) is swept, ms. */
+const SWEEP_EVERY_MS = 5 * 60_000;
 
 export interface Gateway {
   app: Hono;
@@ -101,8 +105,6 @@ async function detectSandbox(
       childUidFor(config.sandbox),
       { prlimit: whichSync('prlimit'), setpriv: whichSync('setpriv') },
     );
-    const swept = await memory.sweep();
-    if (swept > 0) logger.info({ swept }, 'removed cgroups left by gateways that were killed');
     const sandbox = ChildSandbox.detect(
       config.sandbox,
       runtimes,
@@ -166,7 +168,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     new PypiRegistryClient(r.pypiIndexUrl, r.pypiJsonApiUrl, r.timeoutMs, withFileUrls()),
     ...r.pypiExtraIndexUrls.map((u) => new PypiRegistryClient(u, undefined, r.timeoutMs, withFileUrls())),
   ]);
+  const reaper = new OrphanReaper();
+  reaper.start();
   const store = new PackageStore({
+    watch: reaper,
     dir: config.store.dir,
     maxBytes: config.store.maxBytes,
     installTimeoutMs: config.store.installTimeoutMs,
@@ -178,16 +183,28 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     logger,
   });
   await store.init();
+  // Children's private homes live in this gateway's own part of RUN_DIR; dead gateways' parts are swept.
+  const runDir = await InstanceDir.claim(config.process.runDir);
+  const sweepLeftovers = async () => {
+    const removed = await runDir.sweep();
+    if (removed.length > 0) logger.info({ removed }, 'removed run directories of dead gateways');
+    await store.sweep();
+    const cgroups = await memory.sweep();
+    if (cgroups > 0) logger.info({ cgroups }, 'removed cgroups of dead gateways');
+  };
+  await sweepLeftovers();
+  const sweeper = setInterval(() => void sweepLeftovers(), SWEEP_EVERY_MS).unref();
 
-  const reaper = new OrphanReaper();
-  reaper.start();
-  const processes = new ProcessManager<ProcessMeta>(config.process, {
-    spawner: new ProcessGroupSpawner(reaper, sandbox),
-    logger,
-    mask,
-    clientInfo: { name: 'mcp-registry-server', version: config.server.version },
-    hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
-  });
+  const processes = new ProcessManager<ProcessMeta>(
+    { ...config.process, runDir: runDir.path },
+    {
+      spawner: new ProcessGroupSpawner(reaper, sandbox),
+      logger,
+      mask,
+      clientInfo: { name: 'mcp-registry-server', version: config.server.version },
+      hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
+    },
+  );
   processes.startTimers();
 
   const resolver = new PackageResolver({
@@ -258,7 +275,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sessions,
     async shutdown() {
       await sessions.shutdown();
+      clearInterval(sweeper);
       await processes.shutdown();
+      await store.close();
+      await runDir.release();
       await memory.close();
       reaper.stop();
     },

@@ -2,7 +2,7 @@
  * @module The npm registry the operator's npm is configured for (`npm config get registry`, which reads
  * every .npmrc layer), used when no registry variable is set.
  */
-import { runCommand } from '../store/run-command.js';
+import { runCommand } from '../process/run-command.js';
 
 /** The configured registry URL without trailing slash, or undefined when npm is absent or silent. */
 export async function npmConfiguredRegistry(npmPath: string | null): Promise<string | undefined> {

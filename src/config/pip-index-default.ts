@@ -3,7 +3,7 @@
  * pip.conf layer and PIP_* variables), used when PYPI_INDEX_URL is not set: `index-url` and every
  * `extra-index-url`, `file://` indexes included, as pip itself would search them.
  */
-import { runCommand } from '../store/run-command.js';
+import { runCommand } from '../process/run-command.js';
 
 export interface PipIndexes {
   indexUrl?: string;

@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { killGroup } from '../store/run-command.js';
+import type { OrphanReaper } from '../process/orphan-reaper.js';
+import { killGroup } from '../process/run-command.js';
 import type { ChildSandbox, WrappedLaunch } from './child-sandbox.js';
 import type { LaunchPlan } from './launch-plan.js';
-import type { OrphanReaper } from './orphan-reaper.js';
 
 export interface ChildExit {
   code: number | null;

@@ -1,4 +1,5 @@
 /** @module Types of installed packages in the store. */
+import type { GroupWatch } from '../process/orphan-reaper.js';
 import type { RegistryKind } from '../spec/package-spec.js';
 
 /** How to start an installed package, relative to its store directory (so the directory can move). */
@@ -31,4 +32,6 @@ export interface InstallRequest {
   version: string;
   deadline: number;
   env: Record<string, string>;
+  /** Installer process groups are registered here, so they die with the gateway. */
+  watch?: GroupWatch;
 }

@@ -5,10 +5,10 @@
 import { readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
+import { runCommand } from '../process/run-command.js';
 import { normaliseBin } from '../registry/npm-registry-client.js';
 import { selectEntryPoint } from '../runtime/entry-point.js';
 import type { InstalledEntry, InstallRequest } from './install-types.js';
-import { runCommand } from './run-command.js';
 
 export interface NpmInstallOptions extends InstallRequest {
   npmPath: string;
@@ -38,6 +38,7 @@ export async function installNpmPackage(o: NpmInstallOptions): Promise<Installed
     cwd: o.stagingDir,
     env: o.env,
     timeoutMs: Math.max(1, o.deadline - Date.now()),
+    watch: o.watch,
   });
   if (res.timedOut || res.code !== 0) {
     const why = res.timedOut

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
+import { InstanceDir } from '../process/instance-dir.js';
+import type { GroupWatch } from '../process/orphan-reaper.js';
 import { normalizePypiName } from '../registry/pypi-simple-index.js';
 import { assertRuntimeFor, type Runtimes } from '../runtime/runtime-detect.js';
 import type { RegistryKind } from '../spec/package-spec.js';
@@ -27,6 +29,8 @@ export interface PackageStoreOptions {
   python: string;
   runtimes: () => Promise<Runtimes>;
   logger: Logger;
+  /** Installer process groups are registered here (the orphan reaper), so they die with the gateway. */
+  watch?: GroupWatch;
 }
 
 export interface PackageRef {
@@ -86,18 +90,27 @@ export class PackageStore {
   private totalBytes = 0;
   private count = 0;
 
+  /** This gateway's own staging area (`.staging/<host>.<pid>.<tag>`): installs and pruned packages. */
+  private work: InstanceDir | undefined;
+
   constructor(private readonly o: PackageStoreOptions) {}
 
-  private get stagingRoot(): string {
-    return path.join(this.o.dir, '.staging');
+  private get workDir(): string {
+    if (!this.work) throw new Error('PackageStore.init() was not called');
+    return this.work.path;
   }
 
-  /** Creates the store, removes leftovers of interrupted installs and measures it. */
+  /**
+   * Creates the store, removes what interrupted installs of dead gateways left (a live neighbour's
+   * installs on the same store are left alone) and measures it.
+   */
   async init(): Promise<void> {
     this.known.clear();
     await mkdir(this.o.dir, { recursive: true });
-    await rm(this.stagingRoot, { recursive: true, force: true });
-    await rm(path.join(this.o.dir, '.trash'), { recursive: true, force: true });
+    await this.work?.release();
+    this.work = await InstanceDir.claim(path.join(this.o.dir, '.staging'), 0o755);
+    await this.sweep();
+    await rm(path.join(this.o.dir, '.trash'), { recursive: true, force: true }); // an older layout's
     for (const kind of ['npm', 'pypi']) {
       const root = path.join(this.o.dir, kind);
       await mkdir(root, { recursive: true });
@@ -107,6 +120,18 @@ export class PackageStore {
       }
     }
     await this.refreshStats();
+  }
+
+  /** Removes staging areas of gateways that died (start-up, then periodically). @returns how many. */
+  async sweep(): Promise<number> {
+    const removed = (await this.work?.sweep()) ?? [];
+    if (removed.length > 0) this.o.logger.info({ removed }, 'removed staging areas of dead gateways');
+    return removed.length;
+  }
+
+  /** Removes this gateway's staging area (shutdown, after every install ended). */
+  async close(): Promise<void> {
+    await this.work?.release();
   }
 
   private async readManifest(dir: string): Promise<InstallManifest | null> {
@@ -153,7 +178,7 @@ export class PackageStore {
   private async install(ref: PackageRef, key: string): Promise<InstalledPackage> {
     const runtimes = await this.o.runtimes();
     assertRuntimeFor(ref.registry, runtimes);
-    const staging = path.join(this.stagingRoot, randomUUID());
+    const staging = path.join(this.workDir, randomUUID());
     await mkdir(staging, { recursive: true });
     const started = Date.now();
     const base = {
@@ -162,6 +187,7 @@ export class PackageStore {
       version: ref.version,
       deadline: started + this.o.installTimeoutMs,
       env: installerEnv(),
+      ...(this.o.watch ? { watch: this.o.watch } : {}),
     };
     try {
       let entry: InstalledEntry;
@@ -253,8 +279,7 @@ export class PackageStore {
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const p of candidates) {
       if (this.totalBytes <= this.o.maxBytes) break;
-      const trash = path.join(this.o.dir, '.trash', randomUUID());
-      await mkdir(path.dirname(trash), { recursive: true });
+      const trash = path.join(this.workDir, `trash-${randomUUID()}`);
       await rename(p.dir, trash);
       await rm(trash, { recursive: true, force: true });
       this.totalBytes -= p.sizeBytes;

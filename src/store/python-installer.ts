@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
+import { type CommandResult, runCommand } from '../process/run-command.js';
 import { selectEntryPoint } from '../runtime/entry-point.js';
 import type { InstalledEntry, InstallRequest } from './install-types.js';
-import { type CommandResult, runCommand } from './run-command.js';
 
 export interface PythonInstallOptions extends InstallRequest {
   python: string;
@@ -40,23 +40,16 @@ function indexArgs(urls: readonly string[]): string[] {
 
 /** Creates the venv in the staging directory, installs the package and returns its console script. */
 export async function installPythonPackage(o: PythonInstallOptions): Promise<InstalledEntry> {
-  const left = () => Math.max(1, o.deadline - Date.now());
+  const run = (command: string, args: string[], env = o.env) =>
+    runCommand(command, args, { env, timeoutMs: Math.max(1, o.deadline - Date.now()), watch: o.watch });
   const venvPython = path.join(o.stagingDir, 'bin', 'python');
   const requirement = `${o.name}==${o.version}`;
   if (o.uv) {
-    check(
-      await runCommand(o.uv, ['venv', '--python', o.python, o.stagingDir], { env: o.env, timeoutMs: left() }),
-      'uv venv',
-      o,
-    );
+    check(await run(o.uv, ['venv', '--python', o.python, o.stagingDir]), 'uv venv', o);
     const install = ['pip', 'install', '--python', venvPython, ...indexArgs(o.indexUrls), requirement];
-    check(await runCommand(o.uv, install, { env: o.env, timeoutMs: left() }), 'uv pip install', o);
+    check(await run(o.uv, install), 'uv pip install', o);
   } else {
-    check(
-      await runCommand(o.python, ['-m', 'venv', o.stagingDir], { env: o.env, timeoutMs: left() }),
-      'python -m venv',
-      o,
-    );
+    check(await run(o.python, ['-m', 'venv', o.stagingDir]), 'python -m venv', o);
     const install = [
       '-m',
       'pip',
@@ -70,12 +63,9 @@ export async function installPythonPackage(o: PythonInstallOptions): Promise<Ins
     // being unreachable among them) do not come back on top of the arguments.
     const [first, ...extra] = o.indexUrls;
     const env = { ...o.env, PIP_INDEX_URL: first ?? '', PIP_EXTRA_INDEX_URL: extra.join(' ') };
-    check(await runCommand(venvPython, install, { env, timeoutMs: left() }), 'pip install', o);
+    check(await run(venvPython, install, env), 'pip install', o);
   }
-  const listed = await runCommand(venvPython, ['-c', LIST_SCRIPTS, o.name], {
-    env: o.env,
-    timeoutMs: left(),
-  });
+  const listed = await run(venvPython, ['-c', LIST_SCRIPTS, o.name]);
   check(listed, 'reading console scripts', o);
   const { name: distribution, scripts } = JSON.parse(listed.stdout) as {
     name: string;

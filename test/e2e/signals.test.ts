@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnGateway } from '../support/gateway-process.js';
-import { hostPid, isAlive, waitDead } from '../support/pids.js';
+import { eventually, hostPid, isAlive, waitDead } from '../support/pids.js';
 
 async function launchWithGrandchild(url: string): Promise<{ server: number; grandchild: number }> {
   const res = await fetch(`${url}/package/fixture-grandchild-mcp/stdio`);
@@ -80,3 +81,59 @@ describe('PyPI indexes from the pip configuration', () => {
     }
   });
 });
+
+describe('a gateway killed with SIGKILL mid-install', () => {
+  it('takes its installer down with it, and the next start sweeps its staging area and run directories', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-killed-'));
+    await chmod(dir, 0o711);
+    const dirs = { STORE_DIR: path.join(dir, 'store'), RUN_DIR: path.join(dir, 'run') };
+    // The slow fixture's postinstall waits a minute; it runs only because it is allowlisted here.
+    const gw = await spawnGateway({ ...dirs, INSTALL_SCRIPTS_ALLOWLIST: 'fixture-slow-install-mcp' });
+    try {
+      expect((await fetch(`${gw.url}/package/fixture-echo-mcp@1.0.0/stdio`)).status).toBe(200);
+      const installing = fetch(`${gw.url}/package/fixture-slow-install-mcp/stdio`).catch(() => null);
+      expect(await eventually(() => processesWith('fixture-slow-install-marker').length > 0, 30_000)).toBe(
+        true,
+      );
+      const installer = processesWith('fixture-slow-install-marker');
+      expect(await readdir(path.join(dirs.STORE_DIR, '.staging'))).toHaveLength(1);
+      gw.child.kill('SIGKILL');
+      await gw.exited;
+      await installing;
+      // The watchdog kills the installer's whole process group, like every child's.
+      expect(await waitDead(installer, 8000)).toBe(true);
+      const [left] = await readdir(dirs.RUN_DIR);
+      expect(await readdir(path.join(dirs.RUN_DIR, left as string))).toHaveLength(2); // heartbeat + the echo child
+    } finally {
+      if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+    }
+    const next = await spawnGateway(dirs);
+    try {
+      // Only the new gateway's own (empty) areas remain.
+      const staging = await readdir(path.join(dirs.STORE_DIR, '.staging'));
+      expect(staging).toHaveLength(1);
+      expect(await readdir(path.join(dirs.STORE_DIR, '.staging', staging[0] as string))).toEqual(['.alive']);
+      const run = await readdir(dirs.RUN_DIR);
+      expect(run).toHaveLength(1);
+      expect(await readdir(path.join(dirs.RUN_DIR, run[0] as string))).toEqual(['.alive']);
+    } finally {
+      next.child.kill('SIGTERM');
+      await next.exited;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Pids of processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

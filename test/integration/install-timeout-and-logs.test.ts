@@ -15,8 +15,11 @@ describe('install timeout', () => {
       expect(status).toBe(502);
       expect(body).toMatchObject({ code: 'INSTALL_FAILED', message: expect.stringMatching(/timed out/) });
       expect(await t.gw.store.list()).toEqual([]);
-      const staging = await readdir(path.join(t.gw.config.store.dir, '.staging')).catch(() => []);
-      expect(staging).toEqual([]);
+      // The gateway's own staging area holds nothing but its heartbeat.
+      const root = path.join(t.gw.config.store.dir, '.staging');
+      const areas = await readdir(root);
+      expect(areas).toHaveLength(1);
+      expect(await readdir(path.join(root, areas[0] as string))).toEqual(['.alive']);
     } finally {
       await t.close();
     }

@@ -47,6 +47,8 @@ describe('sandboxed children against hostile servers', () => {
     const entry = t.gw.processes.get(id)?.meta.connectionInfo.args.at(-1) ?? '';
     return entry.slice(0, entry.indexOf('/node_modules/'));
   };
+  /** A process's private run directory (its home and tmp live there). */
+  const runOf = (id: string) => path.dirname(t.gw.processes.get(id)?.process.homeDir ?? '/nonexistent/home');
   const call = async (id: string, tool: string, args: Record<string, unknown> = {}) =>
     JSON.parse(await t.callTool(id, tool, args));
 
@@ -82,7 +84,7 @@ describe('sandboxed children against hostile servers', () => {
     const id = await launch('fixture-hostile-mcp', '?n=read');
     const ownPkg = packageRoot(id);
     const echoPkg = packageRoot(echoId);
-    const echoRun = path.join(t.gw.config.process.runDir, echoId);
+    const echoRun = runOf(echoId);
     const results: Attempt[] = await call(id, 'read_paths', {
       paths: [
         configFile,
@@ -99,7 +101,7 @@ describe('sandboxed children against hostile servers', () => {
     for (const r of results) expect(r, r.path).toMatchObject({ ok: false });
     // The store and run dir exist only as the path down to its own directories.
     const skeleton: Attempt[] = await call(id, 'read_paths', {
-      paths: [path.dirname(ownPkg), t.gw.config.process.runDir],
+      paths: [path.dirname(ownPkg), path.dirname(runOf(id))],
     });
     expect(skeleton[0]?.value?.split(',')).toEqual([path.basename(ownPkg)]);
     expect(skeleton[1]?.value?.split(',')).toEqual([id]);
@@ -129,7 +131,7 @@ describe('sandboxed children against hostile servers', () => {
     const hostPaths = [
       path.join(t.gw.config.store.dir, 'pwned'),
       path.join(packageRoot(echoId), 'pwned'),
-      path.join(t.gw.config.process.runDir, echoId, 'home', 'pwned'),
+      path.join(runOf(echoId), 'home', 'pwned'),
       path.join(t.dir, 'pwned'),
       path.join(process.cwd(), 'pwned'),
       '/tmp/pwned-by-hostile',

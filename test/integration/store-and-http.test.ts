@@ -1,6 +1,8 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InstanceDir } from '../../src/process/instance-dir.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 
 describe('package store', () => {
@@ -10,15 +12,31 @@ describe('package store', () => {
     t = undefined;
   });
 
-  it('removes leftovers of interrupted installs at start-up', async () => {
+  it("removes what interrupted installs of dead gateways left at start-up, never a live neighbour's", async () => {
     t = await startTestGateway();
     const storeDir = t.gw.config.store.dir;
-    await mkdir(path.join(storeDir, '.staging', 'half-done'), { recursive: true });
+    const staging = path.join(storeDir, '.staging');
+    const host = hostname().replace(/[^A-Za-z0-9-]/g, '_');
+    // A gateway of this host whose pid is gone, mid-install; an old layout's leftover from an hour ago.
+    const dead = path.join(staging, `${host}.99999999.0badc0de`);
+    await mkdir(path.join(dead, 'half-done', 'node_modules'), { recursive: true });
+    await writeFile(path.join(dead, '.alive'), '');
+    const old = path.join(staging, 'half-done-old-layout');
+    await mkdir(old);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(old, hourAgo, hourAgo);
+    // A live neighbour on the same store (this very process is alive) with an install under way.
+    const neighbour = await InstanceDir.claim(staging);
+    await mkdir(path.join(neighbour.path, 'installing'));
     await mkdir(path.join(storeDir, 'npm', 'fixture-echo-mcp@9.9.9', 'node_modules'), { recursive: true });
     await writeFile(path.join(storeDir, 'npm', 'fixture-echo-mcp@9.9.9', 'package.json'), '{}');
     await t.gw.store.init();
     expect(await readdir(path.join(storeDir, 'npm'))).toEqual([]);
-    expect(await readdir(storeDir)).not.toContain('.staging');
+    const left = await readdir(staging);
+    expect(left).not.toContain(path.basename(dead));
+    expect(left).not.toContain('half-done-old-layout');
+    expect(await readdir(neighbour.path)).toContain('installing');
+    await neighbour.release();
   });
 
   it('prunes least-recently-used packages over the size cap, never one in use', async () => {

@@ -1,8 +1,11 @@
 /**
  * @module Runs an installer command (npm, pip, uv) without a shell, in its own process group, with a
- * timeout that kills the whole group, keeping only the tail of its output.
+ * timeout that kills the whole group, keeping only the tail of its output. Given a `GroupWatch` (the
+ * orphan reaper), the group dies with the gateway even when the gateway is killed with SIGKILL.
  */
+
 import { spawn } from 'node:child_process';
+import type { GroupWatch } from './orphan-reaper.js';
 
 export interface CommandResult {
   code: number | null;
@@ -20,6 +23,8 @@ export interface RunOptions {
   timeoutMs: number;
   /** Lines of output kept (default 30). */
   tailLines?: number;
+  /** Told about the command's process group while it runs (so it never outlives the gateway). */
+  watch?: GroupWatch;
 }
 
 const MAX_STDOUT = 1024 * 1024;
@@ -49,6 +54,7 @@ export function runCommand(command: string, args: string[], opts: RunOptions): P
       resolve({ code: null, signal: null, timedOut: false, outputTail: [String(err)], stdout: '' });
       return;
     }
+    if (child.pid) opts.watch?.add(child.pid);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -63,6 +69,7 @@ export function runCommand(command: string, args: string[], opts: RunOptions): P
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       killGroup(child.pid, 'SIGKILL');
+      if (child.pid) opts.watch?.remove(child.pid);
       resolve({ code, signal, timedOut, outputTail: tail, stdout });
     });
   });

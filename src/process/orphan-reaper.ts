@@ -22,7 +22,13 @@ sleep 1
 for g in $groups; do kill -KILL "-$g" 2>/dev/null; done
 `;
 
-export class OrphanReaper {
+/** Something that keeps track of live process groups (to kill them if the gateway dies). */
+export interface GroupWatch {
+  add(pgid: number): void;
+  remove(pgid: number): void;
+}
+
+export class OrphanReaper implements GroupWatch {
   private child: ChildProcess | null = null;
   private readonly groups = new Set<number>();
   private stopping = false;
