@@ -80,7 +80,12 @@ export const ConfigSchema = z.object({
     pingTimeoutMs: ms(10_000),
     maxRestarts: z.coerce.number().int().min(0).default(3),
     restartBackoffMs: ms(1_000),
-    startupTimeoutMs: ms(60_000),
+    /**
+     * The child must answer `initialize` within this. Below the 60 s request timeout of the MCP SDK
+     * clients, so that a server that hangs at start is reported (with what it printed) before the client
+     * gives up, with time left for a first install.
+     */
+    startupTimeoutMs: ms(30_000),
     stopGraceMs: ms(3_000),
     /** Where each child gets its private HOME and TMPDIR. */
     runDir: z.string().default(path.resolve('.data/run')),

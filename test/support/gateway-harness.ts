@@ -25,21 +25,19 @@ export interface TestGateway {
 
 type Overrides = DeepPartial<z.input<typeof ConfigSchema>>;
 
-/** Fast defaults for tests; `overrides` win. */
+/**
+ * A gateway at its DEFAULT settings, pointed at the test registries and a private store; `overrides` are
+ * for the one setting a test is about (a limit, a timeout), never to make a suite pass.
+ */
 export async function startTestGateway(overrides: Overrides = {}): Promise<TestGateway> {
   const reg = inject('registries');
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-test-'));
   // Sandboxed children run as an unprivileged uid that must be able to traverse to the store and run dir.
   await chmod(dir, 0o711);
   const base: Overrides = {
-    registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads, timeoutMs: 5000 },
-    store: { dir: path.join(dir, 'store'), installTimeoutMs: 120_000 },
-    process: {
-      runDir: path.join(dir, 'run'),
-      startupTimeoutMs: 10_000,
-      stopGraceMs: 500,
-      restartBackoffMs: 100,
-    },
+    registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads },
+    store: { dir: path.join(dir, 'store') },
+    process: { runDir: path.join(dir, 'run') },
     log: { level: 'debug' },
   };
   const config = loadConfig({}, merge(base, overrides));

@@ -35,7 +35,6 @@ export async function spawnGateway(
     NPM_REGISTRY_URL: reg.npm,
     NPM_DOWNLOADS_API_URL: reg.downloads,
     PYPI_INDEX_URL: reg.pypi,
-    STOP_GRACE_MS: '500',
     ...env,
   };
   for (const k of unset) delete childEnv[k];
