@@ -130,8 +130,12 @@ describe('header and body fuzzing', () => {
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           expect(res.status).toBeLessThan(500);
           if (res.status >= 400) {
-            const json = (await withTimeout(res.json(), 5000)) as Record<string, unknown>;
-            expect(json).toHaveProperty('guidance');
+            const json = (await withTimeout(res.json(), 5000)) as {
+              guidance?: unknown;
+              error?: { data?: { guidance?: unknown } };
+            };
+            // Gateway errors carry guidance at the top; JSON-RPC errors (the MCP endpoint's) in error.data.
+            expect(json.guidance ?? json.error?.data?.guidance, JSON.stringify(json)).toBeTruthy();
           } else await res.body?.cancel();
         },
       ),

@@ -34,10 +34,20 @@ const rpcError = (
   status: 200 | 400 = 400,
 ) => c.json({ jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data ? { data } : {}) } }, status);
 
+/** What a client should do about a refused modern request (in `error.data.guidance`, like every error's). */
+const MODERN_GUIDANCE = {
+  [ModernErrorCode.HeaderMismatch]:
+    'Send MCP-Protocol-Version, Mcp-Method and (for tools/call, prompts/get, resources/read) Mcp-Name headers that repeat the body: _meta["io.modelcontextprotocol/protocolVersion"], method and params.name/uri (spec 2026-07-28, basic/transports/streamable-http).',
+  [ModernErrorCode.UnsupportedProtocolVersion]:
+    'Use one of the supported versions; 2025 versions start with an initialize request instead of _meta.',
+} as Record<number, string>;
+
 /** Validates a modern request; returns an error Response, or null when it may proceed. */
 export function rejectInvalidModern(c: Context, body: ModernRequest): Response | null {
   const verdict = validateModernRequest(c.req.raw.headers, body);
-  return verdict.ok ? null : rpcError(c, body.id, verdict.code, verdict.message, verdict.data);
+  if (verdict.ok) return null;
+  const data = { ...(verdict.data as object | undefined), guidance: MODERN_GUIDANCE[verdict.code] };
+  return rpcError(c, body.id, verdict.code, verdict.message, data);
 }
 
 /** Serves one validated modern request against the shared child. */
