@@ -5,7 +5,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { isSpecType, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
 import { LEGACY_VERSIONS } from '../mcp/modern-request.js';
 import { JsonRpcCode, RpcRequestError } from '../mcp/rpc-errors.js';
@@ -207,6 +207,10 @@ export class ManagedProcess {
    */
   private onServerMessage(m: JSONRPCMessage): void {
     this.lastActivity = Date.now();
+    // JSON-RPC that is no MCP message (`@twilio-alpha/mcp` logs its fatal error as a request with method
+    // "log") is shown with the stdout lines: it is often the only word on why a server quits.
+    if ('method' in m && !isMcpServerMessage(m))
+      this.stdoutNoise.push(`${JSON.stringify(m).slice(0, 2000)}\n`);
     if ('method' in m && 'id' in m && m.method === 'ping') {
       this.channel?.send({ jsonrpc: '2.0', id: m.id, result: {} });
       return;
@@ -271,6 +275,11 @@ export class ManagedProcess {
     this.status = 'failed';
     this.failure = reason;
   }
+}
+
+/** A request or notification an MCP server may send (the SDK's schemas; no narrowing of the caller's type). */
+function isMcpServerMessage(m: unknown): boolean {
+  return isSpecType.ServerRequest(m) || isSpecType.ServerNotification(m);
 }
 
 function describeExit(e: ChildExit): string {

@@ -35,6 +35,21 @@ export interface Spawner {
   spawn(plan: LaunchPlan, cwd: string): ChildHandle;
 }
 
+/** Longest wait for a child's remaining output after it exited, ms. */
+const OUTPUT_DRAIN_MS = 250;
+
+/** Resolves when every stream has ended, or after `ms`. */
+function drained(streams: Readable[], ms: number): Promise<void> {
+  const ended = streams.map(
+    (s) => new Promise<void>((r) => (s.readableEnded || s.destroyed ? r() : s.once('close', () => r()))),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((r) => {
+    timer = setTimeout(r, ms);
+  });
+  return Promise.race([Promise.all(ended).then(() => undefined), cap]).finally(() => clearTimeout(timer));
+}
+
 /** The real spawner: no shell, own process group, pipes for stdio. */
 export class ProcessGroupSpawner implements Spawner {
   constructor(
@@ -57,9 +72,12 @@ export class ProcessGroupSpawner implements Spawner {
       child.once('error', (err) => {
         if (!pid) resolve({ code: null, signal: null, error: err.message });
       });
-      child.once('exit', (code, signal) =>
-        resolve({ code, signal, ...(launch.cgroup?.oomKilled() ? { oomKilled: true } : {}) }),
-      );
+      child.once('exit', (code, signal) => {
+        const exit = { code, signal, ...(launch.cgroup?.oomKilled() ? { oomKilled: true } : {}) };
+        // 'exit' can come before the last output is read: its final words (often the reason it quit)
+        // must reach the tails first. A grandchild holding the pipes open cannot delay this long.
+        void drained([child.stdout, child.stderr], OUTPUT_DRAIN_MS).then(() => resolve(exit));
+      });
     });
     child.stdin.on('error', () => undefined);
     return {
