@@ -24,7 +24,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const work = await mkdtemp(path.join(tmpdir(), 'mcp-gw-registries-'));
   const started = Date.now();
   const counts = Object.fromEntries(FIXTURE_PACKAGES.map((p) => [p.name, p.downloads ?? 5000]));
+  // Real packages the e2e suites fetch from the real npm registry (the downloads API double answers for them).
   counts['@modelcontextprotocol/server-everything'] = 250_000;
+  counts['firecrawl-mcp'] = 120_000;
+  counts['@twilio-alpha/mcp'] = 20_000;
   const [npm, pypi, downloads, pythonClient] = await Promise.all([
     startVerdaccio(path.join(work, 'verdaccio')),
     startPypiIndex(path.join(work, 'pypi')),

@@ -101,7 +101,7 @@ describe('servers that behave like real ones, at default settings', () => {
       const missing = await t.get(`/package/${name}/stdio`);
       expect(missing.status).toBe(502);
       expect(missing.body.guidance.stdoutTail.join('\n')).toContain('FIXTURE_API_KEY is required');
-    if (name === 'fixture-api-mcp') expect(missing.body.guidance.stdoutTail[0]).toContain('"method":"log"');
+      if (name === 'fixture-api-mcp') expect(missing.body.guidance.stdoutTail[0]).toContain('"method":"log"');
       // The key never comes back, not even inside what the server printed.
       expect(JSON.stringify(bad.body)).not.toContain('bad-key-7f3a9c2e');
     },
