@@ -29,7 +29,7 @@ export const API_DOCS = {
       method: 'GET',
       path: '/health',
       description:
-        'Status, uptime, version, process counts, store size, sandbox mode and auth mode (no key needed).',
+        'Status, uptime, version, process counts, store size, sandbox mode, the memory-limit mechanism in force and auth mode (no key needed).',
     },
     { method: 'GET', path: '/processes', description: 'Every managed process (secrets masked).' },
     { method: 'GET', path: '/processes/{id}', description: 'One process.' },
@@ -37,7 +37,8 @@ export const API_DOCS = {
     {
       method: 'GET',
       path: '/processes/{id}/logs (also /logs/{id})',
-      description: "The process's recent stderr; ?lines=N.",
+      description:
+        "The process's recent stderr (lines) and, apart, its stdout lines that were no MCP message (stdout); ?lines=N.",
     },
     { method: 'GET', path: '/metrics', description: 'Prometheus metrics (admins).' },
   ],
