@@ -10,21 +10,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { isPidAlive } from './pid-alive.js';
 
 const HEARTBEAT = '.alive';
 const HEARTBEAT_EVERY_MS = 60_000;
 /** A heartbeat older than this marks a gateway of another host (or PID namespace) as dead, ms. */
 export const DEFAULT_STALE_MS = 10 * 60_000;
 const NAME = /^(.+)\.(\d+)\.([0-9a-f]{8})$/;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export class InstanceDir {
   private timer: NodeJS.Timeout | undefined;
@@ -68,7 +60,7 @@ export class InstanceDir {
       const m = NAME.exec(entry);
       const seen = await stat(m ? path.join(full, HEARTBEAT) : full).catch(() => null);
       const stale = !seen || now - seen.mtimeMs > staleMs;
-      const dead = m ? (m[1] === here && !alive(Number(m[2]))) || stale : stale;
+      const dead = m ? (m[1] === here && !isPidAlive(Number(m[2]))) || stale : stale;
       if (!dead) continue;
       await rm(full, { recursive: true, force: true }).catch(() => undefined);
       removed.push(entry);

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isPidAlive } from '../process/pid-alive.js';
 import type { OwnCgroups } from './cgroup-paths.js';
 
 /** Limits a child cgroup enforces. */
@@ -77,15 +78,6 @@ async function removeDir(dir: string): Promise<void> {
     await sleep(50);
   }
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** The cgroup directories this gateway creates children in, one per hierarchy (v1) or one (v2). */
 export class CgroupHost {
@@ -182,7 +174,7 @@ export class CgroupHost {
       const parent = path.dirname(base);
       for (const entry of safeReaddir(parent)) {
         const pid = Number(BASE_NAME.exec(entry)?.[1]);
-        if (!pid || alive(pid)) continue;
+        if (!pid || isPidAlive(pid)) continue;
         await removeTree(path.join(parent, entry));
         removed++;
       }

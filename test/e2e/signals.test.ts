@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { spawnGateway } from '../support/gateway-process.js';
-import { eventually, hostPid, isAlive, waitDead } from '../support/pids.js';
+import { eventually, hostPid, isAlive, processesWith, waitDead } from '../support/pids.js';
 
 async function launchWithGrandchild(url: string): Promise<{ server: number; grandchild: number }> {
   const res = await fetch(`${url}/package/fixture-grandchild-mcp/stdio`);
@@ -123,17 +122,3 @@ describe('a gateway killed with SIGKILL mid-install', () => {
     }
   });
 });
-
-/** Pids of processes whose command line holds `marker`. */
-function processesWith(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}

@@ -2,12 +2,12 @@
  * Hostile fixture servers in the bubblewrap sandbox: each attack must fail or be stopped, and the gateway
  * must keep serving the others. Needs bubblewrap (CI installs it); /health must report the sandbox.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { eventually } from '../support/pids.js';
+import { eventually, processesWith } from '../support/pids.js';
 
 const GATEWAY_SECRET = `gw-secret-${Date.now()}`;
 const OTHER_SECRET = `other-child-secret-${Date.now()}`;
@@ -17,19 +17,6 @@ interface Attempt {
   ok: boolean;
   value?: string;
   error?: string;
-}
-
-/** Host processes whose command line holds `marker`. */
-function hostProcessesWith(marker: string): string[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
-      } catch {
-        return false;
-      }
-    });
 }
 
 describe('sandboxed children against hostile servers', () => {
@@ -160,9 +147,9 @@ describe('sandboxed children against hostile servers', () => {
     const id = await launch('fixture-hostile-mcp', '?n=daemon');
     const spawned = await call(id, 'spawn_daemon', { marker });
     expect(spawned.pid).toBeGreaterThan(0);
-    expect(await eventually(() => hostProcessesWith(marker).length > 0, 3000)).toBe(true);
+    expect(await eventually(() => processesWith(marker).length > 0, 3000)).toBe(true);
     expect((await t.get(`/processes/${id}`, { method: 'DELETE' })).status).toBe(200);
-    expect(await eventually(() => hostProcessesWith(marker).length === 0, 5000)).toBe(true);
+    expect(await eventually(() => processesWith(marker).length === 0, 5000)).toBe(true);
   });
 
   it('stops and reports a server that fills its memory, without restarting it', async () => {

@@ -10,6 +10,20 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Pids of host processes whose command line holds `marker`. */
+export function processesWith(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 /** Waits until every pid is dead; resolves false after `timeoutMs`. */
 export async function waitDead(pids: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
