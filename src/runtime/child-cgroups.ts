@@ -35,7 +35,8 @@ export interface ChildCgroup {
 const PREFIX = 'mcp-registry-';
 /** `mcp-registry-<gateway pid>-<instance tag>`: the pid tells a dead gateway's directories apart. */
 const BASE_NAME = /^mcp-registry-(\d+)-[0-9a-f]+$/;
-const read = (file: string): string | undefined => {
+/** A file's text, or undefined when it cannot be read (cgroup and /proc files come and go). */
+export const readText = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8');
   } catch {
@@ -55,7 +56,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function killMembers(dir: string): void {
   if (tryWrite(path.join(dir, 'cgroup.kill'), '1', 'r+')) return; // v2, Linux 5.14+
-  for (const pid of (read(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean)) {
+  for (const pid of (readText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean)) {
     try {
       process.kill(Number(pid), 'SIGKILL');
     } catch {
@@ -143,11 +144,11 @@ export class CgroupHost {
     return {
       procsFiles: dirs.map((d) => path.join(d, 'cgroup.procs')),
       oomKilled: () => {
-        const text = read(path.join(dir, v2 ? 'memory.events' : 'memory.oom_control')) ?? '';
+        const text = readText(path.join(dir, v2 ? 'memory.events' : 'memory.oom_control')) ?? '';
         return Number(/^oom_kill (\d+)/m.exec(text)?.[1] ?? 0) > 0;
       },
       memoryBytes: () => {
-        const v = read(path.join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes'));
+        const v = readText(path.join(dir, v2 ? 'memory.current' : 'memory.usage_in_bytes'));
         return v === undefined ? undefined : Number(v.trim());
       },
       remove: async () => {
@@ -209,7 +210,7 @@ function tryMkdir(dir: string): boolean {
 
 /** "+memory +pids" as far as the directory offers them. */
 function controllersLine(dir: string): string {
-  const offered = (read(path.join(dir, 'cgroup.controllers')) ?? '').split(/\s+/);
+  const offered = (readText(path.join(dir, 'cgroup.controllers')) ?? '').split(/\s+/);
   return ['memory', 'pids']
     .filter((c) => offered.includes(c))
     .map((c) => `+${c}`)
@@ -218,11 +219,11 @@ function controllersLine(dir: string): string {
 
 /** Makes `dir`'s subtree offer memory (and pids), moving its processes into a leaf first if needed. */
 function enableV2Controllers(dir: string): void {
-  const enabled = (read(path.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/);
+  const enabled = (readText(path.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/);
   if (enabled.includes('memory')) return;
   const leaf = path.join(dir, `${PREFIX}gateway`);
   mkdirSync(leaf, { recursive: true });
-  for (const pid of (read(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean))
+  for (const pid of (readText(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean))
     tryWrite(path.join(leaf, 'cgroup.procs'), pid);
   writeFileSync(path.join(dir, 'cgroup.subtree_control'), controllersLine(dir));
 }

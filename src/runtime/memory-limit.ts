@@ -6,10 +6,9 @@
  * reservations) long before any real memory is used.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { findOwnCgroups } from './cgroup-paths.js';
-import { CgroupHost, type ChildCgroup } from './child-cgroups.js';
+import { CgroupHost, type ChildCgroup, readText } from './child-cgroups.js';
 
 /** How memory is capped, as /health reports it. */
 export type MemoryMechanism = 'cgroup-v2' | 'cgroup-v1' | 'rlimit-data' | 'off' | 'none';
@@ -82,11 +81,6 @@ export class MemoryLimit {
     return rlimit(host);
   }
 
-  /** True when memory is capped by a cgroup (then prlimit sets no memory limit). */
-  get usesCgroups(): boolean {
-    return this.host !== null;
-  }
-
   /** `prlimit` arguments for memory (RLIMIT_DATA), when that is the mechanism. */
   prlimitArgs(): string[] {
     return this.report.mechanism === 'rlimit-data' ? [`--data=${this.s.memoryMb * 1024 * 1024}`] : [];
@@ -153,15 +147,10 @@ async function tryCgroups(
 ): Promise<CgroupHost | string> {
   if (uid !== null && !setpriv)
     return 'setpriv (util-linux) not found, needed to start children as another uid';
-  const read = (f: string) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-  const own = findOwnCgroups(read('/proc/self/cgroup') ?? '', read('/proc/self/mountinfo') ?? '', (dir) =>
-    read(path.join(dir, 'cgroup.controllers')),
+  const own = findOwnCgroups(
+    readText('/proc/self/cgroup') ?? '',
+    readText('/proc/self/mountinfo') ?? '',
+    (dir) => readText(path.join(dir, 'cgroup.controllers')),
   );
   const host = CgroupHost.setup(own);
   if (typeof host === 'string') return host;
