@@ -37,19 +37,25 @@ export class RateLimiter {
     };
   }
 
-  /** Charges one request. @throws GatewayError RATE_LIMITED with retryAfterSeconds. */
-  async request(caller: string, address: string): Promise<void> {
+  /**
+   * Charges one request: the caller's bucket first, the address's only for a request the caller's
+   * budget lets through, so one key hammering refused requests cannot spend the budget other keys (and
+   * unauthenticated `/health`) share behind the same address. `caller` undefined: address only.
+   * @throws GatewayError RATE_LIMITED with retryAfterSeconds.
+   */
+  async request(caller: string | undefined, address: string): Promise<void> {
+    if (this.rules.key && caller !== undefined)
+      await this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key');
     if (this.rules.address)
       await this.charge(`a:${address}`, this.rules.address, 'requests per minute per address');
-    if (this.rules.key) await this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key');
   }
 
   /** Charges one install (a package version not in the store yet). @throws GatewayError RATE_LIMITED */
   async install(caller: string, address: string): Promise<void> {
     const rule = this.rules.install;
     if (!rule) return;
-    await this.charge(`a:${address}`, rule, 'installs per hour per address');
     await this.charge(`k:${caller}`, rule, 'installs per hour per key');
+    await this.charge(`a:${address}`, rule, 'installs per hour per address');
   }
 
   private async charge(key: string, rule: BucketRule, what: string): Promise<void> {

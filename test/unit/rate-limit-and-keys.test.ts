@@ -57,6 +57,20 @@ describe('rate limiter', () => {
     expect(install.details.limit).toBe('1 installs per hour per key');
   });
 
+  it("never spends the shared address budget on a key's refused requests", async () => {
+    const limiter = new RateLimiter(
+      { perKeyPerMinute: 2, perAddressPerMinute: 5, installsPerHour: 0 },
+      new MemoryRateLimitStore(() => 0),
+    );
+    await limiter.request('hammer', '10.0.0.1');
+    await limiter.request('hammer', '10.0.0.1');
+    for (let i = 0; i < 50; i++) await limiter.request('hammer', '10.0.0.1').catch(() => undefined);
+    // Two requests went through for the hammering key; three remain for everyone else at the address.
+    for (const who of ['other', 'other', undefined]) await limiter.request(who, '10.0.0.1');
+    const spent = await limiter.request('third', '10.0.0.1').catch((e) => e);
+    expect(spent.details.limit).toBe('5 requests per minute per address');
+  });
+
   it('turns a limit off with 0', async () => {
     const limiter = new RateLimiter(
       { perKeyPerMinute: 0, perAddressPerMinute: 0, installsPerHour: 0 },
