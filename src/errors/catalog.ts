@@ -251,9 +251,13 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
   MALFORMED_REQUEST: {
     status: 400,
     title: 'Malformed request',
-    guidance: () => ({
-      suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)',
-    }),
+    guidance: (d) =>
+      d.part === 'body'
+        ? {
+            suggestion: 'Send one JSON-RPC 2.0 message (or a batch) as a JSON body',
+            ...(d.maxDepth ? { maxDepth: d.maxDepth } : {}),
+          }
+        : { suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)' },
   },
   SESSION_NOT_FOUND: {
     status: 404,

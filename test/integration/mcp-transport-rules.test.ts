@@ -1,6 +1,7 @@
 /** Streamable HTTP transport rules of the 2025 eras, checked with raw requests. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { MCP_HEADERS } from '../support/mcp-raw.js';
 
 describe('Streamable HTTP transport rules (2025 eras)', () => {
   let t: TestGateway;
@@ -43,6 +44,30 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it('answers JSON nested 10,000 deep with a 400 and the reason, in a session and statelessly', async () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const call = `{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"echo","arguments":{"text":${deep}}}}`;
+    const inSession = await post(call);
+    expect(inSession.status).toBe(400);
+    expect(await inSession.json()).toMatchObject({
+      code: 'MALFORMED_REQUEST',
+      message: expect.stringMatching(/nests 10003 levels deep; at most 512/),
+      guidance: { maxDepth: 512 },
+    });
+    const modern = `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"},"x":${deep}}}`;
+    const stateless = await fetch(url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+      body: modern,
+    });
+    expect(stateless.status).toBe(400);
+    expect(((await stateless.json()) as { code: string }).code).toBe('MALFORMED_REQUEST');
+    // The session still works.
+    const after = await post({ jsonrpc: '2.0', id: 'ok', method: 'tools/list' });
+    expect(after.status).toBe(200);
+    await after.text();
   });
 
   it('answers a 2025-03-26 batch of requests', async () => {

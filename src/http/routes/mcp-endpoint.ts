@@ -132,7 +132,9 @@ export async function handleSseRequest(
       );
     const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
     if (!isJsonRpc(body))
-      throw new GatewayError('MALFORMED_REQUEST', 'The body is not a JSON-RPC 2.0 message.');
+      throw new GatewayError('MALFORMED_REQUEST', 'The body is not a JSON-RPC 2.0 message.', {
+        part: 'body',
+      });
     session.channel.transport.receive(Array.isArray(body) ? body : [body]);
     return c.text('Accepted', 202);
   }
