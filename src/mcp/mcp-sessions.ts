@@ -44,6 +44,11 @@ export interface McpSession {
   packageName: string;
   /** The principal that created it; any other caller gets 404 for it. */
   owner: string;
+  /**
+   * The package URL path it was created on: it is served there only, so a session id cannot carry a
+   * client past a path-based control (a proxy rule, the package policy) onto another package.
+   */
+  path: string;
   createdAt: number;
   lastActivity: number;
 }
@@ -64,12 +69,14 @@ export class McpSessions {
   }
 
   /**
-   * The live session with this id (touched), or undefined, also when `owner` did not create it: a
-   * session id is never a credential, so another key's session looks unknown.
+   * The live session with this id (touched), or undefined, also when `owner` did not create it or it
+   * belongs to another package path: a session id is never a credential, so such a session looks
+   * unknown.
    */
-  get(id: string, owner: string): McpSession | undefined {
+  get(id: string, owner: string, path?: string): McpSession | undefined {
     const session = this.sessions.get(id);
     if (!session || session.owner !== owner) return undefined;
+    if (path !== undefined && session.path !== path) return undefined;
     session.lastActivity = Date.now();
     return session;
   }
@@ -102,8 +109,12 @@ export class McpSessions {
   }
 
   /** Creates a Streamable HTTP session with a child of its own (a warm spare when one is ready). */
-  createStreamable(req: LaunchRequest<ProcessMeta>, shared?: SharedMultiplexer): Promise<McpSession> {
-    return this.create(req, shared, async (id) => {
+  createStreamable(
+    req: LaunchRequest<ProcessMeta>,
+    path: string,
+    shared?: SharedMultiplexer,
+  ): Promise<McpSession> {
+    return this.create(req, path, shared, async (id) => {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
         onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
@@ -117,13 +128,9 @@ export class McpSessions {
   }
 
   /** Creates a legacy SSE session; `endpointFor(id)` is the URL its client POSTs to. */
-  createSse(
-    req: LaunchRequest<ProcessMeta>,
-    endpointFor: (id: string) => string,
-    shared?: SharedMultiplexer,
-  ): Promise<McpSession> {
-    return this.create(req, shared, async (id) => {
-      const transport = new LegacySseTransport(endpointFor(id), this.s.keepAliveMs);
+  createSse(req: LaunchRequest<ProcessMeta>, path: string, shared?: SharedMultiplexer): Promise<McpSession> {
+    return this.create(req, path, shared, async (id) => {
+      const transport = new LegacySseTransport(`${path}?sessionId=${id}`, this.s.keepAliveMs);
       transport.onclose = () => void this.end(id, 'the client closed its event stream');
       return { kind: 'sse', transport };
     });
@@ -132,6 +139,7 @@ export class McpSessions {
   /** Opens the transport and binds it to a child of its own, or to the shared child when `shared` is given. */
   private async create(
     req: LaunchRequest<ProcessMeta>,
+    path: string,
     shared: SharedMultiplexer | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
@@ -161,6 +169,7 @@ export class McpSessions {
       processId: process.id,
       packageName: req.meta.packageName,
       owner,
+      path,
       createdAt: Date.now(),
       lastActivity: Date.now(),
     };

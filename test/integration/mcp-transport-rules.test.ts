@@ -46,6 +46,21 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
     await t?.close();
   });
 
+  it('serves a session only on the package path that created it', async () => {
+    const elsewhere = url.replace('/package/fixture-echo-mcp/', '/package/fixture-dual-mcp/');
+    const res = await fetch(elsewhere, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'x', method: 'tools/list' }),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { code: string }).code).toBe('SESSION_NOT_FOUND');
+    expect(t.gw.processes.list().map((p) => p.meta.packageName)).not.toContain('fixture-dual-mcp');
+    const home = await post({ jsonrpc: '2.0', id: 'y', method: 'tools/list' });
+    expect(home.status).toBe(200);
+    await home.text();
+  });
+
   it('answers JSON nested 10,000 deep with a 400 and the reason, in a session and statelessly', async () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const call = `{"jsonrpc":"2.0","id":"deep","method":"tools/call","params":{"name":"echo","arguments":{"text":${deep}}}}`;

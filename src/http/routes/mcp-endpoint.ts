@@ -53,7 +53,7 @@ export async function handleMcpRequest(
 ): Promise<Response> {
   const sessionId = c.req.header('mcp-session-id');
   if (sessionId) {
-    const session = d.sessions.get(sessionId, c.get('principal').id);
+    const session = d.sessions.get(sessionId, c.get('principal').id, new URL(c.req.url).pathname);
     if (session?.channel.kind !== 'streamable')
       throw new GatewayError(
         'SESSION_NOT_FOUND',
@@ -84,7 +84,11 @@ export async function handleMcpRequest(
   }
   const shared = sessionMode(c, query) === 'shared';
   const session = await d.launcher.prepare(route, config, async (req) =>
-    d.sessions.createStreamable(req, shared ? await d.shared.forConfiguration(req) : undefined),
+    d.sessions.createStreamable(
+      req,
+      new URL(c.req.url).pathname,
+      shared ? await d.shared.forConfiguration(req) : undefined,
+    ),
   );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
@@ -124,7 +128,7 @@ export async function handleSseRequest(
 ): Promise<Response> {
   if (c.req.method === 'POST') {
     const sessionId = query.find(([k]) => k === 'sessionId')?.[1] ?? '';
-    const session = d.sessions.get(sessionId, c.get('principal').id);
+    const session = d.sessions.get(sessionId, c.get('principal').id, new URL(c.req.url).pathname);
     if (session?.channel.kind !== 'sse')
       throw new GatewayError(
         'SESSION_NOT_FOUND',
@@ -148,11 +152,7 @@ export async function handleSseRequest(
   const shared = sessionMode(c, query) === 'shared';
   const config = requestConfig(c, query);
   const session = await d.launcher.prepare(route, config, async (req) =>
-    d.sessions.createSse(
-      req,
-      (id) => `${path}?sessionId=${id}`,
-      shared ? await d.shared.forConfiguration(req) : undefined,
-    ),
+    d.sessions.createSse(req, path, shared ? await d.shared.forConfiguration(req) : undefined),
   );
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   return new Response(session.channel.transport.stream, {
