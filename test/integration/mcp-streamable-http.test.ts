@@ -31,6 +31,12 @@ async function connect(url: string, headers: Record<string, string> = {}, opts: 
 
 const text = (r: unknown) => (r as TextResult).content[0]?.text ?? '';
 
+const INIT_PARAMS = {
+  protocolVersion: '2025-06-18',
+  capabilities: {},
+  clientInfo: { name: 'raw', version: '1' },
+};
+
 describe('Streamable HTTP sessions', () => {
   let t: TestGateway;
   let base: string;
@@ -147,6 +153,35 @@ describe('Streamable HTTP sessions', () => {
     });
     expect(badAccept.status).toBe(406);
     await transport.terminateSession();
+  });
+
+  it('creates no session and no child for an initialize the transport refuses (406, 415, 400)', async () => {
+    const url = `${base}/package/fixture-grandchild-mcp/mcp`; // a package no other test here starts
+    const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT_PARAMS };
+    const cases: Array<[Record<string, string>, unknown, number]> = [
+      [{ accept: 'application/json' }, init, 406],
+      [{ 'content-type': 'text/plain' }, init, 415],
+      [{}, [init, { jsonrpc: '2.0', id: 2, method: 'tools/list' }], 400],
+      [{}, { jsonrpc: '1.0', id: 1, method: 'initialize', params: INIT_PARAMS }, 400],
+    ];
+    for (const [headers, body, status] of cases) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      expect(
+        ((await res.json()) as { error: { data: { guidance: string } } }).error.data.guidance,
+      ).toBeTruthy();
+    }
+    expect(t.gw.sessions.list().filter((s) => s.packageName === 'fixture-grandchild-mcp')).toEqual([]);
+    expect(t.gw.processes.list().filter((p) => p.meta.packageName === 'fixture-grandchild-mcp')).toEqual([]);
   });
 
   it('relays progress, log messages and a sampling round trip', async () => {

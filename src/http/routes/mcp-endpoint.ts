@@ -7,6 +7,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { refuseInitialize } from '../../mcp/initialize-check.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';
 import { declaredModernVersion, MODERN_VERSIONS, type ModernRequest } from '../../mcp/modern-request.js';
 import type { SharedChildren } from '../../mcp/shared-children.js';
@@ -82,6 +83,21 @@ export async function handleMcpRequest(
       'Only an initialize request (2025 eras) or a request with 2026-07-28 _meta may come without an Mcp-Session-Id header.',
     );
   }
+  // A refused initialize must create nothing: no session, no child (the client gets no session id).
+  const refusal = refuseInitialize(c.req.raw.headers, body);
+  if (refusal)
+    return c.json(
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: refusal.code,
+          message: refusal.message,
+          data: { guidance: 'Fix the request as the message says; no session was created.' },
+        },
+      },
+      refusal.status,
+    );
   const shared = sessionMode(c, query) === 'shared';
   const session = await d.launcher.prepare(route, config, async (req) =>
     d.sessions.createStreamable(
@@ -92,7 +108,10 @@ export async function handleMcpRequest(
   );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
-  return session.channel.transport.handleRequest(c.req.raw, { parsedBody: body });
+  const res = await session.channel.transport.handleRequest(c.req.raw, { parsedBody: body });
+  // Anything else the transport refused leaves no session behind either.
+  if (!res.headers.get('mcp-session-id')) await d.sessions.end(session.id, 'its initialize was refused');
+  return res;
 }
 
 /**
