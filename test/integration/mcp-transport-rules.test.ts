@@ -154,6 +154,17 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
     expect((await post(body, extra as Record<string, string>)).status).toBe(status);
   });
 
+  it.each([
+    ['jsonrpc "1.0"', { jsonrpc: '1.0', id: 'a', method: 'tools/list' }],
+    ['an object as id', { jsonrpc: '2.0', id: { x: 1 }, method: 'tools/list' }],
+    ['a number as method', { jsonrpc: '2.0', id: 'c', method: 42 }],
+    ['an empty batch', []],
+  ])('answers invalid JSON-RPC in a session (%s) with -32600, not a silent 202', async (_what, body) => {
+    const res = await post(body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
+  });
+
   it('refuses bodies over MAX_BODY_BYTES with 413', async () => {
     const big = {
       jsonrpc: '2.0',

@@ -7,9 +7,9 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { refuseInitialize } from '../../mcp/initialize-check.js';
 import type { McpSessions } from '../../mcp/mcp-sessions.js';
 import { declaredModernVersion, MODERN_VERSIONS, type ModernRequest } from '../../mcp/modern-request.js';
+import { refusalResponse, refusePostBody, refusePostHeaders } from '../../mcp/post-rules.js';
 import type { SharedChildren } from '../../mcp/shared-children.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
@@ -84,20 +84,9 @@ export async function handleMcpRequest(
     );
   }
   // A refused initialize must create nothing: no session, no child (the client gets no session id).
-  const refusal = refuseInitialize(c.req.raw.headers, body);
+  const refusal = refusePostHeaders(c.req.raw.headers, false) ?? refusePostBody(body);
   if (refusal)
-    return c.json(
-      {
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: refusal.code,
-          message: refusal.message,
-          data: { guidance: 'Fix the request as the message says; no session was created.' },
-        },
-      },
-      refusal.status,
-    );
+    return refusalResponse(refusal, 'Fix the request as the message says; no session was created.');
   const shared = sessionMode(c, query) === 'shared';
   const session = await d.launcher.prepare(route, config, async (req) =>
     d.sessions.createStreamable(

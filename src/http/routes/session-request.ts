@@ -9,34 +9,13 @@ import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/serve
 import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { McpSession } from '../../mcp/mcp-sessions.js';
-import { LEGACY_VERSIONS } from '../../mcp/modern-request.js';
+import { refusalResponse, refusePostBody, refusePostHeaders } from '../../mcp/post-rules.js';
 import { readJsonBody } from '../json-body.js';
 
 type RequestMessage = JSONRPCMessage & { id: string | number; method: string };
 
 function isSingleRequest(body: unknown): body is RequestMessage {
   return !!body && typeof body === 'object' && !Array.isArray(body) && 'method' in body && 'id' in body;
-}
-
-const rpcError = (status: 400 | 406 | 415, message: string) =>
-  Response.json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }, { status });
-
-/** The transport rules the session transport would apply to a POST (Accept 406, Content-Type 415, version 400). */
-function checkPost(c: Context): Response | null {
-  const accept = c.req.header('accept') ?? '';
-  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-    return rpcError(406, 'Not Acceptable: Client must accept both application/json and text/event-stream');
-  }
-  if (!(c.req.header('content-type') ?? '').includes('application/json'))
-    return rpcError(415, 'Unsupported Media Type: Content-Type must be application/json');
-  const version = c.req.header('mcp-protocol-version');
-  if (version && !LEGACY_VERSIONS.includes(version)) {
-    return rpcError(
-      400,
-      `Bad Request: Unsupported protocol version (supported versions: ${LEGACY_VERSIONS.join(', ')})`,
-    );
-  }
-  return null;
 }
 
 /** Serves one HTTP request of a Streamable HTTP session. */
@@ -49,9 +28,12 @@ export async function serveSessionRequest(
   if (session.channel.kind !== 'streamable') throw new Error('not a Streamable HTTP session');
   const transport = session.channel.transport;
   if (c.req.method !== 'POST') return transport.handleRequest(c.req.raw);
-  const rejected = checkPost(c);
-  if (rejected) return rejected;
+  const GUIDANCE = 'Fix the request as the message says; the session goes on.';
+  const rejected = refusePostHeaders(c.req.raw.headers, true);
+  if (rejected) return refusalResponse(rejected, GUIDANCE);
   const body = await readJsonBody(c.req.raw, maxBodyBytes);
+  const invalid = refusePostBody(body);
+  if (invalid) return refusalResponse(invalid, GUIDANCE);
   if (!isSingleRequest(body)) return transport.handleRequest(c.req.raw, { parsedBody: body });
   const version = c.req.header('mcp-protocol-version') ?? '2025-03-26';
   const exchange = new PerRequestHTTPServerTransport({
