@@ -61,7 +61,13 @@ export class McpSessions {
     private readonly s: McpSessionSettings,
     private readonly processes: ProcessManager<ProcessMeta>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // A session whose child is gone (stopped, idle, DELETEd) is gone too: never listed, 404 for its client.
+    processes.onGone((processId) => {
+      for (const s of this.sessions.values())
+        if (s.processId === processId) void this.end(s.id, 'its server was stopped');
+    });
+  }
 
   startTimers(): void {
     const every = Math.max(50, Math.min(this.s.idleTimeoutMs / 4, 60_000));

@@ -63,6 +63,7 @@ export class ProcessManager<M = unknown> {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private shuttingDown = false;
+  private readonly goneListeners = new Set<(processId: string) => void>();
 
   constructor(
     private readonly s: ProcessManagerSettings,
@@ -75,6 +76,11 @@ export class ProcessManager<M = unknown> {
       hooks?: { created?: (meta: M) => void; removed?: (meta: M) => void };
     },
   ) {}
+
+  /** Calls `listener` with the id of every process the manager stops or forgets (sessions end with it). */
+  onGone(listener: (processId: string) => void): void {
+    this.goneListeners.add(listener);
+  }
 
   /** Starts the idle sweep and the health checks. */
   startTimers(): void {
@@ -222,7 +228,10 @@ export class ProcessManager<M = unknown> {
   }
 
   private forget(entry: Entry<M>): void {
-    if (this.byId.delete(entry.process.id)) this.deps.hooks?.removed?.(entry.meta);
+    if (this.byId.delete(entry.process.id)) {
+      this.deps.hooks?.removed?.(entry.meta);
+      for (const listener of this.goneListeners) listener(entry.process.id);
+    }
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
     this.spares.remove(entry.key, entry);
   }

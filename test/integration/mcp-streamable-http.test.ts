@@ -184,6 +184,28 @@ describe('Streamable HTTP sessions', () => {
     expect(t.gw.processes.list().filter((p) => p.meta.packageName === 'fixture-grandchild-mcp')).toEqual([]);
   });
 
+  it('ends a session whose child is stopped: /sessions no longer lists it and its client gets 404', async () => {
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp?stopMe=1`);
+    const sessionId = transport.sessionId as string;
+    const processId = t.gw.sessions.get(sessionId, 'local')?.processId as string;
+    expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
+    expect((await t.get(`/processes/${processId}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).not.toContain(
+      sessionId,
+    );
+    const res = await fetch(`${base}/package/fixture-echo-mcp/mcp?stopMe=1`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': sessionId,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+    });
+    expect(res.status).toBe(404);
+    await client.close().catch(() => undefined);
+  });
+
   it('relays progress, log messages and a sampling round trip', async () => {
     const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp`, {}, { sampling: true });
     try {
