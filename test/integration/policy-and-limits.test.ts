@@ -98,7 +98,7 @@ describe('abuse limits', () => {
     expect(second.status).toBe(429);
     expect(second.body).toMatchObject({
       code: 'RATE_LIMITED',
-      guidance: { limit: '1 installs per hour per address' },
+      guidance: { limit: '1 installs per hour per key' },
     });
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(60);
     expect(await storeEntries(t)).toHaveLength(1);
