@@ -25,6 +25,15 @@ export class ExchangeRouter implements ClientTransport {
     return exchange.send(m, options);
   }
 
+  /**
+   * True when a request with this id is in flight in the session: a second one must be refused (spec
+   * basic: "The request ID MUST NOT have been previously used by the requestor within the same
+   * session"), or it would receive the other's answer while the other hangs.
+   */
+  inFlight(id: RequestId): boolean {
+    return this.exchanges.has(id);
+  }
+
   /** Serves one client request over its own exchange transport. */
   dispatch(request: JSONRPCMessage & { id: RequestId }, exchange: ClientTransport): void {
     this.exchanges.set(request.id, exchange);

@@ -165,6 +165,29 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
     expect(await res.json()).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600 } });
   });
 
+  it('refuses a second request reusing an id that is in flight, and the first still gets its answer', async () => {
+    const first = post({
+      jsonrpc: '2.0',
+      id: 'dup',
+      method: 'tools/call',
+      params: { name: 'progress', arguments: {} },
+    });
+    // The progress tool answers after a few hundred ms: the id is in flight meanwhile.
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await post({ jsonrpc: '2.0', id: 'dup', method: 'tools/list' });
+    expect(second.status).toBe(400);
+    expect(await second.json()).toMatchObject({
+      error: { code: -32600, message: expect.stringMatching(/already in flight/) },
+    });
+    const answered = await (await first).text();
+    expect(answered).toContain('"id":"dup"');
+    expect(answered).toContain('done');
+    // Once answered, the id may be used again.
+    const again = await post({ jsonrpc: '2.0', id: 'dup', method: 'tools/list' });
+    expect(again.status).toBe(200);
+    await again.text();
+  });
+
   it('refuses bodies over MAX_BODY_BYTES with 413', async () => {
     const big = {
       jsonrpc: '2.0',

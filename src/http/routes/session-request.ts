@@ -35,6 +35,15 @@ export async function serveSessionRequest(
   const invalid = refusePostBody(body);
   if (invalid) return refusalResponse(invalid, GUIDANCE);
   if (!isSingleRequest(body)) return transport.handleRequest(c.req.raw, { parsedBody: body });
+  if (session.router.inFlight(body.id))
+    return refusalResponse(
+      {
+        status: 400,
+        code: -32600,
+        message: `Invalid Request: a request with id ${JSON.stringify(body.id).slice(0, 60)} is already in flight in this session`,
+      },
+      'Use a new id for every request of a session; wait for the answer or cancel the first request.',
+    );
   const version = c.req.header('mcp-protocol-version') ?? '2025-03-26';
   const exchange = new PerRequestHTTPServerTransport({
     classification: { era: 'legacy', revision: version },
