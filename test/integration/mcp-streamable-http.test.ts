@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway, useServedGateway } from '../support/gateway-harness.js';
+import { MCP_HEADERS } from '../support/mcp-raw.js';
 import { eventually, hostInfo, isAlive, waitDead } from '../support/pids.js';
 
 type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
@@ -36,6 +37,15 @@ const INIT_PARAMS = {
   capabilities: {},
   clientInfo: { name: 'raw', version: '1' },
 };
+
+/** A raw tools/list POST in session `sessionId` (to see how the gateway answers for that session). */
+function listToolsIn(url: string, sessionId: string): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
+  });
+}
 
 describe('Streamable HTTP sessions', () => {
   let t: TestGateway;
@@ -108,15 +118,7 @@ describe('Streamable HTTP sessions', () => {
     const sessionId = transport.sessionId as string;
     await transport.terminateSession();
     expect(await waitDead([pid], 5000)).toBe(true);
-    const res = await fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-session-id': sessionId,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
-    });
+    const res = await listToolsIn(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, sessionId);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
     await client.close();
@@ -193,15 +195,7 @@ describe('Streamable HTTP sessions', () => {
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).not.toContain(
       sessionId,
     );
-    const res = await fetch(`${base}/package/fixture-echo-mcp/mcp?stopMe=1`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-session-id': sessionId,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
-    });
+    const res = await listToolsIn(`${base}/package/fixture-echo-mcp/mcp?stopMe=1`, sessionId);
     expect(res.status).toBe(404);
     await client.close().catch(() => undefined);
   });
