@@ -75,6 +75,11 @@ export const ConfigSchema = z.object({
   }),
   process: z.object({
     maxProcesses: z.coerce.number().int().min(1).default(10),
+    /**
+     * A principal's fair share of MAX_PROCESSES while the gateway is full: at or over it, a principal makes
+     * room among its own processes. 0: half of MAX_PROCESSES (at least 1). Free capacity is anyone's.
+     */
+    maxProcessesPerPrincipal: z.coerce.number().int().min(0).default(0),
     idleTimeoutMs: ms(30 * MINUTE),
     healthCheckIntervalMs: ms(30_000),
     pingTimeoutMs: ms(10_000),
@@ -236,6 +241,7 @@ function fromEnv(env: Env) {
     },
     process: {
       maxProcesses: env.MAX_PROCESSES,
+      maxProcessesPerPrincipal: env.MAX_PROCESSES_PER_PRINCIPAL,
       idleTimeoutMs: env.IDLE_TIMEOUT_MS,
       healthCheckIntervalMs: env.HEALTH_CHECK_INTERVAL_MS,
       pingTimeoutMs: env.PING_TIMEOUT_MS,

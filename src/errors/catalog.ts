@@ -229,8 +229,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Too many active processes',
     guidance: (d) => ({
       limit: d.limit,
+      ...(d.scope ? { scope: d.scope, busy: d.busy } : {}),
       suggestion:
-        'Wait for existing processes to go idle, stop one with DELETE /processes/{id}, or ask the operator to raise MAX_PROCESSES',
+        d.scope === 'principal'
+          ? 'Every process of yours is busy and the gateway is full: retry when one of your calls has finished, or stop one with DELETE /processes/{id}'
+          : 'Every process is busy with a call in flight: retry after Retry-After, or ask the operator to raise MAX_PROCESSES',
     }),
   },
   PROCESS_NOT_FOUND: {

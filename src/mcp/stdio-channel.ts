@@ -144,6 +144,11 @@ export class StdioChannel {
     this.chunks = [];
   }
 
+  /** The gateway's own requests awaiting an answer. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

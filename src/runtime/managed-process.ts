@@ -87,6 +87,8 @@ export class ManagedProcess {
    * `@twilio-alpha/mcp` prints `{"level":"error","msg":"Invalid AccountSid"}`), masked, kept apart.
    */
   readonly stdoutNoise: LineRing;
+  /** Ids of relayed requests the server has not answered yet (what makes a process busy). */
+  private readonly pendingIds = new Set<string | number>();
   private handle: ChildHandle | undefined;
   private channel: StdioChannel | undefined;
   private exited: Promise<ChildExit> | undefined;
@@ -175,6 +177,7 @@ export class ManagedProcess {
 
   private async onExit(handle: ChildHandle, channel: StdioChannel, exit: ChildExit): Promise<ChildExit> {
     channel.close(`The MCP server exited (${describeExit(exit)}).`);
+    this.pendingIds.clear();
     // Grandchildren still in the group get a chance to end cleanly, then SIGKILL.
     handle.signalGroup('SIGTERM');
     await sleep(Math.min(this.deps.timings.stopGraceMs, 500));
@@ -198,7 +201,19 @@ export class ManagedProcess {
   /** Sends a message to the server as is. Returns false when it is not running. */
   send(message: JSONRPCMessage): boolean {
     this.lastActivity = Date.now();
-    return this.channel?.send(message) ?? false;
+    const sent = this.channel?.send(message) ?? false;
+    if (sent && 'method' in message && 'id' in message) this.pendingIds.add(message.id);
+    // A cancelled request may never be answered (spec basic/utilities/cancellation): no longer busy.
+    if ('method' in message && message.method === 'notifications/cancelled')
+      this.pendingIds.delete(
+        (message.params as { requestId?: string | number } | undefined)?.requestId ?? '',
+      );
+    return sent;
+  }
+
+  /** Requests in flight, relayed or the gateway's own: a process with any is never reclaimed. */
+  get inFlight(): number {
+    return this.pendingIds.size + (this.channel?.pendingCount ?? 0);
   }
 
   /**
@@ -207,6 +222,7 @@ export class ManagedProcess {
    */
   private onServerMessage(m: JSONRPCMessage): void {
     this.lastActivity = Date.now();
+    if (('result' in m || 'error' in m) && 'id' in m) this.pendingIds.delete(m.id as string | number);
     // JSON-RPC that is no MCP message (`@twilio-alpha/mcp` logs its fatal error as a request with method
     // "log") is shown with the stdout lines: it is often the only word on why a server quits.
     if ('method' in m && !isMcpServerMessage(m))

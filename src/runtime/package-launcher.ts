@@ -164,6 +164,7 @@ export class PackageLauncher {
       return await run({
         key: configurationKey(installed.key, mapped, userArgs, config.caller.owner),
         label: slug(resolved.name),
+        principal: config.caller.owner,
         meta,
         plan: {
           command,

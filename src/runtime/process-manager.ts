@@ -7,6 +7,7 @@ import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { RpcRequestError } from '../mcp/rpc-errors.js';
 import type { Logger } from '../observability/logger.js';
+import { fairShare, makeRoom } from './capacity.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
 import { limitHit } from './resource-limits.js';
@@ -15,6 +16,8 @@ import type { Spawner } from './spawner.js';
 
 export interface ProcessManagerSettings extends ProcessTimings {
   maxProcesses: number;
+  /** A principal's fair share of maxProcesses while the gateway is full (0: half of it). */
+  maxProcessesPerPrincipal: number;
   idleTimeoutMs: number;
   healthCheckIntervalMs: number;
   pingTimeoutMs: number;
@@ -31,6 +34,8 @@ export interface LaunchRequest<M> {
   key: string;
   /** Used in the process id (a readable slug of the package name). */
   label: string;
+  /** Who asks (API key id or anonymous caller): the unit of the fair share at the limit. */
+  principal: string;
   plan: LaunchPlan;
   /** Descriptive data kept with the process (package, masked env, …). */
   meta: M;
@@ -51,6 +56,7 @@ interface Entry<M> {
   owner: string | undefined;
   /** Serves many clients (shared mode): never handed to a session as its own. */
   shared: boolean;
+  principal: string;
 }
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
@@ -173,12 +179,33 @@ export class ProcessManager<M = unknown> {
     if (e) await this.stopEntry(e, reason);
   }
 
-  /** Makes room at the limit by stopping the longest-idle spare; false when there is none. */
-  private async reclaimSpare(): Promise<boolean> {
-    const victim = this.spares.longestIdle();
-    if (!victim) return false;
-    await this.stopEntry(victim, 'reclaimed for a new process at the limit');
-    return true;
+  /**
+   * Makes room for a new process of `principal` at the limit: stops the process `makeRoom` picks (the
+   * least recently active with nothing in flight; its sessions end with it).
+   * @throws GatewayError PROCESS_LIMIT_REACHED when everything that could give way is busy.
+   */
+  private async makeRoomFor(principal: string): Promise<void> {
+    const views = [...this.byId.values()].map((e) => ({
+      id: e.process.id,
+      principal: e.principal,
+      spare: this.spares.has(e.key, e),
+      active: ACTIVE.has(e.process.status),
+      idle: e.process.status === 'running' && e.process.inFlight === 0,
+      lastActivity: e.process.lastActivity,
+    }));
+    const share = fairShare(this.s.maxProcesses, this.s.maxProcessesPerPrincipal);
+    const room = makeRoom(views, principal, this.s.maxProcesses, share);
+    if (!room.ok)
+      throw new GatewayError(
+        'PROCESS_LIMIT_REACHED',
+        room.scope === 'principal'
+          ? `All ${room.busy} processes of this caller (its fair share of ${share} while the gateway is full) are busy.`
+          : `All ${room.limit} processes are busy with calls in flight.`,
+        { limit: room.limit, scope: room.scope, busy: room.busy },
+      );
+    const victim = room.reclaim ? this.byId.get(room.reclaim) : undefined;
+    if (victim)
+      await this.stopEntry(victim, 'reclaimed for a new process at the limit (least recently active, idle)');
   }
 
   private async startEntry(
@@ -188,15 +215,7 @@ export class ProcessManager<M = unknown> {
   ): Promise<Entry<M>> {
     if (this.shuttingDown)
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
-    if (this.activeCount() >= this.s.maxProcesses && !(await this.reclaimSpare())) {
-      throw new GatewayError(
-        'PROCESS_LIMIT_REACHED',
-        `Maximum ${this.s.maxProcesses} concurrent processes allowed.`,
-        {
-          limit: this.s.maxProcesses,
-        },
-      );
-    }
+    await this.makeRoomFor(req.principal);
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
     const process = new ManagedProcess(id, req.plan, {
       ...this.deps,
@@ -213,6 +232,7 @@ export class ProcessManager<M = unknown> {
       ready: process.start(),
       owner,
       shared: false,
+      principal: req.principal,
     };
     this.byId.set(id, entry);
     if (spare) this.spares.add(req.key, entry);

@@ -48,18 +48,8 @@ export class SparePool<E extends { process: ManagedProcess }> {
     return (this.byKey.get(key) ?? []).some((e) => e.process.status === 'starting');
   }
 
-  /** The running spare idle the longest, across configurations: the first to reclaim at the limit. */
-  longestIdle(): E | undefined {
-    let victim: E | undefined;
-    for (const list of this.byKey.values()) {
-      for (const e of list) {
-        if (
-          e.process.status === 'running' &&
-          (!victim || e.process.lastActivity < victim.process.lastActivity)
-        )
-          victim = e;
-      }
-    }
-    return victim;
+  /** True when `entry` waits in the pool of `key` (the first to give way at the limit). */
+  has(key: string, entry: E): boolean {
+    return this.byKey.get(key)?.includes(entry) ?? false;
   }
 }

@@ -272,21 +272,66 @@ describe('Streamable HTTP sessions', () => {
   });
 });
 
-describe('warm pool at the process limit', () => {
-  it('reclaims spares first, then answers 503 when every process is owned', async () => {
+describe('the process limit reclaims, and refuses only when everything is busy', () => {
+  it('reclaims spares first, then the least recently active idle session; 503 when all are busy', async () => {
     const t = await startTestGateway({ process: { maxProcesses: 2, warmPoolSize: 1 } });
     const base = await t.serve();
     const opened: Client[] = [];
     try {
-      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`)).client);
+      const first = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`);
+      opened.push(first.client);
       expect(await eventually(() => t.gw.processes.activeCount() === 2, 5000)).toBe(true);
-      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp`)).client);
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp`)).client); // takes the spare's place
       expect(t.logs.join('')).toContain('reclaimed for a new process at the limit');
-      await expect(connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp`)).rejects.toThrow(
-        /503|Too many active processes/,
-      );
+      // Both sessions idle: a third one ends the least recently active (the first), whose id is then unknown.
+      const third = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp`);
+      opened.push(third.client);
+      expect(
+        (await listToolsIn(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, first.transport.sessionId as string))
+          .status,
+      ).toBe(404);
+      // Now both children have a call in flight: nothing may give way, so the answer is 503 with Retry-After.
+      const hung = opened
+        .slice(1)
+        .map((c) => c.callTool({ name: 'hang', arguments: {} }).catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 200));
+      const refused = await fetch(`${base}/package/fixture-echo-mcp@1.3.0/mcp`, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: INIT_PARAMS }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(await refused.json()).toMatchObject({
+        code: 'PROCESS_LIMIT_REACHED',
+        guidance: { scope: 'principal', busy: 2 }, // the only principal here holds them all
+      });
+      void hung;
     } finally {
-      for (const c of opened) await c.close();
+      for (const c of opened) await c.close().catch(() => undefined);
+      await t.close();
+    }
+  });
+});
+
+describe('abandoned sessions at default settings', () => {
+  it('never lock anyone out: ten idle sessions of one key, then another principal and more sessions still start', async () => {
+    const t = await startTestGateway();
+    const base = await t.serve();
+    const opened: Client[] = [];
+    try {
+      // Ten sessions with different configurations, abandoned (never closed), at the default limit of 10.
+      for (let i = 0; i < 10; i++)
+        opened.push((await connect(`${base}/package/fixture-echo-mcp/mcp?variant=v${i}`)).client);
+      for (let i = 10; i < 14; i++) {
+        const { client } = await connect(`${base}/package/fixture-echo-mcp/mcp?variant=v${i}`);
+        expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+        opened.push(client);
+      }
+      expect(t.gw.processes.activeCount()).toBeLessThanOrEqual(10);
+      expect((await t.get('/package/fixture-echo-mcp/stdio?variant=stdio')).status).toBe(200);
+    } finally {
+      for (const c of opened) await c.close().catch(() => undefined);
       await t.close();
     }
   });

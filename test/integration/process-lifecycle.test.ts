@@ -166,18 +166,25 @@ describe('process manager', () => {
     expect(t.logs.join('')).not.toContain('health check failed');
   });
 
-  it('refuses new processes at the limit with 503 and Retry-After', async () => {
+  it('at the limit reclaims the least recently active idle process; 503 with Retry-After only when all are busy', async () => {
     t = await startTestGateway({ process: { maxProcesses: 2 } });
-    expect((await t.get('/package/fixture-echo-mcp/stdio?n=1')).status).toBe(200);
-    expect((await t.get('/package/fixture-echo-mcp/stdio?n=2')).status).toBe(200);
-    const third = await t.get('/package/fixture-echo-mcp/stdio?n=3');
-    expect(third.status).toBe(503);
-    expect(third.body).toMatchObject({
+    const one = (await t.get('/package/fixture-echo-mcp/stdio?n=1')).body.processId;
+    const two = (await t.get('/package/fixture-echo-mcp/stdio?n=2')).body.processId;
+    const three = await t.get('/package/fixture-echo-mcp/stdio?n=3');
+    expect(three.status).toBe(200);
+    expect(t.gw.processes.get(one)).toBeUndefined(); // the least recently active gave way
+    // Both remaining processes now have a call in flight: nothing may give way.
+    const hung = [two, three.body.processId].map((id) => t?.callTool(id, 'hang').catch(() => undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    const fourth = await t.get('/package/fixture-echo-mcp/stdio?n=4');
+    expect(fourth.status).toBe(503);
+    expect(fourth.body).toMatchObject({
       error: 'Too many active processes',
       code: 'PROCESS_LIMIT_REACHED',
-      guidance: { limit: 2 },
+      guidance: { limit: 1, scope: 'principal', busy: 2 },
     });
-    expect(third.headers.get('retry-after')).toBe('30');
-    expect((await t.get('/package/fixture-echo-mcp/stdio?n=1')).body.reused).toBe(true);
+    expect(fourth.headers.get('retry-after')).toBe('30');
+    expect((await t.get('/package/fixture-echo-mcp/stdio?n=2')).body.reused).toBe(true);
+    void hung;
   });
 });

@@ -1,0 +1,61 @@
+/** Who gives way at the process limit: reclaim the least recently active idle process, fairly. */
+import { describe, expect, it } from 'vitest';
+import { type CapacityView, fairShare, makeRoom } from '../../src/runtime/capacity.js';
+
+const proc = (id: string, principal: string, over: Partial<CapacityView> = {}): CapacityView => ({
+  id,
+  principal,
+  spare: false,
+  active: true,
+  idle: true,
+  lastActivity: Number(id.replace(/\D/g, '')) || 0,
+  ...over,
+});
+
+describe('makeRoom', () => {
+  it('lets anyone use free capacity, a single principal all of it', () => {
+    expect(makeRoom([proc('a1', 'alice'), proc('a2', 'alice')], 'alice', 3, 1)).toEqual({ ok: true });
+    expect(fairShare(10, 0)).toBe(5);
+    expect(fairShare(1, 0)).toBe(1);
+    expect(fairShare(10, 3)).toBe(3);
+  });
+
+  it('reclaims a spare first, then the least recently active idle process', () => {
+    const procs = [proc('a1', 'alice'), proc('a2', 'alice', { spare: true }), proc('b3', 'bob')];
+    expect(makeRoom(procs, 'carol', 3, 2)).toEqual({ ok: true, reclaim: 'a2' });
+    expect(makeRoom([proc('a5', 'alice'), proc('b3', 'bob')], 'carol', 2, 2)).toEqual({
+      ok: true,
+      reclaim: 'b3',
+    });
+  });
+
+  it('never stops a process with a call in flight; refuses only when everything is busy', () => {
+    const busy = [proc('a1', 'alice', { idle: false }), proc('b2', 'bob', { idle: false })];
+    expect(makeRoom(busy, 'carol', 2, 1)).toEqual({ ok: false, scope: 'gateway', limit: 2, busy: 2 });
+    expect(makeRoom([...busy.slice(0, 1), proc('b9', 'bob')], 'carol', 2, 1)).toEqual({
+      ok: true,
+      reclaim: 'b9',
+    });
+  });
+
+  it('makes a principal at its share give way among its own processes when the gateway is full', () => {
+    // Alice abandoned four sessions (idle), Bob works: Alice's new process replaces her oldest one.
+    const procs = [
+      proc('a1', 'alice'),
+      proc('a2', 'alice'),
+      proc('a3', 'alice'),
+      proc('a4', 'alice'),
+      proc('b0', 'bob'),
+    ];
+    expect(makeRoom(procs, 'alice', 5, 3)).toEqual({ ok: true, reclaim: 'a1' });
+    // Bob, under his share, takes room from the principal over its share, not from himself.
+    expect(makeRoom(procs, 'bob', 5, 3)).toEqual({ ok: true, reclaim: 'a1' });
+    const aliceBusy = procs.map((p) => (p.principal === 'alice' ? { ...p, idle: false } : p));
+    expect(makeRoom(aliceBusy, 'alice', 5, 3)).toEqual({ ok: false, scope: 'principal', limit: 3, busy: 4 });
+  });
+
+  it('ignores stopped and failed processes', () => {
+    const procs = [proc('a1', 'alice', { active: false }), proc('a2', 'alice', { active: false })];
+    expect(makeRoom(procs, 'bob', 1, 1)).toEqual({ ok: true });
+  });
+});
