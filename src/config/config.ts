@@ -181,6 +181,11 @@ export const ConfigSchema = z.object({
     perAddressPerMinute: z.coerce.number().int().min(0).default(1200),
     /** Installs (first use of a package version) per hour per key and per address; 0: off. */
     installsPerHour: z.coerce.number().int().min(0).default(30),
+    /**
+     * Messages per minute per key inside sessions it holds (they reach only its own processes); 0: off.
+     * Large by default: a busy client is never throttled, a runaway loop is.
+     */
+    messagesPerKeyPerMinute: z.coerce.number().int().min(0).default(60_000),
     /** Concurrent MCP sessions per key (or anonymous caller). */
     maxSessionsPerKey: z.coerce.number().int().min(1).default(50),
   }),
@@ -285,6 +290,7 @@ function fromEnv(env: Env) {
       perKeyPerMinute: env.RATE_LIMIT_PER_KEY,
       perAddressPerMinute: env.RATE_LIMIT_PER_ADDRESS,
       installsPerHour: env.INSTALLS_PER_HOUR,
+      messagesPerKeyPerMinute: env.RATE_LIMIT_MESSAGES_PER_KEY,
       maxSessionsPerKey: env.MAX_SESSIONS_PER_KEY,
     },
     sandbox: {

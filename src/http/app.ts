@@ -12,6 +12,16 @@ import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 
+/**
+ * A request inside a session: it carries `Mcp-Session-Id`, or POSTs to a legacy SSE session. (A made-up
+ * session id is answered 404 without any work, so trusting the header costs nothing.)
+ */
+function isSessionMessage(c: Context): boolean {
+  if (!c.req.path.startsWith('/package/')) return false;
+  if (c.req.header('mcp-session-id')) return true;
+  return c.req.method === 'POST' && c.req.path.endsWith('/sse') && c.req.query('sessionId') !== undefined;
+}
+
 /** A bounded route label for metrics (never the raw path, which holds package names and ids). */
 function routeLabel(path: string): string {
   if (path.startsWith('/package/')) return '/package';
@@ -50,8 +60,12 @@ export function createApp(deps: AppDeps): Hono {
     }),
   );
   app.use('*', async (c, next) => {
-    // Unauthenticated paths (/health) count against the address budget only.
-    await deps.limiter.request(c.get('principal')?.id, c.get('clientAddress'));
+    const caller = c.get('principal')?.id;
+    // Messages inside a session go to the caller's own processes: a budget of their own. Everything
+    // else costs the host (sessions, launches, operator endpoints); unauthenticated paths (/health)
+    // count against the address budget only.
+    if (isSessionMessage(c)) await deps.limiter.message(caller, c.get('clientAddress'));
+    else await deps.limiter.request(caller, c.get('clientAddress'));
     await next();
   });
 

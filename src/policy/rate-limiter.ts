@@ -1,6 +1,9 @@
 /**
- * @module Request and install rate limits per caller (API key or anonymous address) and per client
- * address. Installs cost disk and network, so they have their own, lower budget.
+ * @module Rate limits that meter abuse, not work. What costs the host has budgets per caller (API key or
+ * anonymous address) and per client address: requests that open sessions, launch or reach a package,
+ * and operator endpoints; installs (disk and network) have their own, lower budget. Messages inside a
+ * session a caller already holds go to that caller's own processes and have a separate, large budget
+ * per caller, so a busy client (many sessions, thousands of calls a minute) is never throttled.
  */
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BucketRule, RateLimitStore } from './rate-limit-store.js';
@@ -12,13 +15,20 @@ export interface RateLimitSettings {
   perAddressPerMinute: number;
   /** Installs per hour per caller and per address; 0: off. */
   installsPerHour: number;
+  /** Messages per minute per caller inside sessions it holds; 0: off. */
+  messagesPerKeyPerMinute: number;
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 export class RateLimiter {
-  private readonly rules: { key?: BucketRule; address?: BucketRule; install?: BucketRule };
+  private readonly rules: {
+    key?: BucketRule;
+    address?: BucketRule;
+    install?: BucketRule;
+    message?: BucketRule;
+  };
 
   constructor(
     s: RateLimitSettings,
@@ -34,6 +44,9 @@ export class RateLimiter {
       ...(s.installsPerHour > 0
         ? { install: { name: 'install', capacity: s.installsPerHour, periodMs: HOUR } }
         : {}),
+      ...(s.messagesPerKeyPerMinute > 0
+        ? { message: { name: 'message', capacity: s.messagesPerKeyPerMinute, periodMs: MINUTE } }
+        : {}),
     };
   }
 
@@ -48,6 +61,15 @@ export class RateLimiter {
       await this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key');
     if (this.rules.address)
       await this.charge(`a:${address}`, this.rules.address, 'requests per minute per address');
+  }
+
+  /**
+   * Charges one message inside a session (`Mcp-Session-Id`, or a POST to a legacy SSE session): the
+   * caller's message budget only. @throws GatewayError RATE_LIMITED
+   */
+  async message(caller: string | undefined, address: string): Promise<void> {
+    if (this.rules.message)
+      await this.charge(`m:${caller ?? address}`, this.rules.message, 'messages per minute per key');
   }
 
   /** Charges one install (a package version not in the store yet). @throws GatewayError RATE_LIMITED */

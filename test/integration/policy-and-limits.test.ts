@@ -135,6 +135,39 @@ describe('abuse limits', () => {
   });
 });
 
+describe('rate limits meter what costs the host, not work inside a session', () => {
+  it('lets a session send far more messages than the request budget, which still bounds launches', async () => {
+    // The request budget is the setting under test; messages have their own (default) budget.
+    const t = await startTestGateway({ rateLimit: { perKeyPerMinute: 5 } });
+    const base = await t.serve();
+    try {
+      const init = await fetch(`${base}/package/fixture-echo-mcp/mcp`, {
+        method: 'POST',
+        headers: MCP_HEADERS,
+        body: INIT_2025,
+      });
+      const session = init.headers.get('mcp-session-id') as string;
+      await init.text();
+      const headers = { ...MCP_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
+      for (let i = 0; i < 60; i++) {
+        const res = await fetch(`${base}/package/fixture-echo-mcp/mcp`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' }),
+        });
+        expect(res.status, `message ${i}`).toBe(200);
+        await res.text();
+      }
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++)
+        statuses.push((await fetch(`${base}/package/fixture-echo-mcp/stdio?n=${i}`)).status);
+      expect(statuses).toContain(429);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('install scripts', () => {
   const install = async (overrides: Parameters<typeof startTestGateway>[0]) => {
     const t = await startTestGateway(overrides);
