@@ -191,6 +191,10 @@ describe('Streamable HTTP sessions', () => {
     const sessionId = transport.sessionId as string;
     const processId = t.gw.sessions.get(sessionId, 'local')?.processId as string;
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
+    // The process shows the sessions it serves, with their real transport.
+    expect((await t.get(`/processes/${processId}`)).body.sessions).toEqual([
+      { id: sessionId, transport: 'streamable', mode: 'isolated' },
+    ]);
     expect((await t.get(`/processes/${processId}`, { method: 'DELETE' })).status).toBe(200);
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).not.toContain(
       sessionId,

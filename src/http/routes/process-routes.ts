@@ -7,8 +7,15 @@ import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import { groupRssBytes } from '../../runtime/process-memory.js';
 import type { AppDeps } from '../app-deps.js';
 
-/** The public view of a process: secrets stay out. */
-async function describe(process: ManagedProcess, meta: ProcessMeta) {
+/**
+ * The public view of a process: secrets stay out. `protocol` is what first started it; `sessions` are the
+ * sessions it serves now, with their transports (streamable, sse).
+ */
+async function describe(
+  process: ManagedProcess,
+  meta: ProcessMeta,
+  sessions: ReadonlyArray<{ id: string; transport: string; mode: string }>,
+) {
   const live = process.status === 'running' && process.pid !== undefined;
   const now = Date.now();
   return {
@@ -18,6 +25,7 @@ async function describe(process: ManagedProcess, meta: ProcessMeta) {
     version: meta.version,
     requestedVersion: meta.requestedVersion,
     protocol: meta.protocol,
+    sessions: sessions.map((s) => ({ id: s.id, transport: s.transport, mode: s.mode })),
     status: process.status,
     pid: live ? process.pid : null,
     startTime: process.createdAt,
@@ -33,6 +41,11 @@ async function describe(process: ManagedProcess, meta: ProcessMeta) {
     owner: meta.owner,
     network: meta.network,
   };
+}
+
+/** The live sessions a process serves. */
+function servedBy(deps: AppDeps, processId: string) {
+  return deps.sessions.list().filter((s) => s.processId === processId);
 }
 
 /** The process with this id when the caller may see it; another owner's process looks unknown. */
@@ -61,7 +74,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
       deps.processes
         .list()
         .filter(({ meta }) => canAccess(c.get('principal'), meta.owner))
-        .map(({ process, meta }) => describe(process, meta)),
+        .map(({ process, meta }) => describe(process, meta, servedBy(deps, process.id))),
     );
     return c.json({
       processes,
@@ -72,7 +85,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   });
   app.get('/processes/:id', async (c) => {
     const { process, meta } = find(deps, c, c.req.param('id'));
-    return c.json(await describe(process, meta));
+    return c.json(await describe(process, meta, servedBy(deps, process.id)));
   });
   app.delete('/processes/:id', async (c) => {
     const id = c.req.param('id');
