@@ -38,13 +38,14 @@ const INIT_PARAMS = {
   clientInfo: { name: 'raw', version: '1' },
 };
 
+/** A raw Streamable HTTP POST of `body`, with the usual headers overridden by `headers`. */
+function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body: JSON.stringify(body) });
+}
+
 /** A raw tools/list POST in session `sessionId` (to see how the gateway answers for that session). */
 function listToolsIn(url: string, sessionId: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { ...MCP_HEADERS, 'mcp-session-id': sessionId },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
-  });
+  return postJson(url, { 'mcp-session-id': sessionId }, { jsonrpc: '2.0', id: 9, method: 'tools/list' });
 }
 
 describe('Streamable HTTP sessions', () => {
@@ -126,16 +127,7 @@ describe('Streamable HTTP sessions', () => {
 
   it('answers 400 without a session, 403 for a foreign Origin, 406 for a bad Accept', async () => {
     const url = `${base}/package/fixture-echo-mcp/mcp`;
-    const post = (headers: Record<string, string>, body: unknown) =>
-      fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...headers,
-        },
-        body: JSON.stringify(body),
-      });
+    const post = (headers: Record<string, string>, body: unknown) => postJson(url, headers, body);
     expect((await post({}, { jsonrpc: '2.0', id: 1, method: 'tools/list' })).status).toBe(400);
     const foreign = await post(
       { origin: 'https://evil.example' },
@@ -167,15 +159,7 @@ describe('Streamable HTTP sessions', () => {
       [{}, { jsonrpc: '1.0', id: 1, method: 'initialize', params: INIT_PARAMS }, 400],
     ];
     for (const [headers, body, status] of cases) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...headers,
-        },
-        body: JSON.stringify(body),
-      });
+      const res = await postJson(url, headers, body);
       expect(res.status, JSON.stringify(body)).toBe(status);
       expect(res.headers.get('mcp-session-id')).toBeNull();
       expect(
