@@ -25,12 +25,7 @@ import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
-import {
-  ChildSandbox,
-  childUidFor,
-  SandboxUnavailableError,
-  which as whichSync,
-} from './runtime/child-sandbox.js';
+import { ChildSandbox, childUidFor, SandboxUnavailableError } from './runtime/child-sandbox.js';
 import { passthroughEnv } from './runtime/env-mapping.js';
 import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit.js';
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
@@ -103,7 +98,7 @@ async function detectSandbox(
         mechanism: config.sandbox.memoryMechanism,
       },
       childUidFor(config.sandbox),
-      { prlimit: whichSync('prlimit'), setpriv: whichSync('setpriv') },
+      { prlimit: await which('prlimit'), setpriv: await which('setpriv') },
     );
     const sandbox = ChildSandbox.detect(
       config.sandbox,

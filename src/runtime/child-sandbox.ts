@@ -43,8 +43,7 @@ export class SandboxUnavailableError extends Error {
   override readonly name = 'SandboxUnavailableError';
 }
 
-/** The absolute path of `bin` on PATH, or null. */
-export function which(bin: string): string | null {
+function which(bin: string): string | null {
   if (bin.includes('/')) return bin;
   const r = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', bin], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() || null : null;

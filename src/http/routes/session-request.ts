@@ -18,6 +18,8 @@ function isSingleRequest(body: unknown): body is RequestMessage {
   return !!body && typeof body === 'object' && !Array.isArray(body) && 'method' in body && 'id' in body;
 }
 
+const GUIDANCE = 'Fix the request as the message says; the session goes on.';
+
 /** Serves one HTTP request of a Streamable HTTP session. */
 export async function serveSessionRequest(
   c: Context,
@@ -28,7 +30,6 @@ export async function serveSessionRequest(
   if (session.channel.kind !== 'streamable') throw new Error('not a Streamable HTTP session');
   const transport = session.channel.transport;
   if (c.req.method !== 'POST') return transport.handleRequest(c.req.raw);
-  const GUIDANCE = 'Fix the request as the message says; the session goes on.';
   const rejected = refusePostHeaders(c.req.raw.headers, true);
   if (rejected) return refusalResponse(rejected, GUIDANCE);
   const body = await readJsonBody(c.req.raw, maxBodyBytes);
