@@ -6,7 +6,10 @@
  *  - throughput with 16 concurrent sessions,
  *  - time for 16 new sessions to connect,
  *  - a 4 MiB tools/call round trip,
- *  - the proxy process's resident memory.
+ *  - the proxy process's resident memory,
+ * and, for this gateway only, 1,000 sessions of one client open at once with calls arriving across them
+ * at 200 per second (latency, refusals, gateway memory per open session). The gateway runs with its
+ * default settings: no raised limits, default rate limits, default log level.
  * Prints a table with ratios to each peer and writes bench/results/proxy-bench.md. Run: npm run bench
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -17,6 +20,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type ManyResult, measureMany } from './many-sessions.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PKG = '@modelcontextprotocol/server-everything';
@@ -24,6 +28,7 @@ const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 300);
 const SESSIONS = 16;
 const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 5000);
 const BIG = 4 * 1024 * 1024;
+const MANY = Number(process.env.BENCH_MANY ?? 1000);
 
 interface Target {
   name: string;
@@ -163,13 +168,6 @@ async function main(): Promise<void> {
       STORE_DIR: path.join(dir, 'store'),
       RUN_DIR: path.join(dir, 'run'),
       NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
-      LOG_LEVEL: 'warn',
-      // Rate limits run at their defaults (messages inside sessions have their own budget). The isolated
-      // measurements still need a process per session beyond the default limit of 10, until sessions
-      // share a child per principal by default (issue 9).
-      MAX_PROCESSES: '64',
-      WARM_POOL_SIZE: String(SESSIONS),
-      MAX_SESSIONS_PER_KEY: '1000',
     });
     const base = `http://127.0.0.1:${gwPort}`;
     await waitFor(`${base}/health`);
@@ -214,19 +212,8 @@ async function main(): Promise<void> {
     await waitFor(`http://127.0.0.1:${mpPort}/ping`).catch(() => waitFor(`http://127.0.0.1:${mpPort}/mcp`));
 
     const ourUrl = `${base}/package/${PKG}@${launched.version}/mcp`;
-    const poolFull = async () => {
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        const list = (await (await fetch(`${base}/processes`)).json()) as {
-          processes: Array<{ status: string }>;
-        };
-        if (list.processes.filter((p) => p.status === 'running').length >= SESSIONS + 2) return;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
     const targets: Target[] = [
-      httpTarget('mcp-registry-server', ourUrl, gw.pid, poolFull),
-      httpTarget('mcp-registry-server (shared mode)', `${ourUrl}?mode=shared`, gw.pid),
+      httpTarget('mcp-registry-server', ourUrl, gw.pid),
       httpTarget('supergateway', `http://127.0.0.1:${sgPort}/mcp`, sg.pid),
       httpTarget('mcp-proxy', `http://127.0.0.1:${mpPort}/mcp`, mp.pid),
       {
@@ -243,7 +230,9 @@ async function main(): Promise<void> {
       process.stderr.write(`measuring ${t.name} …\n`);
       results.set(t.name, await measure(t));
     }
-    await writeReport(results, launched.version);
+    process.stderr.write(`measuring ${MANY} sessions of one client …\n`);
+    const many = await measureMany(ourUrl, gw.pid, MANY);
+    await writeReport(results, launched.version, many);
   } finally {
     for (const c of children)
       if (c.pid)
@@ -264,23 +253,17 @@ async function main(): Promise<void> {
   }
 }
 
-async function writeReport(results: Map<string, Result>, version: string): Promise<void> {
+async function writeReport(results: Map<string, Result>, version: string, many: ManyResult): Promise<void> {
   const ours = results.get('mcp-registry-server') as Result;
   const fmt = (v: number | string, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : v);
   const rows = [...results.entries()].map(
     ([name, r]) =>
       `| ${name} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.throughput, 0)} | ${fmt(r.newSessionsMs, 0)} | ${fmt(r.bigMs, 0)} | ${fmt(r.rssMb, 0)} |`,
   );
-  const shared = results.get('mcp-registry-server (shared mode)');
   const peers = ['supergateway', 'mcp-proxy'].filter((p) => results.has(p));
-  const ratioRow = (label: string, mine: Result, r: Result) =>
-    `| ${label} | ${ratio(mine.p50, r.p50, true)} | ${ratio(mine.p99, r.p99, true)} | ${ratio(mine.throughput, r.throughput, false)} | ${ratio(mine.newSessionsMs, r.newSessionsMs, true)} | ${ratio(mine.bigMs, r.bigMs, true)} | ${ratio(mine.rssMb, r.rssMb, true)} |`;
-  const ratioRows = peers.flatMap((p) => {
+  const ratioRows = peers.map((p) => {
     const r = results.get(p) as Result;
-    return [
-      ratioRow(`isolated vs ${p}`, ours, r),
-      ...(shared ? [ratioRow(`shared vs ${p}`, shared, r)] : []),
-    ];
+    return `| vs ${p} | ${ratio(ours.p50, r.p50, true)} | ${ratio(ours.p99, r.p99, true)} | ${ratio(ours.throughput, r.throughput, false)} | ${ratio(ours.newSessionsMs, r.newSessionsMs, true)} | ${ratio(ours.bigMs, r.bigMs, true)} | ${ratio(ours.rssMb, r.rssMb, true)} |`;
   });
   const table = [
     `${PKG}@${version}, same SDK client for all; ${SEQUENTIAL} sequential calls, ${SESSIONS} sessions for ${THROUGHPUT_MS / 1000} s; node ${process.version}, ${new Date().toISOString().slice(0, 10)}, 2 cores.`,
@@ -289,11 +272,17 @@ async function writeReport(results: Map<string, Result>, version: string): Promi
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    'Ratios (how many times better this gateway is; above 1x is better). Isolated mode gives every session a child of its own (supergateway --stateful does too); shared mode multiplexes all sessions over one child (as mcp-proxy does).',
+    'Ratios (how many times better this gateway is; above 1x is better). At its defaults the gateway serves the sessions of one principal and configuration from one child (mcp-proxy shares one child too; supergateway --stateful starts a child per session).',
     '',
     '| | p50 | p99 | throughput | new sessions | 4 MiB | memory |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...ratioRows,
+    '',
+    `${many.sessions} sessions of one client open at once (opened in ${fmt(many.openMs, 0)} ms), then ${many.rate} calls/s across them for ${many.seconds} s:`,
+    '',
+    '| sessions open | calls answered | refused or failed | p50 ms | p99 ms | gateway RSS per open session |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${many.opened} | ${many.calls} | ${many.refused} | ${fmt(many.p50, 2)} | ${fmt(many.p99, 2)} | ${fmt(many.kbPerSession, 1)} KB |`,
     '',
   ].join('\n');
   process.stdout.write(`${table}\n`);

@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import { type Config, ConfigError } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
-import { SharedChildren } from './mcp/shared-children.js';
+import { Relays } from './mcp/relays.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
@@ -228,20 +228,20 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
     },
   });
+  const relays = new Relays(processes, { requestTimeoutMs: config.request.timeoutMs, logger });
   const sessions = new McpSessions(
     {
       idleTimeoutMs: config.session.idleTimeoutMs,
-      requestTimeoutMs: config.request.timeoutMs,
       maxBodyBytes: config.request.maxBodyBytes,
       eventStoreSize: config.session.eventStoreSize,
       keepAliveMs: config.session.keepAliveMs,
       maxPerOwner: config.rateLimit.maxSessionsPerKey,
     },
     processes,
+    relays,
     logger,
   );
   sessions.startTimers();
-  const shared = new SharedChildren(processes, config.request.timeoutMs);
   const metrics = createMetrics(() => processes.activeCount());
   const app = createApp({
     config,
@@ -251,7 +251,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     processes,
     store,
     sessions,
-    shared,
+    relays,
     runtimes: () => runtimes,
     keys: security.keys,
     sandbox: sandbox.report,

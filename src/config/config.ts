@@ -186,8 +186,11 @@ export const ConfigSchema = z.object({
      * Large by default: a busy client is never throttled, a runaway loop is.
      */
     messagesPerKeyPerMinute: z.coerce.number().int().min(0).default(60_000),
-    /** Concurrent MCP sessions per key (or anonymous caller). */
-    maxSessionsPerKey: z.coerce.number().int().min(1).default(50),
+    /**
+     * Open MCP sessions per key (or anonymous caller). A session costs no process (sessions share their
+     * configuration's child) and a few KB; at the limit the key's least recently active idle session ends.
+     */
+    maxSessionsPerKey: z.coerce.number().int().min(1).default(2000),
   }),
   sandbox: z.object({
     /** auto: bubblewrap when `bwrap` works here, else none with a warning; bwrap: required; none: off. */

@@ -78,7 +78,7 @@ export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
     guidance: (d) => ({
       limit: d.limit,
       suggestion:
-        'Close sessions you no longer use (DELETE with Mcp-Session-Id) or wait for idle ones to expire',
+        'Every session of this key has a request in flight: wait for one to finish, or close sessions you no longer use (DELETE with Mcp-Session-Id)',
     }),
   },
 };

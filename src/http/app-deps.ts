@@ -1,7 +1,7 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
 import type { Config } from '../config/config.js';
 import type { McpSessions } from '../mcp/mcp-sessions.js';
-import type { SharedChildren } from '../mcp/shared-children.js';
+import type { Relays } from '../mcp/relays.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ApiKeys } from '../policy/api-keys.js';
@@ -20,7 +20,7 @@ export interface AppDeps {
   processes: ProcessManager<ProcessMeta>;
   store: PackageStore;
   sessions: McpSessions;
-  shared: SharedChildren;
+  relays: Relays;
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
   keys: ApiKeys;

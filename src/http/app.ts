@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { toErrorResponse } from '../errors/catalog.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { accessControl } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
@@ -13,12 +14,16 @@ import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 
 /**
- * A request inside a session: it carries `Mcp-Session-Id`, or POSTs to a legacy SSE session. (A made-up
+ * A message to a child: it carries `Mcp-Session-Id`, POSTs to a legacy SSE session, or is a stateless
+ * 2026-07-28 request (a launch it may cause is capacity-managed apart). (A made-up
  * session id is answered 404 without any work, so trusting the header costs nothing.)
  */
 function isSessionMessage(c: Context): boolean {
   if (!c.req.path.startsWith('/package/')) return false;
   if (c.req.header('mcp-session-id')) return true;
+  // A 2026-07-28 request is stateless: it is a message to the configuration's child, like one in a session.
+  const version = c.req.header('mcp-protocol-version');
+  if (version && MODERN_VERSIONS.includes(version) && c.req.path.endsWith('/mcp')) return true;
   return c.req.method === 'POST' && c.req.path.endsWith('/sse') && c.req.query('sessionId') !== undefined;
 }
 

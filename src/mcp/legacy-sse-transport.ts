@@ -5,7 +5,7 @@
  * The SDK's v2 packages no longer ship this transport, and 1.x's is bound to Node's ServerResponse.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { ClientTransport } from './session-bridge.js';
+import type { ClientTransport } from './session-port.js';
 
 const encoder = new TextEncoder();
 

@@ -1,29 +1,30 @@
 /**
- * @module Stateful MCP sessions (Streamable HTTP, 2025 eras): one SDK server transport and one owned
- * child per session. Session ids are random UUIDs; an unknown or ended id answers 404 so the client
- * re-initializes (spec 2025-11-25 basic/transports "Session Management"). Idle sessions expire.
+ * @module Stateful MCP sessions (Streamable HTTP and legacy SSE, the 2025 eras). A session is a port on a
+ * child's relay, not a process: by default the sessions of one principal, configuration and client
+ * profile share that configuration's child; `isolated` sessions get a child of their own. Session ids
+ * are random UUIDs; an unknown or ended id answers 404 so the client re-initializes (spec 2025-11-25
+ * basic/transports "Session Management"). Idle sessions expire; at a principal's session limit its
+ * least recently active idle session gives way.
  */
 import { randomUUID } from 'node:crypto';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
+import { type ClientProfile, profileOf } from '../protocol/versions.js';
 import type { ProcessMeta } from '../runtime/package-launcher.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
 import { BoundedEventStore } from './bounded-event-store.js';
-import { ExchangeRouter } from './exchange-router.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
-import { type ClientTransport, SessionBridge } from './session-bridge.js';
-import type { SharedMultiplexer } from './shared-multiplexer.js';
-import { SharedSessionBridge } from './shared-session-bridge.js';
+import type { Relays } from './relays.js';
+import { SessionPort } from './session-port.js';
 
 export interface McpSessionSettings {
   idleTimeoutMs: number;
-  requestTimeoutMs: number;
   maxBodyBytes: number;
   /** Events kept per session for Last-Event-ID resumption. */
   eventStoreSize: number;
   keepAliveMs: number;
-  /** Concurrent sessions one owner (API key) may hold. */
+  /** Sessions one principal may hold; at the limit its least recently active idle one is ended. */
   maxPerOwner: number;
 }
 
@@ -32,14 +33,16 @@ export type SessionTransport =
   | { kind: 'streamable'; transport: WebStandardStreamableHTTPServerTransport }
   | { kind: 'sse'; transport: LegacySseTransport };
 
+/** shared (default): the configuration's child of this principal; isolated: a child of its own. */
+export type SessionMode = 'isolated' | 'shared';
+
 export interface McpSession {
   id: string;
   channel: SessionTransport;
-  bridge: { close(): void };
-  /** Sends each answer to the transport that carried its request (per-request JSON/SSE) or the session. */
-  router: ExchangeRouter;
-  /** isolated: the session owns its child; shared: it uses the configuration's shared child. */
-  mode: 'isolated' | 'shared';
+  /** The session's port on its child's relay; routes answers to the transport that carried each request. */
+  port: SessionPort;
+  mode: SessionMode;
+  /** The child serving it; '' until a legacy SSE session's initialize picks it. */
   processId: string;
   packageName: string;
   /** The principal that created it; any other caller gets 404 for it. */
@@ -60,9 +63,10 @@ export class McpSessions {
   constructor(
     private readonly s: McpSessionSettings,
     private readonly processes: ProcessManager<ProcessMeta>,
+    private readonly relays: Relays,
     private readonly logger: Logger,
   ) {
-    // A session whose child is gone (stopped, idle, DELETEd) is gone too: never listed, 404 for its client.
+    // A session whose child is gone (stopped, idle, reclaimed) is gone too: never listed, 404 for its client.
     processes.onGone((processId) => {
       for (const s of this.sessions.values())
         if (s.processId === processId) void this.end(s.id, 'its server was stopped');
@@ -95,7 +99,7 @@ export class McpSessions {
   list(): Array<{
     id: string;
     transport: SessionTransport['kind'];
-    mode: McpSession['mode'];
+    mode: SessionMode;
     processId: string;
     packageName: string;
     owner: string;
@@ -114,13 +118,14 @@ export class McpSessions {
     }));
   }
 
-  /** Creates a Streamable HTTP session with a child of its own (a warm spare when one is ready). */
+  /** Creates a Streamable HTTP session for a client whose initialize asked for `profile`. */
   createStreamable(
     req: LaunchRequest<ProcessMeta>,
     path: string,
-    shared?: SharedMultiplexer,
+    mode: SessionMode,
+    profile: ClientProfile,
   ): Promise<McpSession> {
-    return this.create(req, path, shared, async (id) => {
+    return this.create(req, path, mode, profile, async (id) => {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
         onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
@@ -133,68 +138,102 @@ export class McpSessions {
     });
   }
 
-  /** Creates a legacy SSE session; `endpointFor(id)` is the URL its client POSTs to. */
-  createSse(req: LaunchRequest<ProcessMeta>, path: string, shared?: SharedMultiplexer): Promise<McpSession> {
-    return this.create(req, path, shared, async (id) => {
+  /** Creates a legacy SSE session; its child is picked when its initialize arrives. */
+  createSse(req: LaunchRequest<ProcessMeta>, path: string, mode: SessionMode): Promise<McpSession> {
+    return this.create(req, path, mode, undefined, async (id) => {
       const transport = new LegacySseTransport(`${path}?sessionId=${id}`, this.s.keepAliveMs);
       transport.onclose = () => void this.end(id, 'the client closed its event stream');
       return { kind: 'sse', transport };
     });
   }
 
-  /** Opens the transport and binds it to a child of its own, or to the shared child when `shared` is given. */
   private async create(
     req: LaunchRequest<ProcessMeta>,
     path: string,
-    shared: SharedMultiplexer | undefined,
+    mode: SessionMode,
+    profile: ClientProfile | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
-    const owner = req.meta.owner;
-    const held = [...this.sessions.values()].filter((s) => s.owner === owner).length;
-    if (held >= this.s.maxPerOwner)
-      throw new GatewayError('SESSION_LIMIT_REACHED', `This key already holds ${held} sessions.`, {
-        limit: this.s.maxPerOwner,
-      });
+    await this.makeRoomFor(req.meta.owner);
     const id = randomUUID();
-    const process = shared ? shared.process : (await this.processes.claim(req, id)).process;
+    // Bound before the transport opens, so a launch failure is the HTTP answer and leaves nothing behind.
+    const relay = profile ? await this.relayFor(req, mode, profile, id) : undefined;
     const channel = await open(id);
-    const router = new ExchangeRouter(channel.transport);
-    const transport: ClientTransport = router;
-    const bridge = shared
-      ? new SharedSessionBridge(transport, shared)
-      : new SessionBridge(transport, process, {
-          requestTimeoutMs: this.s.requestTimeoutMs,
-          logger: this.logger,
-        });
+    const port = new SessionPort(channel.transport, this.logger);
     const session: McpSession = {
       id,
       channel,
-      router,
-      bridge,
-      mode: shared ? 'shared' : 'isolated',
-      processId: process.id,
+      port,
+      mode,
+      processId: relay?.child.id ?? '',
       packageName: req.meta.packageName,
-      owner,
+      owner: req.meta.owner,
       path,
       createdAt: Date.now(),
       lastActivity: Date.now(),
     };
+    if (relay) port.bind(relay);
+    else port.onUnbound = (m) => void this.bindAtInitialize(session, req, m);
     this.sessions.set(id, session);
     this.logger.info(
-      { sessionId: id, processId: process.id, transport: channel.kind, mode: session.mode },
+      { sessionId: id, processId: session.processId, transport: channel.kind, mode },
       'MCP session started',
     );
     return session;
   }
 
-  /** Ends a session and stops its child. */
+  private relayFor(req: LaunchRequest<ProcessMeta>, mode: SessionMode, profile: ClientProfile, id: string) {
+    return mode === 'shared' ? this.relays.shared(req, profile) : this.relays.own(req, id, profile);
+  }
+
+  /** A legacy session's first message: its initialize picks the child (any other is an error). */
+  private async bindAtInitialize(session: McpSession, req: LaunchRequest<ProcessMeta>, m: JSONRPCMessage) {
+    const id = 'id' in m ? m.id : undefined;
+    const fail = (message: string, data?: unknown) => {
+      if (id !== undefined)
+        void session.channel.transport
+          .send({ jsonrpc: '2.0', id, error: { code: -32600, message, data } } as JSONRPCMessage)
+          .catch(() => undefined);
+      void this.end(session.id, message);
+    };
+    if (!('method' in m) || m.method !== 'initialize')
+      return fail('Invalid Request: the first message of a session must be initialize');
+    try {
+      const relay = await this.relayFor(req, session.mode, profileOf(m.params), session.id);
+      if (!this.sessions.has(session.id)) return;
+      session.processId = relay.child.id;
+      session.port.bind(relay);
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : undefined;
+      fail(e?.message ?? (err as Error).message, e ? { code: e.code, ...e.details } : undefined);
+    }
+  }
+
+  /**
+   * Keeps `owner` under its session limit: its least recently active session with nothing in flight
+   * gives way (its client gets 404 and re-initializes). @throws GatewayError SESSION_LIMIT_REACHED when
+   * every session of the owner has a request in flight.
+   */
+  private async makeRoomFor(owner: string): Promise<void> {
+    const held = [...this.sessions.values()].filter((s) => s.owner === owner);
+    if (held.length < this.s.maxPerOwner) return;
+    const idle = held.filter((s) => s.port.pending === 0).sort((a, b) => a.lastActivity - b.lastActivity);
+    const victim = idle[0];
+    if (!victim)
+      throw new GatewayError('SESSION_LIMIT_REACHED', `All ${held.length} sessions of this key are busy.`, {
+        limit: this.s.maxPerOwner,
+      });
+    await this.end(victim.id, 'reclaimed at the session limit (least recently active)');
+  }
+
+  /** Ends a session; an isolated session's child stops with it. */
   async end(id: string, reason: string): Promise<void> {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
-    session.bridge.close();
+    session.port.close();
     await session.channel.transport.close().catch(() => undefined);
-    if (session.mode === 'isolated')
+    if (session.mode === 'isolated' && session.processId)
       await this.processes.release(session.processId, `session ended: ${reason}`);
     this.logger.info({ sessionId: id, reason }, 'MCP session ended');
   }
@@ -202,8 +241,10 @@ export class McpSessions {
   /** Ends sessions idle past the timeout, and sessions whose child failed for good. */
   async sweep(now = Date.now()): Promise<void> {
     const stale = [...this.sessions.values()].filter((s) => {
+      if (now - s.lastActivity > this.s.idleTimeoutMs) return true;
+      if (!s.processId) return false;
       const status = this.processes.get(s.processId)?.process.status;
-      return now - s.lastActivity > this.s.idleTimeoutMs || status === undefined || status === 'failed';
+      return status === undefined || status === 'failed';
     });
     await Promise.all(stale.map((s) => this.end(s.id, 'idle or its server is gone')));
   }

@@ -4,19 +4,15 @@
  * the tool, prompt or resource (spec 2026-07-28 basic/transports/streamable-http "Server Validation").
  */
 
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
+import { MODERN_VERSIONS, PROTOCOL_VERSION_META_KEY, SUPPORTED_VERSIONS } from '../protocol/versions.js';
+
 /** Wire error codes of the modern era (spec 2026-07-28 schema). */
 export const ModernErrorCode = {
-  HeaderMismatch: -32020,
-  UnsupportedProtocolVersion: -32022,
-  InvalidParams: -32602,
+  HeaderMismatch: JsonRpcCode.HeaderMismatch,
+  UnsupportedProtocolVersion: JsonRpcCode.UnsupportedProtocolVersion,
+  InvalidParams: JsonRpcCode.InvalidParams,
 } as const;
-
-export const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
-/** Modern revisions this gateway serves statelessly. */
-export const MODERN_VERSIONS = ['2026-07-28'];
-/** Legacy revisions it serves with initialize-based sessions. */
-export const LEGACY_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
-export const SUPPORTED_VERSIONS = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
 
 /** Methods whose Mcp-Name header mirrors params.name or params.uri. */
 const NAMED_METHODS: Record<string, 'name' | 'uri'> = {

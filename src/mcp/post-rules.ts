@@ -6,7 +6,7 @@
  * Request) and for an initialize inside a batch. A refused initialize creates no session and no child.
  */
 import { isInitializeRequest, isJsonContentType, isSpecType } from '@modelcontextprotocol/server';
-import { LEGACY_VERSIONS } from './modern-request.js';
+import { LEGACY_VERSIONS } from '../protocol/versions.js';
 
 export interface PostRefusal {
   status: 400 | 406 | 415;

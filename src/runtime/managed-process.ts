@@ -7,10 +7,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isSpecType, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
-import { LEGACY_VERSIONS } from '../mcp/modern-request.js';
-import { JsonRpcCode, RpcRequestError } from '../mcp/rpc-errors.js';
-import { StdioChannel } from '../mcp/stdio-channel.js';
 import type { Logger } from '../observability/logger.js';
+import { JsonRpcCode, RpcRequestError } from '../protocol/rpc-errors.js';
+import { StdioChannel } from '../protocol/stdio-channel.js';
+import { CHILD_DEFAULT_VERSION, type ClientProfile } from '../protocol/versions.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { LineRing } from './line-ring.js';
 import { setNiceness } from './process-priority.js';
@@ -32,11 +32,13 @@ export interface ManagedProcessDeps {
   /** Directory for this process's private HOME and TMPDIR. */
   runDir: string;
   clientInfo: { name: string; version: string };
+  /** What the child's initialize declares (revision, client capabilities); default: latest, none. */
+  profile?: ClientProfile;
   /** Called when the child exits without being asked to. */
   onUnexpectedExit: (p: ManagedProcess, exit: ChildExit) => void;
 }
 
-/** The session attached to a process: it receives what the server sends on its own. */
+/** The relay attached to a process: it receives what the server sends on its own. */
 export interface ProcessClient {
   /** A request or notification of the server's, or a response to a relayed request. */
   onMessage(message: JSONRPCMessage): void;
@@ -140,7 +142,11 @@ export class ManagedProcess {
       const result = await Promise.race([
         channel.request(
           'initialize',
-          { protocolVersion: LEGACY_VERSIONS[0], capabilities: {}, clientInfo: this.deps.clientInfo },
+          {
+            protocolVersion: this.deps.profile?.protocolVersion ?? CHILD_DEFAULT_VERSION,
+            capabilities: this.deps.profile?.capabilities ?? {},
+            clientInfo: this.deps.clientInfo,
+          },
           this.deps.timings.startupTimeoutMs,
         ),
         exited.then((e) => {
@@ -193,7 +199,7 @@ export class ManagedProcess {
     return exit;
   }
 
-  /** Attaches the owning session (or detaches with null). */
+  /** Attaches the relay (or detaches with null). */
   attach(client: ProcessClient | null): void {
     this.client = client;
   }

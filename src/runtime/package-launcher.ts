@@ -14,7 +14,7 @@ import type { PackageStore } from '../store/package-store.js';
 import { type EnvLimits, mapParamsToEnv } from './env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
 import type { ServerIdentity } from './managed-process.js';
-import type { LaunchRequest, ProcessManager } from './process-manager.js';
+import { type LaunchRequest, type ProcessManager, profiled } from './process-manager.js';
 import { maskArgs, secretArgValues } from './secret-args.js';
 import { maskEnv, secretEnvValues } from './secret-values.js';
 import { splitArgs } from './split-args.js';
@@ -185,7 +185,7 @@ export class PackageLauncher {
   /** Handles GET /package/{spec}/stdio: launch, or reuse the shared process of this configuration. */
   launch(route: PackagePath, config: RequestConfig): Promise<LaunchAnswer> {
     return this.prepare(route, config, async (req) => {
-      const { process, meta, reused } = await this.d.processes.acquire(req);
+      const { process, meta, reused } = await this.d.processes.acquire(profiled(req));
       return {
         success: true,
         processId: process.id,

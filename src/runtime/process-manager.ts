@@ -5,8 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
-import { RpcRequestError } from '../mcp/rpc-errors.js';
 import type { Logger } from '../observability/logger.js';
+import { RpcRequestError } from '../protocol/rpc-errors.js';
+import { type ClientProfile, DEFAULT_PROFILE, profileKey } from '../protocol/versions.js';
 import { fairShare, makeRoom } from './capacity.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
@@ -37,8 +38,18 @@ export interface LaunchRequest<M> {
   /** Who asks (API key id or anonymous caller): the unit of the fair share at the limit. */
   principal: string;
   plan: LaunchPlan;
+  /** What the child is initialized with (part of `key` when set: children are shared per profile). */
+  profile?: ClientProfile;
   /** Descriptive data kept with the process (package, masked env, …). */
   meta: M;
+}
+
+/** `req` for clients of `profile`: the child is initialized with it, and shared only under it. */
+export function profiled<M>(
+  req: LaunchRequest<M>,
+  profile: ClientProfile = DEFAULT_PROFILE,
+): LaunchRequest<M> {
+  return { ...req, key: `${req.key}|${profileKey(profile)}`, profile };
 }
 
 export interface Acquired<M> {
@@ -219,6 +230,7 @@ export class ProcessManager<M = unknown> {
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
     const process = new ManagedProcess(id, req.plan, {
       ...this.deps,
+      ...(req.profile ? { profile: req.profile } : {}),
       timings: this.s,
       runDir: path.join(this.s.runDir, id),
       onUnexpectedExit: (p, exit) => this.onCrash(p, exit),

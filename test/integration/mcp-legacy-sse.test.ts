@@ -24,7 +24,9 @@ describe('legacy HTTP+SSE sessions', () => {
       model: 'm',
     }));
     await client.connect(
-      new SSEClientTransport(new URL(`${base}/package/fixture-echo-mcp/sse?apiKey=sse-secret-9`)),
+      new SSEClientTransport(
+        new URL(`${base}/package/fixture-echo-mcp/sse?apiKey=sse-secret-9&mode=isolated`),
+      ),
     );
     const info = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} })));
     expect((await client.listTools()).tools.map((x) => x.name)).toContain('echo');

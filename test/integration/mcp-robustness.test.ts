@@ -37,7 +37,7 @@ describe('MCP robustness', () => {
         async () =>
           ((await t?.get(`/logs/${processId}`))?.body.lines ?? [])
             .join('\n')
-            .match(/cancelled request s-\d+/) !== null,
+            .match(/cancelled request r\d+/) !== null,
         3000,
       ),
     ).toBe(true);
@@ -84,7 +84,7 @@ describe('MCP robustness', () => {
   it('expires idle sessions and stops their children', async () => {
     t = await startTestGateway({ session: { idleTimeoutMs: 300 } });
     const base = await t.serve();
-    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp`);
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp?mode=isolated`);
     const pid = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
     // list() rather than get(): get() counts as activity and would keep the session alive.
     expect(

@@ -78,16 +78,21 @@ describe('Streamable HTTP sessions', () => {
     }
   });
 
-  it('gives every session its own process, even with equal configuration', async () => {
+  it('shares one child among sessions of one principal and configuration; mode=isolated gets its own', async () => {
     const a = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
     const b = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same`);
+    const c = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=same&mode=isolated`);
+    const d = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?apiKey=other`);
     try {
-      const pidA = hostInfo(text(await a.client.callTool({ name: 'get_info', arguments: {} }))).pid;
-      const pidB = hostInfo(text(await b.client.callTool({ name: 'get_info', arguments: {} }))).pid;
-      expect(pidA).not.toBe(pidB);
+      const pid = async (x: { client: Client }) =>
+        hostInfo(text(await x.client.callTool({ name: 'get_info', arguments: {} }))).pid;
+      const [pidA, pidB, pidC, pidD] = [await pid(a), await pid(b), await pid(c), await pid(d)];
+      expect(pidA).toBe(pidB);
+      expect(pidC).not.toBe(pidA);
+      expect(pidD).not.toBe(pidA); // another configuration (environment) never shares
+      expect(a.transport.sessionId).not.toBe(b.transport.sessionId);
     } finally {
-      await a.client.close();
-      await b.client.close();
+      for (const x of [a, b, c, d]) await x.client.close();
     }
   });
 
@@ -114,12 +119,12 @@ describe('Streamable HTTP sessions', () => {
   });
 
   it('ends the session and its process on DELETE; the id then answers 404', async () => {
-    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`);
+    const { client, transport } = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp?mode=isolated`);
     const pid = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
     const sessionId = transport.sessionId as string;
     await transport.terminateSession();
     expect(await waitDead([pid], 5000)).toBe(true);
-    const res = await listToolsIn(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, sessionId);
+    const res = await listToolsIn(`${base}/package/fixture-echo-mcp@1.0.0/mcp?mode=isolated`, sessionId);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
     await client.close();
@@ -177,7 +182,7 @@ describe('Streamable HTTP sessions', () => {
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
     // The process shows the sessions it serves, with their real transport.
     expect((await t.get(`/processes/${processId}`)).body.sessions).toEqual([
-      { id: sessionId, transport: 'streamable', mode: 'isolated' },
+      { id: sessionId, transport: 'streamable', mode: 'shared' },
     ]);
     expect((await t.get(`/processes/${processId}`, { method: 'DELETE' })).status).toBe(200);
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).not.toContain(
@@ -239,7 +244,7 @@ describe('Streamable HTTP sessions', () => {
       const session = t.gw.sessions.get(transport.sessionId as string, 'local');
       const cancelled = await eventually(async () => {
         const logs = await t.get(`/logs/${session?.processId}`);
-        return /cancelled request s-\d+/.test(logs.body.lines.join('\n'));
+        return /cancelled request r\d+/.test(logs.body.lines.join('\n'));
       }, 3000);
       expect(cancelled).toBe(true);
     } finally {
@@ -266,17 +271,21 @@ describe('the process limit reclaims, and refuses only when everything is busy',
     const base = await t.serve();
     const opened: Client[] = [];
     try {
-      const first = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp`);
+      const first = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp?mode=isolated`);
       opened.push(first.client);
       expect(await eventually(() => t.gw.processes.activeCount() === 2, 5000)).toBe(true);
-      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp`)).client); // takes the spare's place
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?mode=isolated`)).client); // takes the spare's place
       expect(t.logs.join('')).toContain('reclaimed for a new process at the limit');
       // Both sessions idle: a third one ends the least recently active (the first), whose id is then unknown.
-      const third = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp`);
+      const third = await connect(`${base}/package/fixture-echo-mcp@1.2.0/mcp?mode=isolated`);
       opened.push(third.client);
       expect(
-        (await listToolsIn(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, first.transport.sessionId as string))
-          .status,
+        (
+          await listToolsIn(
+            `${base}/package/fixture-echo-mcp@1.0.0/mcp?mode=isolated`,
+            first.transport.sessionId as string,
+          )
+        ).status,
       ).toBe(404);
       // Now both children have a call in flight: nothing may give way, so the answer is 503 with Retry-After.
       const hung = opened
@@ -331,7 +340,7 @@ describe('warm pool of several spares', () => {
     const base = await t.serve();
     const opened: Client[] = [];
     try {
-      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp`)).client);
+      opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp?mode=isolated`)).client);
       expect(
         await eventually(() => t.logs.filter((l) => l.includes('warm spare ready')).length === 3, 8000),
       ).toBe(true);
@@ -344,7 +353,7 @@ describe('warm pool of several spares', () => {
       expect(spares.size).toBe(3);
       const before = new Set(t.gw.sessions.list().map((x) => x.id));
       for (let i = 0; i < 3; i++)
-        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp`)).client);
+        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp?mode=isolated`)).client);
       const fresh = t.gw.sessions.list().filter((x) => !before.has(x.id));
       expect(fresh.map((x) => x.processId).sort()).toEqual([...spares].sort());
     } finally {
@@ -410,13 +419,17 @@ describe('warm spares wait at a low CPU priority', () => {
       const base = await t.serve();
       const opened: Client[] = [];
       try {
-        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1`)).client);
+        opened.push(
+          (await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1&mode=isolated`)).client,
+        );
         expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 8000)).toBe(true);
         const spare = t.gw.processes
           .list()
           .find((p) => p.owner === undefined && p.process.status === 'running');
         expect(niceness(spare?.process.pid as number)).toBe(10);
-        opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1`)).client);
+        opened.push(
+          (await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1&mode=isolated`)).client,
+        );
         expect(t.gw.processes.get(spare?.process.id as string)?.owner).toBeDefined();
         expect(niceness(spare?.process.pid as number)).toBe(0);
       } finally {

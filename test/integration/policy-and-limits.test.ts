@@ -104,20 +104,42 @@ describe('abuse limits', () => {
     expect(await storeEntries(t)).toHaveLength(1);
   });
 
-  it('caps concurrent sessions per key', async () => {
-    const open = () =>
-      fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
+  it("at the session limit ends the key's least recently active idle session; 429 only when all are busy", async () => {
+    const url = `${base}/package/fixture-echo-mcp@1.0.0/mcp`;
+    const post = (body: string, sessionId?: string) =>
+      fetch(url, {
         method: 'POST',
-        headers: MCP_HEADERS,
-        body: INIT_2025,
+        headers: { ...MCP_HEADERS, ...(sessionId ? { 'mcp-session-id': sessionId } : {}) },
+        body,
       });
+    const open = async () => {
+      const res = await post(INIT_2025);
+      expect(res.status).toBe(200);
+      await res.text();
+      return res.headers.get('mcp-session-id') as string;
+    };
     const first = await open();
-    expect(first.status).toBe(200);
-    await first.text();
     const second = await open();
-    expect(second.status).toBe(429);
-    expect(((await second.json()) as { code: string }).code).toBe('SESSION_LIMIT_REACHED');
     expect(t.gw.sessions.size).toBe(1);
+    const gone = await post(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), first);
+    expect(gone.status).toBe(404);
+    // The one session left has a call in flight: nothing may give way.
+    const hang = post(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'hang', arguments: {} },
+      }),
+      second,
+    ).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await post(INIT_2025);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { code: string }).code).toBe('SESSION_LIMIT_REACHED');
+    await fetch(url, { method: 'DELETE', headers: { ...MCP_HEADERS, 'mcp-session-id': second } });
+    await hang;
+    expect(t.gw.sessions.size).toBe(0);
   });
 
   it('answers 429 with Retry-After once a key spends its request budget', async () => {

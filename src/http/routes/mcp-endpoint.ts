@@ -1,27 +1,29 @@
 /**
- * @module `/package/{spec}/mcp` and `/package/{spec}/sse`. `/mcp` is Streamable HTTP for the 2025 protocol eras. An initialize POST without
- * a session creates a session with its own child; later requests carry Mcp-Session-Id and go to that
- * session's SDK transport, which applies the transport rules (Accept 406, Content-Type 415,
- * MCP-Protocol-Version 400, GET streams, DELETE, resumability).
+ * @module `/package/{spec}/mcp` and `/package/{spec}/sse`. `/mcp` is Streamable HTTP: an initialize POST
+ * without a session creates a session (on the configuration's shared child, or a child of its own with
+ * `mode=isolated`); later requests carry Mcp-Session-Id and go to that session's SDK transport, which
+ * applies the transport rules (Accept 406, Content-Type 415, MCP-Protocol-Version 400, GET streams,
+ * DELETE, resumability). 2026-07-28 requests are stateless and served by mcp/modern-exchange.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { McpSessions } from '../../mcp/mcp-sessions.js';
-import { declaredModernVersion, MODERN_VERSIONS, type ModernRequest } from '../../mcp/modern-request.js';
+import type { McpSessions, SessionMode } from '../../mcp/mcp-sessions.js';
+import { rejectInvalidModern, serveModern } from '../../mcp/modern-exchange.js';
+import { declaredModernVersion, type ModernRequest } from '../../mcp/modern-request.js';
 import { refusalResponse, refusePostBody, refusePostHeaders } from '../../mcp/post-rules.js';
-import type { SharedChildren } from '../../mcp/shared-children.js';
+import type { Relays } from '../../mcp/relays.js';
+import { MODERN_VERSIONS, profileOf } from '../../protocol/versions.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
 import { readJsonBody } from '../json-body.js';
 import { requestConfig } from '../request-config.js';
-import { rejectInvalidModern, serveModern } from './modern-endpoint.js';
 import { serveSessionRequest } from './session-request.js';
 
 export interface McpEndpointDeps {
   launcher: PackageLauncher;
   sessions: McpSessions;
-  shared: SharedChildren;
+  relays: Relays;
   maxBodyBytes: number;
   keepAliveMs: number;
 }
@@ -72,10 +74,10 @@ export async function handleMcpRequest(
   const config = requestConfig(c, query);
   if (isModern(c, body)) {
     const request = body as ModernRequest;
-    const invalid = rejectInvalidModern(c, request);
+    const invalid = rejectInvalidModern(c.req.raw.headers, request);
     if (invalid) return invalid;
-    const mux = await d.launcher.prepare(route, config, (req) => d.shared.forConfiguration(req));
-    return serveModern(c, request, mux, d.keepAliveMs);
+    const relay = await d.launcher.prepare(route, config, (req) => d.relays.shared(req));
+    return serveModern(c.req.raw, request, relay, d.keepAliveMs);
   }
   if (!isInitialize(body)) {
     throw new GatewayError(
@@ -87,13 +89,12 @@ export async function handleMcpRequest(
   const refusal = refusePostHeaders(c.req.raw.headers, false) ?? refusePostBody(body);
   if (refusal)
     return refusalResponse(refusal, 'Fix the request as the message says; no session was created.');
-  const shared = sessionMode(c, query) === 'shared';
-  const session = await d.launcher.prepare(route, config, async (req) =>
-    d.sessions.createStreamable(
-      req,
-      new URL(c.req.url).pathname,
-      shared ? await d.shared.forConfiguration(req) : undefined,
-    ),
+  const mode = sessionMode(c, query);
+  const profile = profileOf(
+    (Array.isArray(body) ? body : [body]).find((m) => m?.method === 'initialize')?.params,
+  );
+  const session = await d.launcher.prepare(route, config, (req) =>
+    d.sessions.createStreamable(req, new URL(c.req.url).pathname, mode, profile),
   );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
@@ -104,12 +105,13 @@ export async function handleMcpRequest(
 }
 
 /**
- * The session mode a client asks for: `?mode=shared` or `X-MCP-Mode: shared` shares the configuration's
- * child with other clients; `isolated` (the default) gives the session a child of its own.
+ * The session mode a client asks for (`?mode=` or `X-MCP-Mode`): `shared` (the default) serves the
+ * session from the child this principal's sessions of the configuration share; `isolated` gives it a
+ * child of its own. Either way no child serves two principals.
  * @throws GatewayError INVALID_PARAMETER for any other value.
  */
-function sessionMode(c: Context, query: Array<[string, string]>): 'isolated' | 'shared' {
-  const mode = query.find(([k]) => k === 'mode')?.[1] ?? c.req.header('x-mcp-mode') ?? 'isolated';
+function sessionMode(c: Context, query: Array<[string, string]>): SessionMode {
+  const mode = query.find(([k]) => k === 'mode')?.[1] ?? c.req.header('x-mcp-mode') ?? 'shared';
   if (mode === 'isolated' || mode === 'shared') return mode;
   throw new GatewayError(
     'INVALID_PARAMETER',
@@ -157,11 +159,9 @@ export async function handleSseRequest(
       { allowed: ['GET', 'POST'] },
     );
   const path = new URL(c.req.url).pathname;
-  const shared = sessionMode(c, query) === 'shared';
+  const mode = sessionMode(c, query);
   const config = requestConfig(c, query);
-  const session = await d.launcher.prepare(route, config, async (req) =>
-    d.sessions.createSse(req, path, shared ? await d.shared.forConfiguration(req) : undefined),
-  );
+  const session = await d.launcher.prepare(route, config, (req) => d.sessions.createSse(req, path, mode));
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   return new Response(session.channel.transport.stream, {
     headers: {

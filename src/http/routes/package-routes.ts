@@ -56,7 +56,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
       const endpointDeps = {
         launcher: deps.launcher,
         sessions: deps.sessions,
-        shared: deps.shared,
+        relays: deps.relays,
         maxBodyBytes: deps.config.request.maxBodyBytes,
         keepAliveMs: deps.config.session.keepAliveMs,
       };

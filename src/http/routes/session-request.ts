@@ -36,7 +36,7 @@ export async function serveSessionRequest(
   const invalid = refusePostBody(body);
   if (invalid) return refusalResponse(invalid, GUIDANCE);
   if (!isSingleRequest(body)) return transport.handleRequest(c.req.raw, { parsedBody: body });
-  if (session.router.inFlight(body.id))
+  if (session.port.inFlight(body.id))
     return refusalResponse(
       {
         status: 400,
@@ -51,8 +51,8 @@ export async function serveSessionRequest(
     responseMode: 'auto',
     keepAliveMs,
   });
-  exchange.onmessage = (m) => session.router.dispatch(m as RequestMessage, exchange);
-  exchange.onclose = () => session.router.forget(body.id);
+  exchange.onmessage = (m) => session.port.dispatch(m as RequestMessage, exchange);
+  exchange.onclose = () => session.port.forget(body.id);
   await exchange.start();
   const res = await exchange.handleMessage(body as JSONRPCRequest, { request: c.req.raw });
   res.headers.set('mcp-session-id', session.id);

@@ -1,0 +1,146 @@
+/**
+ * @module Stateless 2026-07-28 requests: no session and no initialize; each request carries its version
+ * in `_meta` and goes to the configuration's shared child through a port of its own on the child's relay.
+ * `server/discover` is answered from what the child told the gateway; `subscriptions/listen` opens a
+ * stream of change notifications; any other request is one exchange of the SDK's per-request transport,
+ * which answers JSON unless something must be streamed before the result (then SSE). A client that
+ * disconnects cancels its request; a server request becomes an InputRequiredResult (MRTR).
+ */
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
+import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
+import { listen } from './modern-listen.js';
+import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
+import type { Relay } from './relay.js';
+import type { RequestId } from './relay-port.js';
+
+const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+
+/** A JSON-RPC error answer as an HTTP response. */
+export function rpcErrorResponse(
+  id: RequestId | undefined,
+  code: number,
+  message: string,
+  data?: unknown,
+  status: 200 | 400 = 400,
+): Response {
+  return Response.json(
+    { jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data ? { data } : {}) } },
+    { status },
+  );
+}
+
+/** What a client should do about a refused modern request (in `error.data.guidance`, like every error's). */
+const MODERN_GUIDANCE = {
+  [ModernErrorCode.HeaderMismatch]:
+    'Send MCP-Protocol-Version, Mcp-Method and (for tools/call, prompts/get, resources/read) Mcp-Name headers that repeat the body: _meta["io.modelcontextprotocol/protocolVersion"], method and params.name/uri (spec 2026-07-28, basic/transports/streamable-http).',
+  [ModernErrorCode.UnsupportedProtocolVersion]:
+    'Use one of the supported versions; 2025 versions start with an initialize request instead of _meta.',
+} as Record<number, string>;
+
+/** Validates a modern request; returns an error Response, or null when it may proceed. */
+export function rejectInvalidModern(headers: Headers, body: ModernRequest): Response | null {
+  const verdict = validateModernRequest(headers, body);
+  if (verdict.ok) return null;
+  const data = { ...(verdict.data as object | undefined), guidance: MODERN_GUIDANCE[verdict.code] };
+  return rpcErrorResponse(body.id, verdict.code, verdict.message, data);
+}
+
+/** Serves one validated modern request against the shared child's relay. */
+export async function serveModern(
+  httpRequest: Request,
+  body: ModernRequest,
+  relay: Relay,
+  keepAliveMs: number,
+): Promise<Response> {
+  if (body.id === undefined) return new Response(null, { status: 202 });
+  if (body.method === 'server/discover')
+    return Response.json({ jsonrpc: '2.0', id: body.id, result: discoverResult(relay) });
+  if (body.method === 'subscriptions/listen') return listen(body, relay, keepAliveMs);
+  const transport = new PerRequestHTTPServerTransport({
+    classification: { era: 'modern', revision: '2026-07-28' },
+    responseMode: 'auto',
+    keepAliveMs,
+  });
+  const method = body.method;
+  const port = relay.open({
+    carriesServerRequests: false,
+    acceptsInputRequest: (serverMethod) =>
+      MRTR_METHODS.has(method) && declaresCapabilityFor(body, serverMethod),
+    deliver: (m, related) => {
+      if (related === undefined) return; // a stateless request has no stream of its own
+      const final = ('result' in m || 'error' in m) && 'id' in m;
+      void transport
+        .send(final ? toModernResult(method, m) : m, { relatedRequestId: related })
+        .catch(() => undefined);
+      if (final) port.close();
+    },
+  });
+  transport.onmessage = (m) => {
+    const request = m as JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
+    const state = request.params?.requestState;
+    if (typeof state !== 'string') return port.receive(request);
+    if (!relay.resume(state, port, request))
+      port.sink.deliver(
+        {
+          jsonrpc: '2.0',
+          id: request.id,
+          error: {
+            code: ModernErrorCode.InvalidParams,
+            message: 'Invalid params: requestState is unknown or expired; send the original request again',
+          },
+        } as JSONRPCMessage,
+        request.id,
+      );
+  };
+  transport.onclose = () => port.close();
+  await transport.start();
+  return transport.handleMessage(body as JSONRPCRequest, { request: httpRequest });
+}
+
+/** Requests that may end with an InputRequiredResult (spec 2026-07-28 basic/patterns/mrtr "Supported Requests"). */
+const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
+/** The client capability each input request needs. */
+const CAPABILITY_FOR: Record<string, string> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+/** Whether the request's `_meta` client capabilities cover the server request `method`. */
+function declaresCapabilityFor(request: { params?: Record<string, unknown> }, method: string): boolean {
+  const meta = request.params?._meta as Record<string, unknown> | undefined;
+  const caps = meta?.['io.modelcontextprotocol/clientCapabilities'] as Record<string, unknown> | undefined;
+  const needed = CAPABILITY_FOR[method];
+  return !!needed && !!caps && caps[needed] !== undefined && caps[needed] !== false;
+}
+
+/** Results that carry cache hints in the modern era (spec 2026-07-28, SEP-2549). */
+const CACHEABLE = /\/list$|^resources\/read$/;
+
+/**
+ * Shapes a legacy child's result for a modern client: it is complete (spec 2026-07-28 basic/patterns/mrtr),
+ * and cacheable results get the most careful hint (immediately stale, private), since the gateway cannot
+ * know better than the child, which says nothing.
+ */
+function toModernResult(method: string, m: JSONRPCMessage): JSONRPCMessage {
+  if (!('result' in m) || typeof m.result !== 'object' || m.result === null) return m;
+  if ((m.result as { resultType?: unknown }).resultType !== undefined) return m; // already shaped (MRTR)
+  const result: Record<string, unknown> = { resultType: 'complete', ...m.result };
+  if (CACHEABLE.test(method)) {
+    result.ttlMs ??= 0;
+    result.cacheScope ??= 'private';
+  }
+  return { ...m, result } as JSONRPCMessage;
+}
+
+function discoverResult(relay: Relay) {
+  const id = relay.child.identity;
+  return {
+    resultType: 'complete',
+    supportedVersions: SUPPORTED_VERSIONS,
+    capabilities: id.capabilities ?? {},
+    ...(id.instructions ? { instructions: id.instructions } : {}),
+    _meta: { [SERVER_INFO]: id.serverInfo ?? { name: 'unknown', version: '0' } },
+  };
+}

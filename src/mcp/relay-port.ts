@@ -1,0 +1,78 @@
+/**
+ * @module A client's attachment to a relay: a port per session, per stateless request or per listening
+ * stream. The port keeps what the server would keep per client on a child of its own: the requests in
+ * flight (client id → relay id), the log level it asked for and the resources it subscribed to.
+ */
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+
+export type RequestId = string | number;
+
+/** What a client attachment gives the relay. */
+export interface PortSink {
+  /**
+   * A message for the client. `related` is the id of the client request it belongs to (its answer, its
+   * progress, a server request made while serving it); undefined for the client's own stream.
+   */
+  deliver(m: JSONRPCMessage, related?: RequestId): void;
+  /** Whether server requests (sampling, elicitation, roots) can be sent to this client. */
+  readonly carriesServerRequests: boolean;
+  /**
+   * 2026-07-28 clients: whether the client request `related` may end with an input request for `method`
+   * (spec 2026-07-28 basic/patterns/mrtr).
+   */
+  acceptsInputRequest?(method: string, related: RequestId): boolean;
+}
+
+/** The part of the relay a port calls. */
+export interface PortOwner {
+  fromClient(port: Port, m: JSONRPCMessage): void;
+  closePort(port: Port): void;
+}
+
+/** Log levels, least severe first (spec server/utilities/logging). */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+export class Port {
+  /** Client request id → relay id, for the requests of this port in flight. */
+  readonly open = new Map<RequestId, string>();
+  /** Server request ids sent to this client and not answered yet. */
+  readonly asked = new Set<RequestId>();
+  /** Resource URIs this client subscribed to. */
+  readonly subscriptions = new Set<string>();
+  /** The log level the client set (index in LOG_LEVELS); undefined: it never asked. */
+  logLevel: number | undefined;
+  lastActivity = Date.now();
+  closed = false;
+
+  constructor(
+    private readonly owner: PortOwner,
+    readonly sink: PortSink,
+    readonly seq: number,
+  ) {}
+
+  /** A message from the client: a request, a notification or an answer to a server request. */
+  receive(m: JSONRPCMessage): void {
+    if (this.closed) return;
+    this.lastActivity = Date.now();
+    this.owner.fromClient(this, m);
+  }
+
+  /** True when a request with this client id is in flight (the id must not be reused meanwhile). */
+  inFlight(id: RequestId): boolean {
+    return this.open.has(id);
+  }
+
+  /** Whether a log message at `level` reaches this client. */
+  wantsLog(level: unknown): boolean {
+    if (this.logLevel === undefined) return true;
+    const at = LOG_LEVELS.indexOf(String(level));
+    return at === -1 || at >= this.logLevel;
+  }
+
+  /** Detaches: the child hears cancellations for what is in flight; nothing more is delivered. */
+  close(): void {
+    if (this.closed) return;
+    this.owner.closePort(this);
+    this.closed = true;
+  }
+}

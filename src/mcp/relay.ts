@@ -1,0 +1,423 @@
+/**
+ * @module The one relay per child. Clients attach as ports (a session, a stateless request, a listening
+ * stream); every relayed request gets an id and progress token of the relay's own, so clients never
+ * collide and answers, progress and cancellations find their way back (spec basic/utilities/progress,
+ * cancellation). A request past the request timeout fails and the child hears notifications/cancelled; a
+ * crash fails everything in flight at once. Initialize is answered from what the child told the gateway
+ * (the child was initialized with the client's profile), so a session costs no process by itself.
+ * What a server keeps per client is kept per port: subscriptions (the child subscribes once), log
+ * levels (the child logs at the most verbose level asked; each port gets what it asked for) and the
+ * server requests asked of it.
+ */
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { Logger } from '../observability/logger.js';
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
+import { LEGACY_VERSIONS } from '../protocol/versions.js';
+import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.js';
+import { InputRequests } from './relay-inputs.js';
+import { LOG_LEVELS, Port, type PortOwner, type PortSink, type RequestId } from './relay-port.js';
+
+/** The child as the relay sees it (ManagedProcess; a fake in unit tests). */
+export interface RelayChild {
+  readonly id: string;
+  readonly identity: ServerIdentity;
+  attach(client: ProcessClient | null): void;
+  send(m: JSONRPCMessage): boolean;
+  request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown>;
+}
+
+export interface Exchange {
+  childId: string;
+  /** Undefined while the exchange waits for a modern client's retry (MRTR). */
+  port: Port | undefined;
+  clientId: RequestId;
+  method: string;
+  clientToken?: string | number;
+  childToken?: string;
+  timer: NodeJS.Timeout;
+}
+
+type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
+
+/** Change notifications: they belong to no request; list changes go to every port. */
+const LIST_CHANGED = /^notifications\/(tools|prompts|resources)\/list_changed$/;
+
+export class Relay implements ProcessClient, PortOwner {
+  readonly exchanges = new Map<string, Exchange>();
+  private readonly byToken = new Map<string, string>();
+  private readonly serverRequests = new Map<RequestId, Port>();
+  private readonly ports = new Set<Port>();
+  private readonly subscribers = new Map<string, Set<Port>>();
+  private readonly inputs = new InputRequests(this);
+  private next = 1;
+
+  constructor(
+    readonly child: RelayChild,
+    private readonly o: { requestTimeoutMs: number; logger?: Logger },
+  ) {
+    child.attach(this);
+  }
+
+  /** Attaches a client. */
+  open(sink: PortSink): Port {
+    const port = new Port(this, sink, this.next++);
+    this.ports.add(port);
+    return port;
+  }
+
+  get portCount(): number {
+    return this.ports.size;
+  }
+
+  /** Relayed requests awaiting the child's answer. */
+  get inFlight(): number {
+    return this.exchanges.size;
+  }
+
+  fromClient(port: Port, m: JSONRPCMessage): void {
+    if ('method' in m && 'id' in m) {
+      this.fromClientRequest(port, m as Request);
+      return;
+    }
+    if ('method' in m) {
+      if (m.method === 'notifications/initialized') return; // the gateway initialized the child
+      if (m.method === 'notifications/cancelled') {
+        const requestId = (m.params as { requestId?: RequestId } | undefined)?.requestId;
+        const childId = requestId === undefined ? undefined : port.open.get(requestId);
+        if (childId) this.cancel(childId, 'cancelled by the client');
+        return;
+      }
+      this.child.send(m);
+      return;
+    }
+    // An answer to a server request: only from the port it was asked of.
+    const id = 'id' in m ? (m.id as RequestId) : undefined;
+    if (id === undefined || !port.asked.delete(id)) return;
+    this.serverRequests.delete(id);
+    this.child.send(m);
+  }
+
+  private fromClientRequest(port: Port, m: Request): void {
+    const answer = (result: Record<string, unknown>) =>
+      port.sink.deliver({ jsonrpc: '2.0', id: m.id, result } as JSONRPCMessage, m.id);
+    if (port.open.has(m.id)) {
+      port.sink.deliver(
+        {
+          jsonrpc: '2.0',
+          id: m.id,
+          error: {
+            code: JsonRpcCode.InvalidRequest,
+            message: 'Invalid Request: this id is already in flight',
+          },
+        } as JSONRPCMessage,
+        m.id,
+      );
+      return;
+    }
+    const uri = (m.params as { uri?: unknown } | undefined)?.uri;
+    switch (m.method) {
+      case 'initialize':
+        answer(this.initializeResult(m.params));
+        return;
+      case 'resources/subscribe':
+        if (typeof uri === 'string' && !this.subscribe(port, uri)) {
+          answer({});
+          return;
+        }
+        break;
+      case 'resources/unsubscribe':
+        if (typeof uri === 'string' && !this.unsubscribe(port, uri)) {
+          answer({});
+          return;
+        }
+        break;
+      case 'logging/setLevel':
+        this.relay(port, this.withLogLevel(port, m));
+        return;
+    }
+    this.relay(port, m);
+  }
+
+  /** The child's identity, at the revision it agreed with the gateway for this client's profile. */
+  private initializeResult(params: unknown): Record<string, unknown> {
+    const id = this.child.identity;
+    const requested = (params as { protocolVersion?: string } | undefined)?.protocolVersion;
+    const fallback = requested && LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0];
+    return {
+      protocolVersion: id.protocolVersion ?? fallback,
+      capabilities: id.capabilities ?? {},
+      serverInfo: id.serverInfo ?? { name: 'unknown', version: '0' },
+      ...(id.instructions ? { instructions: id.instructions } : {}),
+    };
+  }
+
+  /** Records the port's level; the child is asked for the most verbose level any port wants. */
+  private withLogLevel(port: Port, m: Request): Request {
+    const at = LOG_LEVELS.indexOf(String(m.params?.level));
+    if (at === -1) return m; // the child answers the invalid level itself
+    port.logLevel = at;
+    let most = at;
+    for (const p of this.ports) if (p.logLevel !== undefined) most = Math.min(most, p.logLevel);
+    return { ...m, params: { ...m.params, level: LOG_LEVELS[most] } };
+  }
+
+  /** Adds a subscriber; true when the child must hear the subscription (the first for this URI). */
+  subscribe(port: Port, uri: string): boolean {
+    let set = this.subscribers.get(uri);
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(uri, set);
+    }
+    set.add(port);
+    port.subscriptions.add(uri);
+    return set.size === 1;
+  }
+
+  /** Removes a subscriber; true when the child must hear it (the last one left, or none was known). */
+  private unsubscribe(port: Port, uri: string): boolean {
+    const set = this.subscribers.get(uri);
+    port.subscriptions.delete(uri);
+    if (!set?.delete(port)) return true;
+    if (set.size > 0) return false;
+    this.subscribers.delete(uri);
+    return true;
+  }
+
+  /** Relays a client request under an id (and progress token) of the relay's own. */
+  relay(port: Port, request: Request): string {
+    const childId = `r${this.next++}`;
+    const params = { ...(request.params ?? {}) };
+    const meta = { ...((params._meta as Record<string, unknown> | undefined) ?? {}) };
+    const clientToken = meta.progressToken as string | number | undefined;
+    let childToken: string | undefined;
+    if (clientToken !== undefined) {
+      childToken = `p${this.next++}`;
+      meta.progressToken = childToken;
+      this.byToken.set(childToken, childId);
+    }
+    // Modern per-request metadata means nothing to a legacy child; everything else passes through.
+    for (const k of Object.keys(meta)) if (k.startsWith('io.modelcontextprotocol/')) delete meta[k];
+    if (Object.keys(meta).length > 0) params._meta = meta;
+    else delete params._meta;
+    const timer = setTimeout(() => this.timeOut(childId), this.o.requestTimeoutMs);
+    timer.unref();
+    const { id: clientId, method } = request;
+    this.exchanges.set(childId, { childId, port, clientId, method, clientToken, childToken, timer });
+    port.open.set(clientId, childId);
+    const sent = this.child.send({ jsonrpc: '2.0', id: childId, method, params } as JSONRPCMessage);
+    if (!sent) this.fail(childId, JsonRpcCode.ServerUnavailable, 'The MCP server is not running.');
+    return childId;
+  }
+
+  /** Cancels an exchange: the child hears notifications/cancelled; the client gets no answer. */
+  cancel(childId: string, reason: string): void {
+    if (!this.drop(childId)) return;
+    this.child.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: childId, reason },
+    });
+  }
+
+  private timeOut(childId: string): void {
+    const ex = this.exchanges.get(childId);
+    if (!ex) return;
+    const reason = `no answer within ${this.o.requestTimeoutMs} ms`;
+    this.child.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: childId, reason },
+    });
+    this.fail(
+      childId,
+      JsonRpcCode.RequestTimeout,
+      `The MCP server did not answer ${ex.method} within ${this.o.requestTimeoutMs} ms.`,
+    );
+  }
+
+  drop(childId: string): Exchange | undefined {
+    const ex = this.exchanges.get(childId);
+    if (!ex) return undefined;
+    clearTimeout(ex.timer);
+    this.exchanges.delete(childId);
+    if (ex.port?.open.get(ex.clientId) === childId) ex.port.open.delete(ex.clientId);
+    if (ex.childToken) this.byToken.delete(ex.childToken);
+    this.inputs.forget(childId);
+    return ex;
+  }
+
+  private finish(childId: string, m: JSONRPCMessage): void {
+    const ex = this.drop(childId);
+    ex?.port?.sink.deliver({ ...m, id: ex.clientId } as JSONRPCMessage, ex.clientId);
+  }
+
+  private fail(childId: string, code: number, message: string, data: Record<string, unknown> = {}): void {
+    const ex = this.exchanges.get(childId);
+    if (ex)
+      this.finish(childId, { jsonrpc: '2.0', id: childId, error: { code, message, data } } as JSONRPCMessage);
+  }
+
+  /** What the child sends: answers, server requests, notifications. */
+  onMessage(m: JSONRPCMessage): void {
+    if (('result' in m || 'error' in m) && 'id' in m) {
+      this.finish(String(m.id), m);
+      return;
+    }
+    if ('method' in m && 'id' in m) {
+      this.routeServerRequest(m as Request);
+      return;
+    }
+    if ('method' in m) this.routeNotification(m as JSONRPCMessage & { method: string });
+  }
+
+  private routeNotification(m: JSONRPCMessage & { method: string }): void {
+    const params = ('params' in m ? m.params : undefined) as Record<string, unknown> | undefined;
+    if (LIST_CHANGED.test(m.method)) {
+      for (const p of this.ports) p.sink.deliver(m);
+      return;
+    }
+    if (m.method === 'notifications/resources/updated') {
+      const subs = this.subscribers.get(String(params?.uri));
+      for (const p of subs ?? this.lonePort()) p.sink.deliver(m);
+      return;
+    }
+    if (params?.progressToken !== undefined) {
+      const ex = this.exchanges.get(this.byToken.get(String(params.progressToken)) ?? '');
+      ex?.port?.sink.deliver(
+        { ...m, params: { ...params, progressToken: ex.clientToken } } as JSONRPCMessage,
+        ex.clientId,
+      );
+      return;
+    }
+    if (m.method === 'notifications/cancelled') {
+      const port = this.serverRequests.get(params?.requestId as RequestId);
+      port?.sink.deliver(m);
+      return;
+    }
+    const isLog = m.method === 'notifications/message';
+    const ex = this.newest((e) => !isLog || !!e.port?.wantsLog(params?.level));
+    if (ex?.port) {
+      ex.port.sink.deliver(m, ex.clientId);
+      return;
+    }
+    const targets = isLog
+      ? [...this.ports].filter((p) => p.logLevel !== undefined && p.wantsLog(params?.level))
+      : [];
+    for (const p of targets.length > 0 ? targets : this.lonePort()) p.sink.deliver(m);
+  }
+
+  /** The only port, when there is exactly one (a child of its own): it gets what belongs to no one. */
+  private lonePort(): Port[] {
+    return this.ports.size === 1 ? [...this.ports] : [];
+  }
+
+  newest(filter: (e: Exchange) => boolean): Exchange | undefined {
+    let found: Exchange | undefined;
+    for (const e of this.exchanges.values()) if (e.port && filter(e)) found = e;
+    return found;
+  }
+
+  /**
+   * A server request (sampling, elicitation, roots) goes to the newest exchange whose client can carry
+   * it, else to the most recently active port that carries server requests; when none can, the child
+   * gets a clear error instead of silence.
+   */
+  private routeServerRequest(m: Request): void {
+    const ex = this.newest(
+      (e) =>
+        !!e.port &&
+        (e.port.sink.carriesServerRequests || !!e.port.sink.acceptsInputRequest?.(m.method, e.clientId)),
+    );
+    if (ex?.port && !ex.port.sink.carriesServerRequests) {
+      this.inputs.ask(ex, m);
+      return;
+    }
+    let port = ex?.port;
+    if (!port)
+      for (const p of this.ports)
+        if (p.sink.carriesServerRequests && (!port || p.lastActivity > port.lastActivity)) port = p;
+    if (!port) {
+      this.child.send({
+        jsonrpc: '2.0',
+        id: m.id,
+        error: {
+          code: JsonRpcCode.MethodNotFound,
+          message: `${m.method} cannot reach the client: its protocol era or transport does not carry server requests, and it did not declare the capability for an input request.`,
+        },
+      } as JSONRPCMessage);
+      return;
+    }
+    this.serverRequests.set(m.id, port);
+    port.asked.add(m.id);
+    port.sink.deliver(m, ex?.clientId);
+  }
+
+  /** A modern client's retry after an InputRequiredResult. False when the state is unknown or expired. */
+  resume(requestState: string, port: Port, request: Request): boolean {
+    return this.inputs.resume(requestState, port, request);
+  }
+
+  closePort(port: Port): void {
+    this.ports.delete(port);
+    // The child stops working on them; a client still waiting (a POST of an ended session) gets an answer.
+    for (const childId of [...port.open.values()]) {
+      this.child.send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: childId, reason: 'the client went away' },
+      });
+      this.fail(childId, JsonRpcCode.ServerUnavailable, 'The session ended before the MCP server answered.');
+    }
+    for (const id of port.asked) {
+      this.serverRequests.delete(id);
+      this.child.send({
+        jsonrpc: '2.0',
+        id,
+        error: { code: JsonRpcCode.InternalError, message: 'The client that was asked has gone away.' },
+      } as JSONRPCMessage);
+    }
+    for (const uri of [...port.subscriptions])
+      if (this.unsubscribe(port, uri)) this.own('resources/unsubscribe', { uri });
+  }
+
+  /** Sends a request of the relay's own (answers are not relayed). */
+  own(method: string, params: Record<string, unknown>): void {
+    this.child
+      .request(method, params, this.o.requestTimeoutMs)
+      .catch((err: unknown) =>
+        this.o.logger?.debug(
+          { processId: this.child.id, method, err: (err as Error).message },
+          'relay request failed',
+        ),
+      );
+  }
+
+  onCrash(reason: string, stderrTail: string[]): void {
+    this.serverRequests.clear();
+    for (const p of this.ports) p.asked.clear();
+    for (const childId of [...this.exchanges.keys()])
+      this.fail(
+        childId,
+        JsonRpcCode.ServerUnavailable,
+        `The MCP server crashed (${reason}); the gateway restarts it.`,
+        {
+          stderrTail,
+        },
+      );
+  }
+
+  /** The child was restarted (and initialized with the same profile): it hears subscriptions and log level again. */
+  onRestarted(): void {
+    for (const uri of this.subscribers.keys()) this.own('resources/subscribe', { uri });
+    let most: number | undefined;
+    for (const p of this.ports) if (p.logLevel !== undefined) most = Math.min(most ?? p.logLevel, p.logLevel);
+    if (most !== undefined) this.own('logging/setLevel', { level: LOG_LEVELS[most] });
+  }
+
+  /** Detaches from the child: every port's requests fail (the child is gone). */
+  detach(reason: string): void {
+    for (const childId of [...this.exchanges.keys()])
+      this.fail(childId, JsonRpcCode.ServerUnavailable, reason);
+    this.child.attach(null);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * @module The relay of every child that serves clients, by process id. A configuration's shared child
+ * (one per principal, configuration and client profile) serves every session and stateless request of
+ * that principal; an isolated session claims a child of its own. A relay ends with its child.
+ */
+import type { Logger } from '../observability/logger.js';
+import type { ClientProfile } from '../protocol/versions.js';
+import type { ManagedProcess } from '../runtime/managed-process.js';
+import type { ProcessMeta } from '../runtime/package-launcher.js';
+import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
+import { Relay } from './relay.js';
+
+export class Relays {
+  private readonly byProcess = new Map<string, Relay>();
+
+  constructor(
+    private readonly processes: ProcessManager<ProcessMeta>,
+    private readonly o: { requestTimeoutMs: number; logger: Logger },
+  ) {
+    processes.onGone((processId) => {
+      const relay = this.byProcess.get(processId);
+      this.byProcess.delete(processId);
+      relay?.detach('The MCP server was stopped.');
+    });
+  }
+
+  /** The relay of a process (created on first use). */
+  of(process: ManagedProcess): Relay {
+    let relay = this.byProcess.get(process.id);
+    if (!relay) {
+      relay = new Relay(process, this.o);
+      this.byProcess.set(process.id, relay);
+    }
+    return relay;
+  }
+
+  get(processId: string): Relay | undefined {
+    return this.byProcess.get(processId);
+  }
+
+  /** The relay of the child this principal's clients of `profile` share (started when needed). */
+  async shared(req: LaunchRequest<ProcessMeta>, profile?: ClientProfile): Promise<Relay> {
+    const { process } = await this.processes.acquire(profiled(req, profile));
+    this.processes.markShared(process.id);
+    return this.of(process);
+  }
+
+  /** The relay of a child of `owner`'s own (a warm spare when one is ready). */
+  async own(req: LaunchRequest<ProcessMeta>, owner: string, profile?: ClientProfile): Promise<Relay> {
+    const { process } = await this.processes.claim(profiled(req, profile), owner);
+    return this.of(process);
+  }
+}
