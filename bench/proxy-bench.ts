@@ -29,6 +29,7 @@ const SESSIONS = 16;
 const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 5000);
 const BIG = 4 * 1024 * 1024;
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 500);
 
 interface Target {
   name: string;
@@ -109,7 +110,9 @@ const echo = (c: Client, message: string) => c.callTool({ name: 'echo', argument
 async function measure(t: Target): Promise<Result> {
   const first = await t.connect();
   await t.settle?.();
-  for (let i = 0; i < 20; i++) await echo(first, 'warm-up');
+  // The client process is shared by every target: each gets the same warm-up, so the first measured does
+  // not pay for the client's JIT (nor the gateway for its own).
+  for (let i = 0; i < WARM_UP; i++) await echo(first, 'warm-up');
   const lat: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const s = performance.now();

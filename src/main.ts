@@ -71,7 +71,11 @@ async function main(): Promise<void> {
     force.unref();
     server.close();
     await gw.shutdown();
-    gw.logger.flush();
+    // The log destinations buffer: write out what is left before exiting.
+    await new Promise<void>((resolve) => {
+      gw.logger.flush(() => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
     clearTimeout(force);
     process.exit(0);
   };

@@ -186,6 +186,8 @@ export const ConfigSchema = z.object({
      * Large by default: a busy client is never throttled, a runaway loop is.
      */
     messagesPerKeyPerMinute: z.coerce.number().int().min(0).default(60_000),
+    /** New MCP sessions per minute per key (they cost no process, a few KB each); 0: off. */
+    sessionsPerKeyPerMinute: z.coerce.number().int().min(0).default(6000),
     /**
      * Open MCP sessions per key (or anonymous caller). A session costs no process (sessions share their
      * configuration's child) and a few KB; at the limit the key's least recently active idle session ends.
@@ -294,6 +296,7 @@ function fromEnv(env: Env) {
       perAddressPerMinute: env.RATE_LIMIT_PER_ADDRESS,
       installsPerHour: env.INSTALLS_PER_HOUR,
       messagesPerKeyPerMinute: env.RATE_LIMIT_MESSAGES_PER_KEY,
+      sessionsPerKeyPerMinute: env.RATE_LIMIT_SESSIONS_PER_KEY,
       maxSessionsPerKey: env.MAX_SESSIONS_PER_KEY,
     },
     sandbox: {

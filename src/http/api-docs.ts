@@ -16,7 +16,7 @@ export const API_DOCS = {
       method: 'POST, GET, DELETE',
       path: '/package/{packageName}[@{version}]/mcp?{parameters}',
       description:
-        'Streamable HTTP for MCP clients: 2025-era sessions (initialize, Mcp-Session-Id) and stateless 2026-07-28 requests. ?mode=shared shares one child.',
+        'Streamable HTTP for MCP clients: 2025-era sessions (initialize, Mcp-Session-Id) and stateless 2026-07-28 requests. Sessions of one caller share its child of the configuration; ?mode=isolated gives a session its own.',
     },
     {
       method: 'GET, POST',

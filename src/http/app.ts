@@ -14,17 +14,25 @@ import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 
 /**
- * A message to a child: it carries `Mcp-Session-Id`, POSTs to a legacy SSE session, or is a stateless
- * 2026-07-28 request (a launch it may cause is capacity-managed apart). (A made-up
- * session id is answered 404 without any work, so trusting the header costs nothing.)
+ * What a request costs, for the rate limits: a `message` to a child (it carries `Mcp-Session-Id`, POSTs
+ * to a legacy SSE session, or is a stateless 2026-07-28 request), a new `session` (an initialize without
+ * a session, a legacy SSE stream), or a `request` (launches, operator endpoints). A made-up session id is
+ * answered 404 without any work, so trusting the header costs nothing; a launch a message or session may
+ * cause is capacity-managed apart.
  */
-function isSessionMessage(c: Context): boolean {
-  if (!c.req.path.startsWith('/package/')) return false;
-  if (c.req.header('mcp-session-id')) return true;
-  // A 2026-07-28 request is stateless: it is a message to the configuration's child, like one in a session.
+function meterOf(c: Context): 'message' | 'session' | 'request' {
+  const path = c.req.path;
+  if (!path.startsWith('/package/')) return 'request';
+  if (c.req.header('mcp-session-id')) return 'message';
   const version = c.req.header('mcp-protocol-version');
-  if (version && MODERN_VERSIONS.includes(version) && c.req.path.endsWith('/mcp')) return true;
-  return c.req.method === 'POST' && c.req.path.endsWith('/sse') && c.req.query('sessionId') !== undefined;
+  const isMcp = path.endsWith('/mcp');
+  if (isMcp && version && MODERN_VERSIONS.includes(version)) return 'message';
+  if (isMcp && c.req.method === 'POST') return 'session';
+  if (path.endsWith('/sse')) {
+    if (c.req.query('sessionId') === undefined) return c.req.method === 'GET' ? 'session' : 'request';
+    return 'message';
+  }
+  return 'request';
 }
 
 /** A bounded route label for metrics (never the raw path, which holds package names and ids). */
@@ -47,7 +55,9 @@ export function createApp(deps: AppDeps): Hono {
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ route }, seconds);
-    deps.logger.info(
+    // Messages to a child are the hot path (thousands a minute): their lines are debug; metrics count them.
+    const level = meterOf(c) === 'message' && c.res.status < 400 ? 'debug' : 'info';
+    deps.logger[level](
       { method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) },
       'request',
     );
@@ -66,10 +76,12 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.use('*', async (c, next) => {
     const caller = c.get('principal')?.id;
-    // Messages inside a session go to the caller's own processes: a budget of their own. Everything
-    // else costs the host (sessions, launches, operator endpoints); unauthenticated paths (/health)
+    // Messages go to the caller's own processes and new sessions cost no process: budgets of their own.
+    // Everything else costs the host (launches, operator endpoints); unauthenticated paths (/health)
     // count against the address budget only.
-    if (isSessionMessage(c)) await deps.limiter.message(caller, c.get('clientAddress'));
+    const meter = meterOf(c);
+    if (meter === 'message') await deps.limiter.message(caller, c.get('clientAddress'));
+    else if (meter === 'session') await deps.limiter.session(caller, c.get('clientAddress'));
     else await deps.limiter.request(caller, c.get('clientAddress'));
     await next();
   });

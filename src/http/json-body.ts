@@ -1,4 +1,5 @@
 /** @module Reading JSON request bodies with a size and a nesting limit. */
+import type { Context } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /**
@@ -26,14 +27,21 @@ export function jsonDepth(text: string): number {
 }
 
 /**
- * Reads a JSON body up to `limit` bytes and `MAX_JSON_DEPTH` levels.
+ * Reads a JSON body up to `limit` bytes and `MAX_JSON_DEPTH` levels. `incoming` is the Node request
+ * under Hono's (`c.env.incoming`) when there is one: reading it directly skips building a web stream
+ * for every message (a tenth of the gateway's CPU per call in the profile).
  * @throws GatewayError PAYLOAD_TOO_LARGE, MALFORMED_REQUEST
  */
-export async function readJsonBody(req: Request, limit: number): Promise<unknown> {
+export async function readJsonBody(
+  req: Request,
+  limit: number,
+  incoming?: AsyncIterable<Uint8Array>,
+): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? 0);
   if (declared > limit)
     throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { limit });
-  const text = new TextDecoder().decode(await readCapped(req, limit));
+  const source = incoming ?? (req.body as AsyncIterable<Uint8Array> | null);
+  const text = source ? (await readCapped(source, limit)).toString('utf8') : '';
   const depth = jsonDepth(text);
   if (depth > MAX_JSON_DEPTH)
     throw new GatewayError(
@@ -57,22 +65,25 @@ export async function readJsonBody(req: Request, limit: number): Promise<unknown
  * Reads a body chunk by chunk and stops at `limit` bytes, so a chunked upload without Content-Length
  * cannot make the gateway buffer more than the limit. @throws GatewayError PAYLOAD_TOO_LARGE
  */
-async function readCapped(req: Request, limit: number): Promise<Uint8Array> {
-  if (!req.body) return new Uint8Array();
+async function readCapped(source: AsyncIterable<Uint8Array>, limit: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = req.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop early (the throw) cancels a web stream and destroys a Node stream.
+  for await (const value of source) {
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+    if (size > limit)
       throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, {
         limit,
       });
-    }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  const [only] = chunks;
+  if (chunks.length !== 1 || !only) return Buffer.concat(chunks);
+  return Buffer.isBuffer(only) ? only : Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+}
+
+/** Reads the JSON body of a Hono request (from the Node request beneath it when served by Node). */
+export function readRequestJson(c: Context, limit: number): Promise<unknown> {
+  const incoming = (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming;
+  return readJsonBody(c.req.raw, limit, incoming);
 }

@@ -15,7 +15,8 @@ import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { LEGACY_VERSIONS } from '../protocol/versions.js';
 import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.js';
 import { InputRequests } from './relay-inputs.js';
-import { LOG_LEVELS, Port, type PortOwner, type PortSink, type RequestId } from './relay-port.js';
+import { Port, type PortOwner, type PortSink, type RequestId } from './relay-port.js';
+import { LOG_LEVELS, mostVerboseLevel, Subscriptions } from './relay-subscriptions.js';
 
 /** The child as the relay sees it (ManagedProcess; a fake in unit tests). */
 export interface RelayChild {
@@ -47,7 +48,7 @@ export class Relay implements ProcessClient, PortOwner {
   private readonly byToken = new Map<string, string>();
   private readonly serverRequests = new Map<RequestId, Port>();
   private readonly ports = new Set<Port>();
-  private readonly subscribers = new Map<string, Set<Port>>();
+  private readonly subscriptions = new Subscriptions();
   private readonly inputs = new InputRequests(this);
   private next = 1;
 
@@ -98,44 +99,23 @@ export class Relay implements ProcessClient, PortOwner {
   }
 
   private fromClientRequest(port: Port, m: Request): void {
-    const answer = (result: Record<string, unknown>) =>
-      port.sink.deliver({ jsonrpc: '2.0', id: m.id, result } as JSONRPCMessage, m.id);
-    if (port.open.has(m.id)) {
-      port.sink.deliver(
-        {
-          jsonrpc: '2.0',
-          id: m.id,
-          error: {
-            code: JsonRpcCode.InvalidRequest,
-            message: 'Invalid Request: this id is already in flight',
-          },
-        } as JSONRPCMessage,
-        m.id,
-      );
-      return;
-    }
+    const local = this.localAnswer(port, m);
+    if (local) port.sink.deliver({ jsonrpc: '2.0', id: m.id, ...local } as JSONRPCMessage, m.id);
+    else this.relay(port, m.method === 'logging/setLevel' ? this.withLogLevel(port, m) : m);
+  }
+
+  /** What the relay answers itself: a reused id, initialize, and subscriptions the child already has. */
+  private localAnswer(port: Port, m: Request): object | undefined {
+    if (port.open.has(m.id))
+      return {
+        error: { code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: this id is already in flight' },
+      };
+    if (m.method === 'initialize') return { result: this.initializeResult(m.params) };
     const uri = (m.params as { uri?: unknown } | undefined)?.uri;
-    switch (m.method) {
-      case 'initialize':
-        answer(this.initializeResult(m.params));
-        return;
-      case 'resources/subscribe':
-        if (typeof uri === 'string' && !this.subscribe(port, uri)) {
-          answer({});
-          return;
-        }
-        break;
-      case 'resources/unsubscribe':
-        if (typeof uri === 'string' && !this.unsubscribe(port, uri)) {
-          answer({});
-          return;
-        }
-        break;
-      case 'logging/setLevel':
-        this.relay(port, this.withLogLevel(port, m));
-        return;
-    }
-    this.relay(port, m);
+    if (typeof uri !== 'string') return undefined;
+    if (m.method === 'resources/subscribe' && !this.subscriptions.add(port, uri)) return { result: {} };
+    if (m.method === 'resources/unsubscribe' && !this.subscriptions.remove(port, uri)) return { result: {} };
+    return undefined;
   }
 
   /** The child's identity, at the revision it agreed with the gateway for this client's profile. */
@@ -156,31 +136,12 @@ export class Relay implements ProcessClient, PortOwner {
     const at = LOG_LEVELS.indexOf(String(m.params?.level));
     if (at === -1) return m; // the child answers the invalid level itself
     port.logLevel = at;
-    let most = at;
-    for (const p of this.ports) if (p.logLevel !== undefined) most = Math.min(most, p.logLevel);
-    return { ...m, params: { ...m.params, level: LOG_LEVELS[most] } };
+    return { ...m, params: { ...m.params, level: LOG_LEVELS[mostVerboseLevel(this.ports) ?? at] } };
   }
 
-  /** Adds a subscriber; true when the child must hear the subscription (the first for this URI). */
+  /** Adds a subscriber for a port that is no session (a listening stream); true: tell the child. */
   subscribe(port: Port, uri: string): boolean {
-    let set = this.subscribers.get(uri);
-    if (!set) {
-      set = new Set();
-      this.subscribers.set(uri, set);
-    }
-    set.add(port);
-    port.subscriptions.add(uri);
-    return set.size === 1;
-  }
-
-  /** Removes a subscriber; true when the child must hear it (the last one left, or none was known). */
-  private unsubscribe(port: Port, uri: string): boolean {
-    const set = this.subscribers.get(uri);
-    port.subscriptions.delete(uri);
-    if (!set?.delete(port)) return true;
-    if (set.size > 0) return false;
-    this.subscribers.delete(uri);
-    return true;
+    return this.subscriptions.add(port, uri);
   }
 
   /** Relays a client request under an id (and progress token) of the relay's own. */
@@ -277,7 +238,7 @@ export class Relay implements ProcessClient, PortOwner {
       return;
     }
     if (m.method === 'notifications/resources/updated') {
-      const subs = this.subscribers.get(String(params?.uri));
+      const subs = this.subscriptions.of(String(params?.uri));
       for (const p of subs ?? this.lonePort()) p.sink.deliver(m);
       return;
     }
@@ -377,7 +338,7 @@ export class Relay implements ProcessClient, PortOwner {
       } as JSONRPCMessage);
     }
     for (const uri of [...port.subscriptions])
-      if (this.unsubscribe(port, uri)) this.own('resources/unsubscribe', { uri });
+      if (this.subscriptions.remove(port, uri)) this.own('resources/unsubscribe', { uri });
   }
 
   /** Sends a request of the relay's own (answers are not relayed). */
@@ -408,9 +369,8 @@ export class Relay implements ProcessClient, PortOwner {
 
   /** The child was restarted (and initialized with the same profile): it hears subscriptions and log level again. */
   onRestarted(): void {
-    for (const uri of this.subscribers.keys()) this.own('resources/subscribe', { uri });
-    let most: number | undefined;
-    for (const p of this.ports) if (p.logLevel !== undefined) most = Math.min(most ?? p.logLevel, p.logLevel);
+    for (const uri of this.subscriptions.uris()) this.own('resources/subscribe', { uri });
+    const most = mostVerboseLevel(this.ports);
     if (most !== undefined) this.own('logging/setLevel', { level: LOG_LEVELS[most] });
   }
 

@@ -3,7 +3,8 @@
  * anonymous address) and per client address: requests that open sessions, launch or reach a package,
  * and operator endpoints; installs (disk and network) have their own, lower budget. Messages inside a
  * session a caller already holds go to that caller's own processes and have a separate, large budget
- * per caller, so a busy client (many sessions, thousands of calls a minute) is never throttled.
+ * per caller, and so do new sessions (they cost no process), so a busy client (a thousand sessions,
+ * thousands of calls a minute) is never throttled.
  */
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BucketRule, RateLimitStore } from './rate-limit-store.js';
@@ -17,6 +18,8 @@ export interface RateLimitSettings {
   installsPerHour: number;
   /** Messages per minute per caller inside sessions it holds; 0: off. */
   messagesPerKeyPerMinute: number;
+  /** New MCP sessions per minute per caller; 0: off. */
+  sessionsPerKeyPerMinute: number;
 }
 
 const MINUTE = 60_000;
@@ -28,6 +31,7 @@ export class RateLimiter {
     address?: BucketRule;
     install?: BucketRule;
     message?: BucketRule;
+    session?: BucketRule;
   };
 
   constructor(
@@ -46,6 +50,9 @@ export class RateLimiter {
         : {}),
       ...(s.messagesPerKeyPerMinute > 0
         ? { message: { name: 'message', capacity: s.messagesPerKeyPerMinute, periodMs: MINUTE } }
+        : {}),
+      ...(s.sessionsPerKeyPerMinute > 0
+        ? { session: { name: 'session', capacity: s.sessionsPerKeyPerMinute, periodMs: MINUTE } }
         : {}),
     };
   }
@@ -70,6 +77,15 @@ export class RateLimiter {
   async message(caller: string | undefined, address: string): Promise<void> {
     if (this.rules.message)
       await this.charge(`m:${caller ?? address}`, this.rules.message, 'messages per minute per key');
+  }
+
+  /**
+   * Charges one new MCP session (an initialize without a session, a legacy SSE stream): a session costs no
+   * process and a few KB, so it has a budget of its own per caller. @throws GatewayError RATE_LIMITED
+   */
+  async session(caller: string | undefined, address: string): Promise<void> {
+    if (this.rules.session)
+      await this.charge(`s:${caller ?? address}`, this.rules.session, 'new sessions per minute per key');
   }
 
   /** Charges one install (a package version not in the store yet). @throws GatewayError RATE_LIMITED */

@@ -40,7 +40,13 @@ describe('token bucket store', () => {
 describe('rate limiter', () => {
   it('limits per key and per address with RATE_LIMITED and a retry time', async () => {
     const limiter = new RateLimiter(
-      { perKeyPerMinute: 2, perAddressPerMinute: 3, installsPerHour: 1, messagesPerKeyPerMinute: 0 },
+      {
+        perKeyPerMinute: 2,
+        perAddressPerMinute: 3,
+        installsPerHour: 1,
+        messagesPerKeyPerMinute: 0,
+        sessionsPerKeyPerMinute: 0,
+      },
       new MemoryRateLimitStore(() => 0),
     );
     await limiter.request('a', '10.0.0.1');
@@ -59,7 +65,13 @@ describe('rate limiter', () => {
 
   it("never spends the shared address budget on a key's refused requests", async () => {
     const limiter = new RateLimiter(
-      { perKeyPerMinute: 2, perAddressPerMinute: 5, installsPerHour: 0, messagesPerKeyPerMinute: 0 },
+      {
+        perKeyPerMinute: 2,
+        perAddressPerMinute: 5,
+        installsPerHour: 0,
+        messagesPerKeyPerMinute: 0,
+        sessionsPerKeyPerMinute: 0,
+      },
       new MemoryRateLimitStore(() => 0),
     );
     await limiter.request('hammer', '10.0.0.1');
@@ -73,7 +85,13 @@ describe('rate limiter', () => {
 
   it('meters messages inside sessions apart from what costs the host', async () => {
     const limiter = new RateLimiter(
-      { perKeyPerMinute: 1, perAddressPerMinute: 1, installsPerHour: 0, messagesPerKeyPerMinute: 3 },
+      {
+        perKeyPerMinute: 1,
+        perAddressPerMinute: 1,
+        installsPerHour: 0,
+        messagesPerKeyPerMinute: 3,
+        sessionsPerKeyPerMinute: 2,
+      },
       new MemoryRateLimitStore(() => 0),
     );
     await limiter.request('a', '10.0.0.1');
@@ -81,11 +99,22 @@ describe('rate limiter', () => {
     const over = await limiter.message('a', '10.0.0.1').catch((e) => e);
     expect(over.details.limit).toBe('3 messages per minute per key');
     await limiter.message('b', '10.0.0.1'); // another key's budget, and no address budget for messages
+    // New sessions have a budget of their own too: the request budget (spent above) does not refuse them.
+    await limiter.session('a', '10.0.0.1');
+    await limiter.session('a', '10.0.0.1');
+    const sessions = await limiter.session('a', '10.0.0.1').catch((e) => e);
+    expect(sessions.details.limit).toBe('2 new sessions per minute per key');
   });
 
   it('turns a limit off with 0', async () => {
     const limiter = new RateLimiter(
-      { perKeyPerMinute: 0, perAddressPerMinute: 0, installsPerHour: 0, messagesPerKeyPerMinute: 0 },
+      {
+        perKeyPerMinute: 0,
+        perAddressPerMinute: 0,
+        installsPerHour: 0,
+        messagesPerKeyPerMinute: 0,
+        sessionsPerKeyPerMinute: 0,
+      },
       new MemoryRateLimitStore(),
     );
     for (let i = 0; i < 1000; i++) await limiter.request('a', 'x');

@@ -16,7 +16,7 @@ import type { Relays } from '../../mcp/relays.js';
 import { MODERN_VERSIONS, profileOf } from '../../protocol/versions.js';
 import type { PackageLauncher } from '../../runtime/package-launcher.js';
 import type { PackagePath } from '../../spec/request-path.js';
-import { readJsonBody } from '../json-body.js';
+import { readRequestJson } from '../json-body.js';
 import { requestConfig } from '../request-config.js';
 import { serveSessionRequest } from './session-request.js';
 
@@ -70,7 +70,7 @@ export async function handleMcpRequest(
       `${c.req.method} needs an Mcp-Session-Id header from an earlier initialize.`,
     );
   }
-  const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
+  const body = await readRequestJson(c, d.maxBodyBytes);
   const config = requestConfig(c, query);
   if (isModern(c, body)) {
     const request = body as ModernRequest;
@@ -144,7 +144,7 @@ export async function handleSseRequest(
         'SESSION_NOT_FOUND',
         `Session '${sessionId.slice(0, 80)}' is unknown or has ended.`,
       );
-    const body = await readJsonBody(c.req.raw, d.maxBodyBytes);
+    const body = await readRequestJson(c, d.maxBodyBytes);
     if (!isJsonRpc(body))
       throw new GatewayError('MALFORMED_REQUEST', 'The body is not a JSON-RPC 2.0 message.', {
         part: 'body',

@@ -10,7 +10,7 @@ import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { McpSession } from '../../mcp/mcp-sessions.js';
 import { refusalResponse, refusePostBody, refusePostHeaders } from '../../mcp/post-rules.js';
-import { readJsonBody } from '../json-body.js';
+import { readRequestJson } from '../json-body.js';
 
 type RequestMessage = JSONRPCMessage & { id: string | number; method: string };
 
@@ -32,7 +32,7 @@ export async function serveSessionRequest(
   if (c.req.method !== 'POST') return transport.handleRequest(c.req.raw);
   const rejected = refusePostHeaders(c.req.raw.headers, true);
   if (rejected) return refusalResponse(rejected, GUIDANCE);
-  const body = await readJsonBody(c.req.raw, maxBodyBytes);
+  const body = await readRequestJson(c, maxBodyBytes);
   const invalid = refusePostBody(body);
   if (invalid) return refusalResponse(invalid, GUIDANCE);
   if (!isSingleRequest(body)) return transport.handleRequest(c.req.raw, { parsedBody: body });
