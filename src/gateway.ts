@@ -31,7 +31,7 @@ import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
-import { detectRuntimes, type Runtimes, which } from './runtime/runtime-detect.js';
+import { detectRuntimes, type Runtimes, which } from './process/runtime-detect.js';
 import { pythonForChildren } from './runtime/runtime-reach.js';
 import { ProcessGroupSpawner } from './runtime/spawner.js';
 import { PackageStore } from './store/package-store.js';

@@ -10,7 +10,7 @@ import { npmConfiguredRegistry } from './config/npm-registry-default.js';
 import { pipConfiguredIndexes } from './config/pip-index-default.js';
 import { createGateway } from './gateway.js';
 import { serverOptions } from './http/server-options.js';
-import { which } from './runtime/runtime-detect.js';
+import { which } from './process/runtime-detect.js';
 
 function packageVersion(): string {
   try {

@@ -9,7 +9,7 @@ import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { SandboxReport } from '../runtime/child-sandbox.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
-import type { Runtimes } from '../runtime/runtime-detect.js';
+import type { Runtimes } from '../process/runtime-detect.js';
 import type { PackageStore } from '../store/package-store.js';
 
 export interface AppDeps {

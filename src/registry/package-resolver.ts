@@ -4,7 +4,7 @@
  */
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
-import { selectEntryPoint } from '../runtime/entry-point.js';
+import { selectEntryPoint } from '../spec/entry-point.js';
 import { candidateRegistries, type PackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { NpmDownloadsClient } from './npm-downloads-client.js';
 import {

@@ -4,7 +4,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { which } from './runtime-detect.js';
+import { which } from '../process/runtime-detect.js';
 
 /** True when users other than the owner can reach and read `file` (following links). */
 export function reachableByOthers(file: string): boolean {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { runCommand } from '../process/run-command.js';
 import { normaliseBin } from '../registry/npm-registry-client.js';
-import { selectEntryPoint } from '../runtime/entry-point.js';
+import { selectEntryPoint } from '../spec/entry-point.js';
 import type { InstalledEntry, InstallRequest } from './install-types.js';
 
 export interface NpmInstallOptions extends InstallRequest {

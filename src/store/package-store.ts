@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import { InstanceDir } from '../process/instance-dir.js';
 import type { GroupWatch } from '../process/orphan-reaper.js';
 import { normalizePypiName } from '../registry/pypi-simple-index.js';
-import { assertRuntimeFor, type Runtimes } from '../runtime/runtime-detect.js';
+import { assertRuntimeFor, type Runtimes } from '../process/runtime-detect.js';
 import type { RegistryKind } from '../spec/package-spec.js';
 import { dirSize } from './dir-size.js';
 import type { InstalledEntry, InstalledPackage, InstallManifest } from './install-types.js';

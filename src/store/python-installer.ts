@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type CommandResult, runCommand } from '../process/run-command.js';
-import { selectEntryPoint } from '../runtime/entry-point.js';
+import { selectEntryPoint } from '../spec/entry-point.js';
 import type { InstalledEntry, InstallRequest } from './install-types.js';
 
 export interface PythonInstallOptions extends InstallRequest {

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
-import { runCommand } from '../process/run-command.js';
+import { runCommand } from './run-command.js';
 import type { RegistryKind } from '../spec/package-spec.js';
 
 export interface Runtimes {
