@@ -312,6 +312,28 @@ describe('the process limit reclaims, and refuses only when everything is busy',
 });
 
 describe('abandoned sessions at default settings', () => {
+  it('serves the Inspector CLI pattern: many abandoned sessions of one client share one child', async () => {
+    const t = await startTestGateway();
+    const base = await t.serve();
+    try {
+      // Each Inspector CLI call initializes, makes one request and leaves without DELETE.
+      const url = `${base}/package/fixture-echo-mcp/mcp?apiKey=inspector`;
+      const init = { jsonrpc: '2.0', id: 0, method: 'initialize', params: INIT_PARAMS };
+      for (let i = 0; i < 25; i++) {
+        const res = await postJson(url, {}, init);
+        expect(res.status).toBe(200);
+        await res.text();
+        const listed = await listToolsIn(url, res.headers.get('mcp-session-id') as string);
+        expect(listed.status).toBe(200);
+        await listed.text();
+      }
+      expect(t.gw.sessions.size).toBe(25);
+      expect(t.gw.processes.activeCount()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('never lock anyone out: ten idle sessions of one key, then another principal and more sessions still start', async () => {
     const t = await startTestGateway();
     const base = await t.serve();
