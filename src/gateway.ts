@@ -19,6 +19,7 @@ import { MemoryRateLimitStore } from './policy/rate-limit-store.js';
 import { RateLimiter } from './policy/rate-limiter.js';
 import { InstanceDir } from './process/instance-dir.js';
 import { OrphanReaper } from './process/orphan-reaper.js';
+import { detectRuntimes, type Runtimes, which } from './process/runtime-detect.js';
 import { withFileUrls } from './registry/file-fetch.js';
 import { NpmDownloadsClient } from './registry/npm-downloads-client.js';
 import { NpmRegistryClient } from './registry/npm-registry-client.js';
@@ -31,7 +32,6 @@ import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit
 import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
-import { detectRuntimes, type Runtimes, which } from './process/runtime-detect.js';
 import { pythonForChildren } from './runtime/runtime-reach.js';
 import { ProcessGroupSpawner } from './runtime/spawner.js';
 import { PackageStore } from './store/package-store.js';
@@ -44,6 +44,8 @@ export interface Gateway {
   config: Config;
   logger: Logger;
   processes: ProcessManager<ProcessMeta>;
+  /** Resolves, checks and installs packages (the CLI's `install` uses it without launching). */
+  launcher: PackageLauncher;
   sessions: McpSessions;
   store: PackageStore;
   redactor: SecretRedactor;
@@ -264,6 +266,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     config,
     logger,
     processes,
+    launcher,
     store,
     redactor,
     reaper,

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { fromEnv, settingName } from './settings.js';
 
 const bool = z
   .union([z.boolean(), z.string()])
@@ -221,98 +222,6 @@ export const ConfigSchema = z.object({
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 type Env = Record<string, string | undefined>;
 
-/** Maps environment variables to the schema's shape (undefined keeps the default). */
-function fromEnv(env: Env) {
-  return {
-    server: { port: env.PORT, host: env.HOST, version: env.npm_package_version },
-    log: { level: env.LOG_LEVEL, dir: env.LOG_DIR },
-    registry: {
-      npmUrl: env.NPM_REGISTRY_URL ?? env.NPM_CONFIG_REGISTRY ?? env.npm_config_registry,
-      npmDownloadsUrl: env.NPM_DOWNLOADS_API_URL,
-      pypiIndexUrl: env.PYPI_INDEX_URL ?? env.PIP_INDEX_URL,
-      pypiExtraIndexUrls: env.PYPI_EXTRA_INDEX_URLS ?? env.PIP_EXTRA_INDEX_URL,
-      pypiJsonApiUrl: env.PYPI_JSON_API_URL,
-      timeoutMs: env.REGISTRY_TIMEOUT_MS,
-      cacheTtlMs: env.METADATA_CACHE_TTL_MS,
-    },
-    quality: {
-      minMonthlyDownloads: env.MIN_MONTHLY_DOWNLOADS,
-      strict: env.QUALITY_STRICT,
-      allowlist: env.QUALITY_ALLOWLIST,
-      pypiMaxReleaseAgeDays: env.PYPI_MAX_RELEASE_AGE_DAYS,
-    },
-    store: {
-      dir: env.STORE_DIR ? path.resolve(env.STORE_DIR) : undefined,
-      maxBytes: env.STORE_MAX_BYTES,
-      installTimeoutMs: env.INSTALL_TIMEOUT_MS,
-      installScriptsAllowlist: env.INSTALL_SCRIPTS_ALLOWLIST,
-      uv: env.USE_UV,
-      python: env.PYTHON_BIN,
-    },
-    process: {
-      maxProcesses: env.MAX_PROCESSES,
-      maxProcessesPerPrincipal: env.MAX_PROCESSES_PER_PRINCIPAL,
-      idleTimeoutMs: env.IDLE_TIMEOUT_MS,
-      healthCheckIntervalMs: env.HEALTH_CHECK_INTERVAL_MS,
-      pingTimeoutMs: env.PING_TIMEOUT_MS,
-      maxRestarts: env.MAX_RESTARTS,
-      restartBackoffMs: env.RESTART_BACKOFF_MS,
-      startupTimeoutMs: env.STARTUP_TIMEOUT_MS,
-      stopGraceMs: env.STOP_GRACE_MS,
-      runDir: env.RUN_DIR ? path.resolve(env.RUN_DIR) : undefined,
-      stderrTailLines: env.STDERR_TAIL_LINES,
-      warmPoolSize: env.WARM_POOL_SIZE,
-      childEnvPassthrough: env.CHILD_ENV_PASSTHROUGH,
-    },
-    request: {
-      maxParamValueBytes: env.MAX_PARAM_VALUE_BYTES,
-      maxParams: env.MAX_PARAMS,
-      maxBodyBytes: env.MAX_BODY_BYTES,
-      timeoutMs: env.REQUEST_TIMEOUT_MS,
-    },
-    session: {
-      idleTimeoutMs: env.SESSION_IDLE_TIMEOUT_MS,
-      eventStoreSize: env.SESSION_EVENT_STORE_SIZE,
-      keepAliveMs: env.SSE_KEEPALIVE_MS,
-    },
-    http: {
-      allowedOrigins: env.ALLOWED_ORIGINS,
-      publicUrl: env.PUBLIC_URL,
-      allowedHosts: env.ALLOWED_HOSTS,
-      trustProxy: env.TRUST_PROXY,
-      headersTimeoutMs: env.HEADERS_TIMEOUT_MS,
-      requestBodyTimeoutMs: env.REQUEST_BODY_TIMEOUT_MS,
-      keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
-    },
-    auth: { apiKeys: env.API_KEYS, apiKeysFile: env.API_KEYS_FILE, openRegistry: env.OPEN_REGISTRY },
-    policy: {
-      allow: env.PACKAGE_ALLOW,
-      deny: env.PACKAGE_DENY,
-      requireExactVersion: env.REQUIRE_EXACT_VERSION,
-      maxPackageAgeDays: env.MAX_PACKAGE_AGE_DAYS,
-    },
-    rateLimit: {
-      perKeyPerMinute: env.RATE_LIMIT_PER_KEY,
-      perAddressPerMinute: env.RATE_LIMIT_PER_ADDRESS,
-      installsPerHour: env.INSTALLS_PER_HOUR,
-      messagesPerKeyPerMinute: env.RATE_LIMIT_MESSAGES_PER_KEY,
-      sessionsPerKeyPerMinute: env.RATE_LIMIT_SESSIONS_PER_KEY,
-      maxSessionsPerKey: env.MAX_SESSIONS_PER_KEY,
-    },
-    sandbox: {
-      mode: env.SANDBOX,
-      bwrapPath: env.BWRAP_PATH,
-      noNetwork: env.SANDBOX_NO_NETWORK,
-      childUid: env.SANDBOX_CHILD_UID,
-      memoryMb: env.CHILD_MEMORY_MB,
-      memoryMechanism: env.CHILD_MEMORY_MECHANISM,
-      openFiles: env.CHILD_OPEN_FILES,
-      processes: env.CHILD_PROCESSES,
-      cpuSeconds: env.CHILD_CPU_SECONDS,
-    },
-  };
-}
-
 /** Deep-merges `b` over `a`, skipping undefined values of `b`. */
 function merge(a: unknown, b: unknown): unknown {
   if (b === undefined) return a;
@@ -348,7 +257,7 @@ export function loadConfig(
   const raw = merge(fromEnv(env), overrides);
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    const lines = parsed.error.issues.map((i) => `  ${settingName(i.path)}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const cfg = parsed.data;

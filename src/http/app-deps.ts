@@ -6,10 +6,10 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ApiKeys } from '../policy/api-keys.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { Runtimes } from '../process/runtime-detect.js';
 import type { SandboxReport } from '../runtime/child-sandbox.js';
 import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
-import type { Runtimes } from '../process/runtime-detect.js';
 import type { PackageStore } from '../store/package-store.js';
 
 export interface AppDeps {

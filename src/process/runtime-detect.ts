@@ -6,8 +6,8 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
-import { runCommand } from './run-command.js';
 import type { RegistryKind } from '../spec/package-spec.js';
+import { runCommand } from './run-command.js';
 
 export interface Runtimes {
   node: string;

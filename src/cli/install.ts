@@ -1,0 +1,49 @@
+/**
+ * @module `mcp-registry-server install <spec> ...`: resolves, checks and installs packages into the store
+ * before the gateway goes live, with the same gates as a request (policy, quality), and says how each
+ * went. Nothing is launched.
+ */
+import type { Config } from '../config/config.js';
+import { toErrorResponse } from '../errors/catalog.js';
+import { createGateway } from '../gateway.js';
+import { CliError } from './cli-error.js';
+
+const LOCAL_CALLER = { owner: 'local', address: '127.0.0.1' };
+
+export async function installCommand(
+  specs: string[],
+  config: Config,
+  out: (text: string) => void,
+): Promise<void> {
+  if (specs.length === 0) throw new CliError('Usage: mcp-registry-server install <spec> [<spec> ...]', 2);
+  const gw = await createGateway(config);
+  let failed = 0;
+  try {
+    for (const spec of specs) {
+      out(`${spec}: resolving and installing …\n`);
+      const started = Date.now();
+      try {
+        const meta = await gw.launcher.prepare(
+          { spec, protocol: 'stdio' },
+          { query: [], headers: [], caller: LOCAL_CALLER },
+          async (req) => req.meta,
+        );
+        const checked = meta.quality.checked
+          ? ''
+          : ` (quality not checked: ${meta.quality.reason ?? 'unknown'})`;
+        out(
+          `${spec}: ${meta.packageType} ${meta.packageName}@${meta.version} ready in ${Date.now() - started} ms${checked}\n`,
+        );
+      } catch (err) {
+        failed++;
+        const { body } = toErrorResponse(err);
+        const hint = (body.guidance as { suggestion?: string }).suggestion;
+        out(`${spec}: failed: ${body.code}: ${body.message}${hint ? ` ${hint}.` : ''}\n`);
+      }
+    }
+  } finally {
+    await gw.shutdown();
+  }
+  if (failed > 0) throw new CliError(`${failed} of ${specs.length} packages could not be installed.`);
+  out(`Installed into ${config.store.dir}.\n`);
+}
