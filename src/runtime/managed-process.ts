@@ -13,6 +13,7 @@ import { StdioChannel } from '../protocol/stdio-channel.js';
 import { CHILD_DEFAULT_VERSION, type ClientProfile } from '../protocol/versions.js';
 import type { LaunchPlan } from './launch-plan.js';
 import { LineRing } from './line-ring.js';
+import { groupRssBytes } from './process-memory.js';
 import { setNiceness } from './process-priority.js';
 import type { ChildExit, ChildHandle, Spawner } from './spawner.js';
 
@@ -256,6 +257,15 @@ export class ManagedProcess {
         new RpcRequestError('closed', 'The MCP server is not running.', JsonRpcCode.ServerUnavailable),
       );
     return this.channel.request(method, params, timeoutMs);
+  }
+
+  /**
+   * Memory of the server and its grandchildren, bytes: what its cgroup is charged (one file read) when it
+   * has one, else the RSS of its process group from /proc. 0 when it is not running.
+   */
+  async memoryBytes(): Promise<number> {
+    if (!this.handle?.pid || this.status === 'stopped' || this.status === 'failed') return 0;
+    return this.handle.memoryBytes() ?? (await groupRssBytes(this.handle.pid));
   }
 
   /** MCP ping (spec: basic/utilities/ping). */

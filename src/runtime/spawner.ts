@@ -29,6 +29,8 @@ export interface ChildHandle {
   signalGroup(signal: NodeJS.Signals): void;
   /** Kills whatever is left of the group (grandchildren) and stops watching it. Call once, after exit. */
   release(): void;
+  /** Memory charged to the child's cgroup, bytes (one file read); undefined without a cgroup. */
+  memoryBytes(): number | undefined;
 }
 
 export interface Spawner {
@@ -87,6 +89,7 @@ export class ProcessGroupSpawner implements Spawner {
       stderr: child.stderr,
       exited,
       signalGroup: (signal) => killGroup(pid, signal),
+      memoryBytes: () => launch.cgroup?.memoryBytes(),
       release: () => {
         killGroup(pid, 'SIGKILL');
         if (pid) this.reaper?.remove(pid);

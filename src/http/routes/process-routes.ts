@@ -4,7 +4,6 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { canAccess } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { ProcessMeta } from '../../runtime/package-launcher.js';
-import { groupRssBytes } from '../../runtime/process-memory.js';
 import type { AppDeps } from '../app-deps.js';
 
 /**
@@ -33,7 +32,7 @@ async function describe(
     restarts: process.restarts,
     lastActivity: new Date(process.lastActivity).toISOString(),
     idleSeconds: Math.round((now - process.lastActivity) / 1000),
-    memoryBytes: live ? await groupRssBytes(process.pid as number) : 0,
+    memoryBytes: live ? await process.memoryBytes() : 0,
     ...(process.failure ? { failure: process.failure, ...process.outputTails(20) } : {}),
     server: process.identity,
     connectionInfo: meta.connectionInfo,
