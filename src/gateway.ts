@@ -72,7 +72,14 @@ function childPassthrough(config: Config): Record<string, string> {
 function compileSecurity(config: Config) {
   try {
     const keys = loadApiKeys(config.auth);
-    const warning = checkExposure(config.server.host, keys.size, config.auth.openRegistry);
+    const warning = checkExposure({
+      bindHost: config.server.host,
+      keyCount: keys.size,
+      openRegistry: config.auth.openRegistry,
+      trustProxy: config.http.trustProxy,
+      allowedHosts: config.http.allowedHosts,
+      publicUrl: config.http.publicUrl,
+    });
     const policy = new PackagePolicy(config.policy);
     const noNetwork = config.sandbox.noNetwork.map(compilePattern);
     return { keys, warning, policy, noNetwork };

@@ -36,17 +36,44 @@ export function loadApiKeys(s: AuthSettings): ApiKeys {
   }
 }
 
+/** What tells whether the gateway can be reached from elsewhere than this machine. */
+export interface Exposure {
+  bindHost: string;
+  keyCount: number;
+  openRegistry: boolean;
+  /** TRUST_PROXY: a proxy in front forwards other machines' requests. */
+  trustProxy?: boolean;
+  /** ALLOWED_HOSTS: names served besides loopback ones. */
+  allowedHosts?: readonly string[];
+  /** PUBLIC_URL: the address clients use. */
+  publicUrl?: string | undefined;
+}
+
+/** Why the gateway is reachable from other machines, or undefined when only this one reaches it. */
+function reachableBy(e: Exposure): string | undefined {
+  if (!isLoopbackHost(e.bindHost)) return `listen on ${e.bindHost}`;
+  if (e.trustProxy) return 'trust a proxy in front (TRUST_PROXY)';
+  const host = e.allowedHosts?.find((h) => !isLoopbackHost(h));
+  if (host) return `serve the host name ${host} (ALLOWED_HOSTS)`;
+  const publicHost = e.publicUrl ? new URL(e.publicUrl).hostname : undefined;
+  if (publicHost && !isLoopbackHost(publicHost)) return `be reached at ${e.publicUrl} (PUBLIC_URL)`;
+  return undefined;
+}
+
 /**
- * Checks the bind address against the access settings.
+ * Checks how the gateway can be reached against the access settings. A loopback bind behind a reverse
+ * proxy is as public as the proxy: every request then comes from 127.0.0.1, which without keys is the
+ * trusted local caller, so that needs keys too.
  * @returns a warning to log loudly (open registry), or undefined.
- * @throws ExposureError when a non-loopback bind has no keys and no explicit open registry.
+ * @throws ExposureError when other machines can reach it without keys and without an explicit open registry.
  */
-export function checkExposure(bindHost: string, keyCount: number, openRegistry: boolean): string | undefined {
-  if (openRegistry)
+export function checkExposure(e: Exposure): string | undefined {
+  if (e.openRegistry)
     return 'OPEN REGISTRY: anyone who reaches this gateway can install and run packages without an API key. Use this only for a deliberately public registry, with the sandbox on and a package policy.';
-  if (keyCount === 0 && !isLoopbackHost(bindHost))
+  const reach = e.keyCount === 0 ? reachableBy(e) : undefined;
+  if (reach)
     throw new ExposureError(
-      `Refusing to listen on ${bindHost} without API keys: anyone who reaches it could run code here. Configure API_KEYS (npm run api-key -- <id> <role>), bind 127.0.0.1, or set OPEN_REGISTRY=true for a deliberately public registry.`,
+      `Refusing to ${reach} without API keys: anyone who reaches it could run code here. Configure API_KEYS (mcp-registry-server api-key <id> <role>), serve 127.0.0.1 only, or set OPEN_REGISTRY=true for a deliberately public registry.`,
     );
   return undefined;
 }

@@ -133,7 +133,11 @@ describe('API keys and roles', () => {
 describe('Host and Origin checks', () => {
   let t: TestGateway;
   beforeAll(async () => {
-    t = await startTestGateway({ http: { allowedHosts: ['mcp.internal.example'] } });
+    // A non-loopback name makes the gateway reachable from elsewhere: it needs keys.
+    t = await startTestGateway({
+      http: { allowedHosts: ['mcp.internal.example'] },
+      auth: { apiKeys: [ops.entry] },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -145,10 +149,11 @@ describe('Host and Origin checks', () => {
     expect(rebound.body.code).toBe('HOST_NOT_ALLOWED');
     const sneaky = await t.get('/processes', { headers: { host: 'localhost.attacker.example:3000' } });
     expect(sneaky.status).toBe(403);
-    expect((await t.get('http://localhost:3000/processes')).status).toBe(200);
-    expect((await t.get('http://127.0.0.1:9/processes')).status).toBe(200);
-    expect((await t.get('http://[::1]:3000/processes')).status).toBe(200);
-    expect((await t.get('http://mcp.internal.example/processes')).status).toBe(200);
+    const asOps = { headers: bearer(ops.key) };
+    expect((await t.get('http://localhost:3000/processes', asOps)).status).toBe(200);
+    expect((await t.get('http://127.0.0.1:9/processes', asOps)).status).toBe(200);
+    expect((await t.get('http://[::1]:3000/processes', asOps)).status).toBe(200);
+    expect((await t.get('http://mcp.internal.example/processes', asOps)).status).toBe(200);
     expect(t.gw.processes.list()).toHaveLength(0);
   });
 
@@ -171,6 +176,24 @@ describe('start-up exposure rule', () => {
     await expect(createGateway(config)).rejects.toThrow(
       /Refusing to listen on 0\.0\.0\.0 without API keys.*OPEN_REGISTRY/s,
     );
+  });
+
+  it('refuses a loopback bind that a proxy or a public name makes reachable, without keys', async () => {
+    const cases = [
+      [{ http: { trustProxy: true } }, /Refusing to trust a proxy in front \(TRUST_PROXY\) without API keys/],
+      [
+        { http: { allowedHosts: ['mcp.example.com'] } },
+        /serve the host name mcp\.example\.com \(ALLOWED_HOSTS\)/,
+      ],
+      [
+        { http: { publicUrl: 'https://mcp.example.com' } },
+        /be reached at https:\/\/mcp\.example\.com \(PUBLIC_URL\)/,
+      ],
+    ] as const;
+    for (const [overrides, message] of cases)
+      await expect(createGateway(loadConfig({}, overrides as never))).rejects.toThrow(message);
+    const withKeys = await startTestGateway({ http: { trustProxy: true }, auth: { apiKeys: [ops.entry] } });
+    await withKeys.close();
   });
 
   it('refuses malformed key entries', async () => {
