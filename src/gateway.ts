@@ -9,6 +9,7 @@ import { type Config, ConfigError } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
 import { Relays } from './mcp/relays.js';
+import { childOutputLogs } from './observability/child-output-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
@@ -146,6 +147,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const logger = createLogger({
     level: config.log.level,
     dir: config.log.dir,
+    rotation: { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },
     redactor,
     destination: opts.logDestination,
   });
@@ -207,6 +209,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       mask,
       clientInfo: { name: 'mcp-registry-server', version: config.server.version },
       hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
+      outputLog: childOutputLogs(
+        config.log.dir,
+        { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },
+        mask,
+      ),
     },
   );
   processes.startTimers();

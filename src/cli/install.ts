@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.js';
 import { toErrorResponse } from '../errors/catalog.js';
 import { createGateway } from '../gateway.js';
+import { closeLogFiles } from '../observability/logger.js';
 import { CliError } from './cli-error.js';
 
 const LOCAL_CALLER = { owner: 'local', address: '127.0.0.1' };
@@ -43,6 +44,7 @@ export async function installCommand(
     }
   } finally {
     await gw.shutdown();
+    await closeLogFiles(gw.logger);
   }
   if (failed > 0) throw new CliError(`${failed} of ${specs.length} packages could not be installed.`);
   out(`Installed into ${config.store.dir}.\n`);

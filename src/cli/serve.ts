@@ -8,6 +8,7 @@ import { npmConfiguredRegistry } from '../config/npm-registry-default.js';
 import { pipConfiguredIndexes } from '../config/pip-index-default.js';
 import { createGateway } from '../gateway.js';
 import { serverOptions } from '../http/server-options.js';
+import { closeLogFiles } from '../observability/logger.js';
 import { which } from '../process/runtime-detect.js';
 import { CliError } from './cli-error.js';
 
@@ -81,11 +82,9 @@ export async function serveGateway(config: Config): Promise<void> {
     force.unref();
     server.close();
     await gw.shutdown();
-    // The log destinations buffer: write out what is left before exiting.
-    await new Promise<void>((resolve) => {
-      gw.logger.flush(() => resolve());
-      setTimeout(resolve, 2000).unref();
-    });
+    // Write out what the log destinations hold before exiting.
+    gw.logger.flush();
+    await Promise.race([closeLogFiles(gw.logger), new Promise((r) => setTimeout(r, 2000).unref())]);
     clearTimeout(force);
     process.exit(0);
   };

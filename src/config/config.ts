@@ -33,8 +33,22 @@ export const ConfigSchema = z.object({
   }),
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** When set, combined.log and error.log are written there too. */
-    dir: z.string().optional(),
+    /**
+     * combined.log, error.log and each child's output (processes/<id>.log) are written here, rotated by
+     * size; `off` writes no files (stdout only).
+     */
+    dir: z
+      .string()
+      .default(path.resolve('.data/logs'))
+      .transform((d) => (d === 'off' || d === '' ? undefined : d)),
+    /** A log file is rotated past this size, bytes. */
+    maxBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    /** Rotated files kept per log (combined.log.1 … .N). */
+    maxFiles: z.coerce.number().int().min(1).max(100).default(5),
   }),
   registry: z.object({
     npmUrl: url.default('https://registry.npmjs.org'),

@@ -21,7 +21,9 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PORT', path: ['server', 'port'] },
   { env: 'HOST', path: ['server', 'host'] },
   { env: 'LOG_LEVEL', path: ['log', 'level'] },
-  { env: 'LOG_DIR', path: ['log', 'dir'] },
+  { env: 'LOG_DIR', path: ['log', 'dir'], resolvePath: true },
+  { env: 'LOG_MAX_BYTES', path: ['log', 'maxBytes'] },
+  { env: 'LOG_MAX_FILES', path: ['log', 'maxFiles'] },
   {
     env: 'NPM_REGISTRY_URL',
     path: ['registry', 'npmUrl'],
@@ -110,7 +112,7 @@ export function fromEnv(env: Env): Record<string, Record<string, unknown>> {
     const [section, key] = s.path;
     let value = env[s.env];
     for (const alias of s.aliases ?? []) value ??= env[alias];
-    if (value !== undefined && s.resolvePath) value = path.resolve(value);
+    if (value !== undefined && s.resolvePath && value !== 'off') value = path.resolve(value);
     out[section] ??= {};
     out[section][key] = value;
   }

@@ -76,8 +76,13 @@ export const API_DOCS = {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The examples with the base URL clients use for this gateway (PUBLIC_URL, or the request's origin). */
+export function examplesFor(base: string): string[] {
+  return API_DOCS.examples.map((e) => e.replaceAll('http://localhost:3000', base.replace(/\/+$/, '')));
+}
+
 /** A small self-contained HTML page of the same content. */
-export function renderDocsHtml(version: string): string {
+export function renderDocsHtml(version: string, base: string): string {
   const rows = API_DOCS.endpoints
     .map(
       (e) =>
@@ -87,7 +92,9 @@ export function renderDocsHtml(version: string): string {
   const mapping = Object.entries(API_DOCS.parameterMapping)
     .map(([k, v]) => `<tr><td><code>${esc(k)}</code></td><td><code>${esc(v)}</code></td></tr>`)
     .join('');
-  const examples = API_DOCS.examples.map((e) => `<pre>${esc(e)}</pre>`).join('');
+  const examples = examplesFor(base)
+    .map((e) => `<pre>${esc(e)}</pre>`)
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mcp-registry-server</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}td{padding:.2rem .6rem;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow:auto}code{background:#f4f4f4}</style>

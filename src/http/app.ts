@@ -3,6 +3,7 @@
  * error handler that turns every failure into `{error, code, message, guidance}` JSON.
  */
 import { type Context, Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { toErrorResponse } from '../errors/catalog.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -48,6 +49,8 @@ export function createApp(deps: AppDeps): Hono {
     '*',
     secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"] } }),
   );
+  // Every answer carries X-Request-Id (the client's own when it sent a valid one); log lines name it.
+  app.use('*', requestId());
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -58,7 +61,13 @@ export function createApp(deps: AppDeps): Hono {
     // Messages to a child are the hot path (thousands a minute): their lines are debug; metrics count them.
     const level = meterOf(c) === 'message' && c.res.status < 400 ? 'debug' : 'info';
     deps.logger[level](
-      { method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1000) },
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        route,
+        status: c.res.status,
+        ms: Math.round(seconds * 1000),
+      },
       'request',
     );
   });
@@ -94,10 +103,14 @@ export function createApp(deps: AppDeps): Hono {
     const { status, body } = toErrorResponse(err);
     if (status >= 500)
       deps.logger.error(
-        { code: body.code, err: err instanceof GatewayError ? err.message : err },
+        {
+          requestId: c.get('requestId'),
+          code: body.code,
+          err: err instanceof GatewayError ? err.message : err,
+        },
         'request failed',
       );
-    else deps.logger.info({ code: body.code }, 'request refused');
+    else deps.logger.info({ requestId: c.get('requestId'), code: body.code }, 'request refused');
     if (body.code === 'PROCESS_LIMIT_REACHED') c.header('Retry-After', '30');
     if (body.code === 'RATE_LIMITED') c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="mcp-registry-server"');

@@ -1,11 +1,13 @@
 /**
  * @module Structured JSON logging (pino). Secrets are redacted by path, and every value the
- * SecretRedactor knows is masked wherever it appears in a line. With a log directory, combined.log and
- * error.log are written besides stdout.
+ * SecretRedactor knows is masked wherever it appears in a line. With a log directory (the default),
+ * combined.log and error.log are written besides stdout, rotated by size (rotating-file-stream, the
+ * classic logrotate scheme: combined.log.1 … .N).
  */
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import type { Writable } from 'node:stream';
 import pino from 'pino';
+import { createStream } from 'rotating-file-stream';
 import type { SecretRedactor } from './secret-redactor.js';
 
 export type Logger = pino.Logger;
@@ -29,9 +31,43 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
+/** How log files rotate. */
+export interface Rotation {
+  /** Size past which a file is rotated, bytes. */
+  maxBytes: number;
+  /** Rotated files kept. */
+  maxFiles: number;
+}
+
+/** A file in `dir` rotated past `r.maxBytes`, keeping `r.maxFiles` old ones. Errors go to stderr, once. */
+export function rotatingFile(dir: string, name: string, r: Rotation): Writable {
+  mkdirSync(dir, { recursive: true });
+  const stream = createStream(name, { path: dir, size: `${r.maxBytes}B`, rotate: r.maxFiles });
+  let reported = false;
+  stream.on('error', (err: Error) => {
+    if (!reported) process.stderr.write(`log file ${dir}/${name}: ${err.message}\n`);
+    reported = true;
+  });
+  return stream;
+}
+
+/** The open log files of each logger, closed by closeLogFiles. */
+const files = new WeakMap<object, Writable[]>();
+
+/** Writes out and closes the logger's files (before exit). */
+export async function closeLogFiles(logger: Logger): Promise<void> {
+  await Promise.all(
+    (files.get(logger) ?? []).map(
+      (f) => new Promise<void>((resolve) => (f.writableFinished ? resolve() : f.end(() => resolve()))),
+    ),
+  );
+}
+
 export interface LoggerOptions {
   level: string;
-  dir?: string;
+  dir?: string | undefined;
+  /** Rotation of the files in `dir` (default 10 MiB, 5 files). */
+  rotation?: Rotation;
   /** Replaces the default destination (tests). */
   destination?: pino.DestinationStream;
   /** Masks known secret values in every line before it is written. */
@@ -62,23 +98,18 @@ export function createLogger(o: LoggerOptions): Logger {
   };
   if (o.destination) return pino(base, masked(o.destination, o.redactor));
   if (!o.dir) return pino(base, masked(pino.destination({ dest: 1, sync: false }), o.redactor));
-  mkdirSync(o.dir, { recursive: true });
+  const rotation = o.rotation ?? { maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
+  const combined = rotatingFile(o.dir, 'combined.log', rotation);
+  const errors = rotatingFile(o.dir, 'error.log', rotation);
   const streams: pino.StreamEntry[] = [
     { level: o.level as pino.Level, stream: masked(pino.destination({ dest: 1, sync: false }), o.redactor) },
     {
       level: o.level as pino.Level,
-      stream: masked(
-        pino.destination({ dest: path.join(o.dir, 'combined.log'), mkdir: true, sync: false }),
-        o.redactor,
-      ),
+      stream: masked(combined as unknown as pino.DestinationStream, o.redactor),
     },
-    {
-      level: 'error',
-      stream: masked(
-        pino.destination({ dest: path.join(o.dir, 'error.log'), mkdir: true, sync: false }),
-        o.redactor,
-      ),
-    },
+    { level: 'error', stream: masked(errors as unknown as pino.DestinationStream, o.redactor) },
   ];
-  return pino({ ...base, level: o.level }, pino.multistream(streams));
+  const logger = pino({ ...base, level: o.level }, pino.multistream(streams));
+  files.set(logger, [combined, errors]);
+  return logger;
 }

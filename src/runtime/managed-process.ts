@@ -33,10 +33,19 @@ export interface ManagedProcessDeps {
   /** Directory for this process's private HOME and TMPDIR. */
   runDir: string;
   clientInfo: { name: string; version: string };
+  /** Keeps the child's output (stderr, and stdout that is not JSON-RPC) for operators. */
+  outputLog?: ChildOutputLog;
   /** What the child's initialize declares (revision, client capabilities); default: latest, none. */
   profile?: ClientProfile;
   /** Called when the child exits without being asked to. */
   onUnexpectedExit: (p: ManagedProcess, exit: ChildExit) => void;
+}
+
+/** Where a child's own output is kept for operators (a rotated file per process), masked by the writer. */
+export interface ChildOutputLog {
+  /** Text the child wrote: a stderr chunk, or a stdout line that is not JSON-RPC. */
+  write(stream: 'stderr' | 'stdout', text: string): void;
+  close(): void;
 }
 
 /** The relay attached to a process: it receives what the server sends on its own. */
@@ -131,10 +140,17 @@ export class ManagedProcess {
     this.handle = handle;
     this.pid = handle.pid;
     if (this.niceness > 0) setNiceness(handle.pid, this.niceness);
-    handle.stderr.on('data', (c: Buffer) => this.stderr.push(c.toString('utf8')));
+    handle.stderr.on('data', (c: Buffer) => {
+      const text = c.toString('utf8');
+      this.stderr.push(text);
+      this.deps.outputLog?.write('stderr', text);
+    });
     const channel = new StdioChannel(handle.stdin, handle.stdout, {
       onMessage: (m) => this.onServerMessage(m),
-      onJunk: (line) => this.stdoutNoise.push(`${line}\n`),
+      onJunk: (line) => {
+        this.stdoutNoise.push(`${line}\n`);
+        this.deps.outputLog?.write('stdout', `${line}\n`);
+      },
     });
     this.channel = channel;
     const exited = handle.exited.then((e) => this.onExit(handle, channel, e));
@@ -300,6 +316,11 @@ export class ManagedProcess {
     this.status = 'stopped';
     await rm(this.deps.runDir, { recursive: true, force: true }).catch(() => undefined);
     this.deps.logger.info({ processId: this.id, reason }, 'MCP server stopped');
+  }
+
+  /** Closes the file that keeps its output (the process is forgotten). */
+  closeOutputLog(): void {
+    this.deps.outputLog?.close();
   }
 
   /** Marks the process failed for good (restart budget spent). */

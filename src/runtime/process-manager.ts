@@ -10,7 +10,7 @@ import { RpcRequestError } from '../protocol/rpc-errors.js';
 import { type ClientProfile, DEFAULT_PROFILE, profileKey } from '../protocol/versions.js';
 import { fairShare, makeRoom } from './capacity.js';
 import type { LaunchPlan } from './launch-plan.js';
-import { describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
+import { type ChildOutputLog, describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
 import { limitHit } from './resource-limits.js';
 import { SPARE_NICENESS, SparePool } from './spare-pool.js';
 import type { Spawner } from './spawner.js';
@@ -91,6 +91,8 @@ export class ProcessManager<M = unknown> {
       clientInfo: { name: string; version: string };
       /** Called when a process is created and when it is forgotten (secret registration). */
       hooks?: { created?: (meta: M) => void; removed?: (meta: M) => void };
+      /** Opens the log that keeps a process's output (none: output is kept in memory only). */
+      outputLog?: (processId: string) => ChildOutputLog;
     },
   ) {}
 
@@ -228,8 +230,11 @@ export class ProcessManager<M = unknown> {
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
     await this.makeRoomFor(req.principal);
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
+    const { outputLog: openOutputLog, ...deps } = this.deps;
+    const outputLog = openOutputLog?.(id);
     const process = new ManagedProcess(id, req.plan, {
-      ...this.deps,
+      ...deps,
+      ...(outputLog ? { outputLog } : {}),
       ...(req.profile ? { profile: req.profile } : {}),
       timings: this.s,
       runDir: path.join(this.s.runDir, id),
@@ -261,6 +266,7 @@ export class ProcessManager<M = unknown> {
 
   private forget(entry: Entry<M>): void {
     if (this.byId.delete(entry.process.id)) {
+      entry.process.closeOutputLog();
       this.deps.hooks?.removed?.(entry.meta);
       for (const listener of this.goneListeners) listener(entry.process.id);
     }

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/observability/logger.js';
+import { closeLogFiles, createLogger } from '../../src/observability/logger.js';
 import { SecretRedactor } from '../../src/observability/secret-redactor.js';
 import { startTestGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/pids.js';
@@ -50,6 +50,48 @@ describe('log files', () => {
       expect(await readFile(path.join(dir, 'error.log'), 'utf8')).not.toContain('hello');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('log files an operator can keep', () => {
+  it('rotates combined.log and error.log by size and keeps a bounded number of files', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-rotate-'));
+    try {
+      const logger = createLogger({ level: 'info', dir, rotation: { maxBytes: 2048, maxFiles: 2 } });
+      for (let i = 0; i < 200; i++) logger.info({ i, filler: 'x'.repeat(100) }, 'line');
+      logger.error('the last error');
+      await closeLogFiles(logger);
+      const files = (await readdir(dir)).sort();
+      expect(files).toEqual(
+        expect.arrayContaining(['combined.log', 'combined.log.1', 'combined.log.2', 'error.log']),
+      );
+      expect(files).not.toContain('combined.log.3');
+      expect(await readFile(path.join(dir, 'error.log'), 'utf8')).toContain('the last error');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps each child's output in logs/processes/<id>.log, masked, and names requests by id", async () => {
+    const t = await startTestGateway();
+    try {
+      const res = await t.get('/package/fixture-echo-mcp@1.0.0/stdio?apiKey=kept-secret-77');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const file = path.join(t.dir, 'logs', 'processes', `${res.body.processId}.log`);
+      expect(
+        await eventually(
+          async () => (await readFile(file, 'utf8').catch(() => '')).includes('config: API_KEY='),
+          5000,
+        ),
+      ).toBe(true);
+      const kept = await readFile(file, 'utf8');
+      expect(kept).toContain('fixture-echo-mcp@1.0.0 starting');
+      expect(kept).not.toContain('kept-secret-77');
+      expect(t.logs.join('')).toContain(`"requestId":"${res.headers.get('x-request-id')}"`);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -135,6 +135,11 @@ describe('operator endpoints', () => {
     expect(html.headers.get('x-content-type-options')).toBe('nosniff');
     const json = await t.get('/', { headers: { accept: 'application/json' } });
     expect(json.body.examples.length).toBeGreaterThan(2);
+    // The examples name the address the page was asked on, not a default port.
+    const served = await t.serve();
+    const page = await (await fetch(served, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain(`curl &#34;${served}/package/`);
+    expect(page).not.toContain('localhost:3000');
     expect(json.body.parameterMapping.apiKey).toBe('API_KEY');
   });
 

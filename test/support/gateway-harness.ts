@@ -38,7 +38,7 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
     registry: { npmUrl: reg.npm, pypiIndexUrl: reg.pypi, npmDownloadsUrl: reg.downloads },
     store: { dir: path.join(dir, 'store') },
     process: { runDir: path.join(dir, 'run') },
-    log: { level: 'debug' },
+    log: { level: 'debug', dir: path.join(dir, 'logs') },
   };
   const config = loadConfig({}, merge(base, overrides));
   const logs: string[] = [];

@@ -32,6 +32,7 @@ export async function spawnGateway(
     PORT: String(port),
     STORE_DIR: path.join(dir, 'store'),
     RUN_DIR: path.join(dir, 'run'),
+    LOG_DIR: path.join(dir, 'logs'),
     NPM_REGISTRY_URL: reg.npm,
     NPM_DOWNLOADS_API_URL: reg.downloads,
     PYPI_INDEX_URL: reg.pypi,

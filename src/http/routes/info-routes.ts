@@ -1,15 +1,17 @@
 /** @module GET / (API documentation), GET /health and GET /metrics. */
 import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { API_DOCS, renderDocsHtml } from '../api-docs.js';
+import { API_DOCS, examplesFor, renderDocsHtml } from '../api-docs.js';
 import type { AppDeps } from '../app-deps.js';
 
 export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
   app.get('/', (c) => {
     const accept = c.req.header('accept') ?? '';
+    // Examples name this gateway's own address, not a default port.
+    const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
     if (accept.includes('text/html') && !/application\/json/.test(accept))
-      return c.html(renderDocsHtml(deps.config.server.version));
-    return c.json({ ...API_DOCS, version: deps.config.server.version });
+      return c.html(renderDocsHtml(deps.config.server.version, base));
+    return c.json({ ...API_DOCS, examples: examplesFor(base), version: deps.config.server.version });
   });
 
   app.get('/health', (c) => {

@@ -44,7 +44,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     cors({
       origin: (origin) => (allowed.some((re) => re.test(origin)) ? origin : null),
       allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Mcp-Session-Id', 'MCP-Protocol-Version'],
+      exposeHeaders: ['Mcp-Session-Id', 'MCP-Protocol-Version', 'X-Request-Id'],
       maxAge: 600,
     }),
   );
