@@ -7,9 +7,28 @@ import type { Config } from '../config/config.js';
 import { toErrorResponse } from '../errors/catalog.js';
 import { createGateway } from '../gateway.js';
 import { closeLogFiles } from '../observability/logger.js';
+import type { LaunchStep } from '../runtime/package-launcher.js';
 import { CliError } from './cli-error.js';
 
 const LOCAL_CALLER = { owner: 'local', address: '127.0.0.1' };
+
+/** One line of install progress. */
+function describeStep(s: LaunchStep): string {
+  switch (s.step) {
+    case 'resolved':
+      return `  resolved ${s.registry} ${s.name}@${s.version}${s.quality.checked ? '' : ' (quality not checked)'}\n`;
+    case 'installing':
+      return '  installing …\n';
+    case 'output':
+      return `    | ${s.line}\n`;
+    case 'installed':
+      return `  installed in ${s.ms} ms\n`;
+    case 'cached':
+      return '  already in the store\n';
+    default:
+      return '';
+  }
+}
 
 export async function installCommand(
   specs: string[],
@@ -21,12 +40,12 @@ export async function installCommand(
   let failed = 0;
   try {
     for (const spec of specs) {
-      out(`${spec}: resolving and installing …\n`);
+      out(`${spec}: resolving …\n`);
       const started = Date.now();
       try {
         const meta = await gw.launcher.prepare(
           { spec, protocol: 'stdio' },
-          { query: [], headers: [], caller: LOCAL_CALLER },
+          { query: [], headers: [], caller: LOCAL_CALLER, progress: (step) => out(describeStep(step)) },
           async (req) => req.meta,
         );
         const checked = meta.quality.checked

@@ -24,7 +24,9 @@ export interface RunOptions {
   /** Lines of output kept (default 30). */
   tailLines?: number;
   /** Told about the command's process group while it runs (so it never outlives the gateway). */
-  watch?: GroupWatch;
+  watch?: GroupWatch | undefined;
+  /** Told each non-empty line of output as it comes (progress), truncated to 500 characters. */
+  onOutput?: ((line: string) => void) | undefined;
 }
 
 const MAX_STDOUT = 1024 * 1024;
@@ -38,8 +40,10 @@ export function runCommand(command: string, args: string[], opts: RunOptions): P
     const push = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split(/\r?\n/)) {
         if (line.trim() === '') continue;
-        tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+        const kept = line.length > 500 ? `${line.slice(0, 500)}…` : line;
+        tail.push(kept);
         if (tail.length > keep) tail.shift();
+        opts.onOutput?.(kept);
       }
     };
     let child: ReturnType<typeof spawn>;

@@ -63,7 +63,21 @@ export interface RequestConfig {
   headers: ReadonlyArray<[string, string]>;
   /** Who asks: the principal id (owner of what starts) and the client address (rate limits). */
   caller: { owner: string; address: string };
+  /** Told each step of preparing and starting the package (install progress for clients that watch). */
+  progress?: (step: LaunchStep) => void;
 }
+
+/** A step of getting a package ready, as clients watching the install see it. */
+export type LaunchStep =
+  | { step: 'resolving'; spec: string }
+  | { step: 'resolved'; registry: string; name: string; version: string; quality: QualityReport }
+  | { step: 'installing'; name: string; version: string }
+  | { step: 'output'; line: string }
+  | { step: 'installed'; ms: number }
+  | { step: 'cached' }
+  | { step: 'starting' }
+  | { step: 'initialized'; server: { name?: string; version?: string } | undefined; ms: number }
+  | { step: 'reused' };
 
 /** Gates a request passes on its way to a process: package policy and install budget. */
 export interface LaunchGates {
@@ -129,11 +143,24 @@ export class PackageLauncher {
     const secrets = [...secretEnvValues(mapped), ...secretArgValues(userArgs)];
     this.d.redactor.add(secrets);
     try {
+      const step = config.progress ?? (() => undefined);
+      step({ step: 'resolving', spec: route.spec });
       const resolved = await this.d.resolver.resolve(spec);
       this.d.gates.policy.checkResolved(resolved);
-      if (!(await this.d.store.get(resolved)))
+      const { registry, name, version, quality } = resolved;
+      step({ step: 'resolved', registry, name, version, quality });
+      const cached = !!(await this.d.store.get(resolved));
+      if (!cached) {
         await this.d.gates.chargeInstall(config.caller.owner, config.caller.address);
-      const installed = await this.d.store.ensureInstalled(resolved, this.storeKeysInUse());
+        step({ step: 'installing', name, version });
+      }
+      const began = Date.now();
+      const installed = await this.d.store.ensureInstalled(
+        resolved,
+        this.storeKeysInUse(),
+        config.progress ? (line) => step({ step: 'output', line: this.d.redactor.mask(line) }) : undefined,
+      );
+      step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);
       const meta: ProcessMeta = {
@@ -185,7 +212,14 @@ export class PackageLauncher {
   /** Handles GET /package/{spec}/stdio: launch, or reuse the shared process of this configuration. */
   launch(route: PackagePath, config: RequestConfig): Promise<LaunchAnswer> {
     return this.prepare(route, config, async (req) => {
+      config.progress?.({ step: 'starting' });
+      const began = Date.now();
       const { process, meta, reused } = await this.d.processes.acquire(profiled(req));
+      config.progress?.(
+        reused
+          ? { step: 'reused' }
+          : { step: 'initialized', server: process.identity.serverInfo, ms: Date.now() - began },
+      );
       return {
         success: true,
         processId: process.id,

@@ -34,4 +34,6 @@ export interface InstallRequest {
   env: Record<string, string>;
   /** Installer process groups are registered here, so they die with the gateway. */
   watch?: GroupWatch;
+  /** Told each line the installer prints (install progress). */
+  onOutput?: (line: string) => void;
 }

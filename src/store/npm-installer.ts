@@ -39,6 +39,7 @@ export async function installNpmPackage(o: NpmInstallOptions): Promise<Installed
     env: o.env,
     timeoutMs: Math.max(1, o.deadline - Date.now()),
     watch: o.watch,
+    onOutput: o.onOutput,
   });
   if (res.timedOut || res.code !== 0) {
     const why = res.timedOut

@@ -162,6 +162,7 @@ export class PackageStore {
   async ensureInstalled(
     ref: PackageRef,
     protect: ReadonlySet<string> = new Set(),
+    onOutput?: (line: string) => void,
   ): Promise<InstalledPackage> {
     const existing = await this.get(ref);
     if (existing) return existing;
@@ -169,13 +170,17 @@ export class PackageStore {
     return this.lock.run(key, async () => {
       const again = await this.get(ref);
       if (again) return again;
-      const installed = await this.install(ref, key);
+      const installed = await this.install(ref, key, onOutput);
       await this.prune(new Set([...protect, key]));
       return installed;
     });
   }
 
-  private async install(ref: PackageRef, key: string): Promise<InstalledPackage> {
+  private async install(
+    ref: PackageRef,
+    key: string,
+    onOutput?: (line: string) => void,
+  ): Promise<InstalledPackage> {
     const runtimes = await this.o.runtimes();
     assertRuntimeFor(ref.registry, runtimes);
     const staging = path.join(this.workDir, randomUUID());
@@ -188,6 +193,7 @@ export class PackageStore {
       deadline: started + this.o.installTimeoutMs,
       env: installerEnv(),
       ...(this.o.watch ? { watch: this.o.watch } : {}),
+      ...(onOutput ? { onOutput } : {}),
     };
     try {
       let entry: InstalledEntry;

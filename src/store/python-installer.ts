@@ -41,7 +41,12 @@ function indexArgs(urls: readonly string[]): string[] {
 /** Creates the venv in the staging directory, installs the package and returns its console script. */
 export async function installPythonPackage(o: PythonInstallOptions): Promise<InstalledEntry> {
   const run = (command: string, args: string[], env = o.env) =>
-    runCommand(command, args, { env, timeoutMs: Math.max(1, o.deadline - Date.now()), watch: o.watch });
+    runCommand(command, args, {
+      env,
+      timeoutMs: Math.max(1, o.deadline - Date.now()),
+      watch: o.watch,
+      onOutput: o.onOutput,
+    });
   const venvPython = path.join(o.stagingDir, 'bin', 'python');
   const requirement = `${o.name}==${o.version}`;
   if (o.uv) {

@@ -111,6 +111,10 @@ describe('the packed package, installed into an empty directory', () => {
     };
     const ok = await cli(bin, ['install', 'fixture-echo-mcp@1.2.0'], env);
     expect(ok.stdout).toMatch(/fixture-echo-mcp@1\.2\.0: npm fixture-echo-mcp@1\.2\.0 ready in \d+ ms/);
+    // The steps, with npm's own output, on the way.
+    expect(ok.stdout).toMatch(
+      / {2}resolved npm fixture-echo-mcp@1\.2\.0\n {2}installing …\n[\s\S]* {2}installed in \d+ ms/,
+    );
     expect(ok.code).toBe(0);
     const bad = await cli(bin, ['install', 'fixture-does-not-exist-anywhere'], env);
     expect(bad.code).toBe(1);

@@ -3,10 +3,11 @@ import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { compileOrigins } from '../../policy/origin-check.js';
-import type { LaunchAnswer } from '../../runtime/package-launcher.js';
+import type { LaunchAnswer, LaunchStep } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
 import { requestConfig } from '../request-config.js';
+import { streamLaunch, wantsProgress } from './launch-progress.js';
 import { handleMcpRequest, handleSseRequest } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
@@ -66,21 +67,32 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     }
     if (c.req.method !== 'GET')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'stdio package URLs answer GET.', { allowed: ['GET'] });
-    try {
-      const answer = await deps.launcher.launch(route, requestConfig(c, pairs));
+    const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
+    const launch = async (progress?: (step: LaunchStep) => void) => {
+      const answer = await deps.launcher.launch(route, {
+        ...requestConfig(c, pairs),
+        ...(progress ? { progress } : {}),
+      });
       deps.metrics.launches.inc({
         registry: answer.packageType,
         outcome: answer.reused ? 'reused' : 'started',
       });
-      return c.json({
-        ...answer,
-        ...connectDetails(answer, deps.config.http.publicUrl ?? new URL(c.req.url).origin),
-      });
-    } catch (err) {
+      return { ...answer, ...connectDetails(answer, base) };
+    };
+    const failed = (err: unknown) =>
       deps.metrics.launches.inc({
         registry: 'unknown',
         outcome: err instanceof GatewayError ? err.code : 'INTERNAL_ERROR',
       });
+    if (wantsProgress(c))
+      return streamLaunch(c, launch, (err, status) => {
+        failed(err);
+        if (status >= 500) deps.logger.error({ err: (err as Error).message }, 'launch failed');
+      });
+    try {
+      return c.json(await launch());
+    } catch (err) {
+      failed(err);
       throw err;
     }
   };
