@@ -262,6 +262,14 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
           }
         : { suggestion: 'Percent-encode special characters in the path and query (encodeURIComponent)' },
   },
+  SERVER_NOT_FOUND: {
+    status: 404,
+    title: 'Server not found',
+    guidance: () => ({
+      suggestion:
+        'GET /v0.1/servers lists the servers this gateway serves (installed packages); install one with GET /package/{spec}/stdio or mcp-registry-server install',
+    }),
+  },
   SESSION_NOT_FOUND: {
     status: 404,
     title: 'Session not found',

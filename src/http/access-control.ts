@@ -82,7 +82,9 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
     if (!hostOk(host))
       throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
     const origin = c.req.header('origin');
-    if (!originAllowed(origin, c.req.url, origins))
+    // The registry API is read-only: any web page may read it (its own CORS answers `*`).
+    const readOnly = c.req.path.startsWith('/v0.1/') && ['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+    if (!readOnly && !originAllowed(origin, c.req.url, origins))
       throw new GatewayError(
         'ORIGIN_NOT_ALLOWED',
         `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,

@@ -27,6 +27,12 @@ export const API_DOCS = {
     { method: 'GET', path: '/sessions', description: 'Live MCP sessions.' },
     {
       method: 'GET',
+      path: '/v0.1/servers[?cursor&limit&search&updated_since&version=latest]',
+      description:
+        'MCP Registry API (read side): the installed servers as server.json entries whose remotes are this gateway; also /v0.1/servers/{name}/versions[/{version|latest}].',
+    },
+    {
+      method: 'GET',
       path: '/health',
       description:
         'Status, uptime, version, process counts, store size, sandbox mode, the memory-limit mechanism in force and auth mode (no key needed).',

@@ -13,6 +13,7 @@ import type { AppDeps } from './app-deps.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
+import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
 
 /**
  * What a request costs, for the rate limits: a `message` to a child (it carries `Mcp-Session-Id`, POSTs
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): Hono {
   registerInfoRoutes(app, deps);
   registerProcessRoutes(app, deps);
   registerPackageRoutes(app, deps);
+  registerRegistryApiRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, body } = toErrorResponse(err);
