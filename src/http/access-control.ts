@@ -10,6 +10,7 @@ import type { ApiKeys } from '../policy/api-keys.js';
 import { compileHostCheck } from '../policy/host-check.js';
 import { compileOrigins, originAllowed } from '../policy/origin-check.js';
 import { anonymousPrincipal, LOCAL_OPERATOR, type Principal } from '../policy/principal.js';
+import { DASHBOARD_PUBLIC_PATHS } from './routes/dashboard-routes.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -30,7 +31,7 @@ export interface AccessSettings {
 }
 
 /** Paths any caller may read without a key (load balancers probe /health). */
-const PUBLIC_PATHS = new Set(['/health']);
+const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 
 /** The client's address: the socket peer, or the proxy's last X-Forwarded-For hop when trusted. */
 export function clientAddress(c: Context, trustProxy: boolean): string {

@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { accessControl } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
+import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
@@ -48,7 +49,14 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use(
     '*',
-    secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"] } }),
+    secureHeaders({
+      // Scripts only from our own files (the dashboard); styles also inline (the / page).
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        frameAncestors: ["'none'"],
+      },
+    }),
   );
   // Every answer carries X-Request-Id (the client's own when it sent a valid one); log lines name it.
   app.use('*', requestId());
@@ -100,6 +108,7 @@ export function createApp(deps: AppDeps): Hono {
   registerProcessRoutes(app, deps);
   registerPackageRoutes(app, deps);
   registerRegistryApiRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, body } = toErrorResponse(err);

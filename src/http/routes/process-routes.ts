@@ -1,7 +1,7 @@
 /** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
 import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { canAccess } from '../../policy/principal.js';
+import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import type { AppDeps } from '../app-deps.js';
@@ -67,21 +67,33 @@ function logs(deps: AppDeps, c: Context) {
   });
 }
 
+/** The processes `principal` may see, as /processes lists them. */
+export async function processesView(deps: AppDeps, principal: Principal) {
+  const processes = await Promise.all(
+    deps.processes
+      .list()
+      .filter(({ meta }) => canAccess(principal, meta.owner))
+      .map(({ process, meta }) => describe(process, meta, servedBy(deps, process.id))),
+  );
+  return {
+    processes,
+    total: processes.length,
+    active: deps.processes.activeCount(),
+    max: deps.config.process.maxProcesses,
+  };
+}
+
+/** The sessions `principal` may see, as /sessions lists them. */
+export function sessionsView(deps: AppDeps, principal: Principal) {
+  const sessions = deps.sessions
+    .list()
+    .filter((s) => canAccess(principal, s.owner))
+    .map((s) => ({ ...s, lastActivity: new Date(s.lastActivity).toISOString() }));
+  return { sessions, total: sessions.length };
+}
+
 export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
-  app.get('/processes', async (c) => {
-    const processes = await Promise.all(
-      deps.processes
-        .list()
-        .filter(({ meta }) => canAccess(c.get('principal'), meta.owner))
-        .map(({ process, meta }) => describe(process, meta, servedBy(deps, process.id))),
-    );
-    return c.json({
-      processes,
-      total: processes.length,
-      active: deps.processes.activeCount(),
-      max: deps.config.process.maxProcesses,
-    });
-  });
+  app.get('/processes', async (c) => c.json(await processesView(deps, c.get('principal'))));
   app.get('/processes/:id', async (c) => {
     const { process, meta } = find(deps, c, c.req.param('id'));
     return c.json(await describe(process, meta, servedBy(deps, process.id)));
@@ -92,13 +104,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
     await deps.processes.stop(id, 'stopped by DELETE request');
     return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
   });
-  app.get('/sessions', (c) => {
-    const sessions = deps.sessions
-      .list()
-      .filter((s) => canAccess(c.get('principal'), s.owner))
-      .map((s) => ({ ...s, lastActivity: new Date(s.lastActivity).toISOString() }));
-    return c.json({ sessions, total: sessions.length });
-  });
+  app.get('/sessions', (c) => c.json(sessionsView(deps, c.get('principal'))));
   app.get('/processes/:id/logs', (c) => logs(deps, c));
   app.get('/logs/:id', (c) => logs(deps, c));
 }

@@ -1,0 +1,113 @@
+/**
+ * The live dashboard in a real browser (Debian's Chromium driven by playwright-core): sign in with a key,
+ * launch a fixture from the form and watch its install steps and client configuration, see it running
+ * (live, over server-sent events), read its output, stop it; a `user` sees only its own processes, an
+ * `admin` everyone's. UPDATE_SCREENSHOTS=1 writes docs/dashboard.png for the README.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../src/policy/api-keys.js';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const alice = generateApiKey('alice', 'user');
+const ops = generateApiKey('ops', 'admin');
+
+describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
+  let t: TestGateway;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ auth: { apiKeys: [alice.entry, ops.entry] } });
+    base = await t.serve();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signIn(key: string): Promise<Page> {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.locator('#key').fill(key);
+    await page.locator('#login button[type=submit]').click();
+    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+    return page;
+  }
+
+  it('is served with a CSP that allows no inline script, and asks for a key first', async () => {
+    const res = await fetch(`${base}/dashboard`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    expect(await res.text()).not.toMatch(/<script>(?!<\/script>)/);
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    // The stylesheet applies (a CSP that blocked it would leave the badge unstyled).
+    const radius = await page
+      .locator('#live')
+      .evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).borderTopLeftRadius);
+    expect(radius).not.toBe('0px');
+    expect(await page.locator('#main').isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it('launches from the form, follows it live, shows its output and stops it; users see only their own', async () => {
+    const page = await signIn(alice.key);
+    expect(await page.locator('#who').textContent()).toContain('alice (user)');
+
+    await page.locator('#spec').fill('fixture-echo-mcp@1.1.0');
+    await page.locator('.param-name').first().fill('apiKey');
+    await page.locator('.param-secret').first().check();
+    await page.locator('.param-value').first().fill('dash-secret-3');
+    await page.locator('#launch button[type=submit]').click();
+    await page.locator('#steps li', { hasText: 'initialized' }).waitFor({ timeout: 30_000 });
+    const steps = await page.locator('#steps li:not(.output)').allTextContents();
+    expect(steps.slice(0, 2)).toEqual(['resolving', 'resolved npm fixture-echo-mcp@1.1.0']);
+    const config = await page.locator('#config-url').textContent();
+    expect(config).toContain(`${base}/package/fixture-echo-mcp@1.1.0/mcp`);
+    expect(config).toContain('"X-MCP-Env-API_KEY": "<API_KEY>"');
+    expect(await page.locator('#config-remote').textContent()).toContain('mcp-remote');
+
+    const row = page.locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' });
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.locator('td').nth(2).textContent()).toBe('running');
+    await row.getByRole('button', { name: 'logs' }).click();
+    await page.locator('#logs-text', { hasText: 'starting in mode' }).waitFor({ timeout: 10_000 });
+    expect(await page.content()).not.toContain('dash-secret-3');
+
+    if (process.env.UPDATE_SCREENSHOTS) {
+      await mkdir(path.resolve(import.meta.dirname, '../../docs'), { recursive: true });
+      await page.screenshot({
+        path: path.resolve(import.meta.dirname, '../../docs/dashboard.png'),
+        fullPage: true,
+      });
+    }
+
+    // The admin sees alice's process; alice never sees the admin's.
+    const own = await t.get('/package/fixture-echo-mcp@1.0.0/stdio', {
+      headers: { authorization: `Bearer ${ops.key}` },
+    });
+    expect(own.status).toBe(200);
+    const admin = await signIn(ops.key);
+    await admin.locator('#processes tbody tr', { hasText: 'alice' }).waitFor({ timeout: 10_000 });
+    expect(await admin.locator('#processes tbody tr').count()).toBe(2);
+    await page.waitForTimeout(2500);
+    expect(await page.locator('#processes tbody tr').count()).toBe(1);
+
+    await row.getByRole('button', { name: 'stop' }).click();
+    await page
+      .locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' })
+      .waitFor({ state: 'detached', timeout: 15_000 });
+    expect(t.gw.processes.list().filter((p) => p.meta.owner === 'alice')).toHaveLength(0);
+    await page.close();
+    await admin.close();
+  });
+});

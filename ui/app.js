@@ -1,0 +1,310 @@
+// The dashboard's script (served as a file: the page's CSP allows no inline script). It reads
+// /dashboard/events (snapshots as server-sent events) and acts through the ordinary API with the key
+// the user signed in with (kept for this tab only, in sessionStorage).
+const $ = (id) => document.getElementById(id);
+const KEY = 'mcp-registry-key';
+let key = sessionStorage.getItem(KEY) ?? '';
+let logsFor = null;
+let last = null;
+const series = { rate: [], errors: [], latency: [] };
+
+const auth = () => (key ? { authorization: `Bearer ${key}` } : {});
+const text = (s) => document.createTextNode(String(s ?? ''));
+
+function cell(row, value, className) {
+  const td = row.insertCell();
+  td.append(text(value));
+  if (className) td.className = className;
+  return td;
+}
+
+const mb = (bytes) => `${Math.round((bytes ?? 0) / 1048576)} MB`;
+const duration = (s) =>
+  s >= 3600 ? `${Math.floor(s / 3600)} h` : s >= 60 ? `${Math.floor(s / 60)} min` : `${s} s`;
+
+function renderHealth(h, principal) {
+  const el = $('health');
+  el.replaceChildren();
+  const items = [
+    ['status', h.status],
+    ['version', h.version],
+    ['processes', `${h.processes.active} / ${h.processes.max}`],
+    ['sessions', h.sessions],
+    ['sandbox', h.sandbox.mode],
+    ['memory limit', `${h.sandbox.memoryLimit.mechanism} ${h.sandbox.memoryLimit.memoryMb} MB`],
+    ['store', `${mb(h.store.bytes)} in ${h.store.packages} packages`],
+  ];
+  for (const [k, v] of items) {
+    const span = document.createElement('span');
+    span.className = 'badge';
+    span.append(text(`${k}: ${v}`));
+    el.append(span, text(' '));
+  }
+  $('who').textContent = `${principal.id} (${principal.role})`;
+}
+
+function renderProcesses(list) {
+  const body = $('processes').tBodies[0];
+  body.replaceChildren();
+  for (const p of list) {
+    const row = body.insertRow();
+    row.dataset.id = p.id;
+    cell(row, p.packageName);
+    cell(row, p.version);
+    cell(row, p.status, `status-${p.status}`);
+    cell(row, p.owner);
+    cell(row, duration(p.uptimeSeconds));
+    cell(row, mb(p.memoryBytes));
+    cell(row, p.restarts);
+    cell(row, p.sessions.length);
+    const actions = row.insertCell();
+    const logs = document.createElement('button');
+    logs.type = 'button';
+    logs.textContent = 'logs';
+    logs.addEventListener('click', () => openLogs(p.id));
+    const stop = document.createElement('button');
+    stop.type = 'button';
+    stop.textContent = 'stop';
+    stop.addEventListener('click', () => stopProcess(p.id));
+    actions.append(logs, stop);
+  }
+}
+
+function renderSessions(list) {
+  const body = $('sessions').tBodies[0];
+  body.replaceChildren();
+  for (const s of list) {
+    const row = body.insertRow();
+    cell(row, s.id.slice(0, 8));
+    cell(row, s.packageName);
+    cell(row, s.transport);
+    cell(row, s.mode);
+    cell(row, s.owner);
+    cell(row, new Date(s.lastActivity).toLocaleTimeString());
+  }
+}
+
+function spark(id, values) {
+  const svg = $(id);
+  const max = Math.max(1e-9, ...values);
+  const points = values.map((v, i) => `${(i * 120) / 59},${30 - (v / max) * 28}`).join(' ');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', points);
+  svg.replaceChildren(line);
+}
+
+function renderCharts(s) {
+  if (last) {
+    const dt = (s.at - last.at) / 1000 || 1;
+    const requests = s.totals.requests - last.totals.requests;
+    const timed = s.totals.timed - last.totals.timed;
+    series.rate.push(requests / dt);
+    series.errors.push((s.totals.errors - last.totals.errors) / dt);
+    series.latency.push(timed > 0 ? ((s.totals.seconds - last.totals.seconds) / timed) * 1000 : 0);
+    for (const k of Object.keys(series)) if (series[k].length > 60) series[k].shift();
+  }
+  last = s;
+  spark('chart-rate', series.rate);
+  spark('chart-errors', series.errors);
+  spark('chart-latency', series.latency);
+}
+
+function showLogin(message) {
+  $('main').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message ?? '';
+  $('live').textContent = 'signed out';
+  $('live').className = 'badge bad';
+}
+
+/** Reads the snapshot stream (fetch, so the key can travel in a header; EventSource cannot send one). */
+async function follow() {
+  for (;;) {
+    let res;
+    try {
+      res = await fetch('/dashboard/events', { headers: auth() });
+    } catch {
+      await new Promise((r) => setTimeout(r, 2000));
+      continue;
+    }
+    if (res.status === 401 || res.status === 403) return showLogin(key ? 'That key was refused.' : '');
+    $('login').hidden = true;
+    $('main').hidden = false;
+    $('live').textContent = 'live';
+    $('live').className = 'badge ok';
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n');
+        if (data) {
+          const s = JSON.parse(data);
+          renderHealth(s.health, s.principal);
+          renderProcesses(s.processes);
+          renderSessions(s.sessions);
+          renderCharts(s);
+          if (logsFor) void refreshLogs();
+        }
+        end = buffer.indexOf('\n\n');
+      }
+    }
+    $('live').textContent = 'reconnecting…';
+    $('live').className = 'badge bad';
+  }
+}
+
+async function refreshLogs() {
+  const res = await fetch(`/processes/${encodeURIComponent(logsFor)}/logs?lines=300`, { headers: auth() });
+  const body = await res.json();
+  const out = [...(body.lines ?? []), ...(body.stdout ?? []).map((l) => `[stdout] ${l}`)];
+  $('logs-text').textContent = res.ok ? out.join('\n') : body.message;
+}
+
+function openLogs(id) {
+  logsFor = id;
+  $('logs-id').textContent = id;
+  $('logs').hidden = false;
+  void refreshLogs();
+}
+
+async function stopProcess(id) {
+  const res = await fetch(`/processes/${encodeURIComponent(id)}`, { method: 'DELETE', headers: auth() });
+  if (!res.ok) alert((await res.json()).message);
+}
+
+function addParam() {
+  const row = document.createElement('div');
+  const name = Object.assign(document.createElement('input'), {
+    placeholder: 'name (apiKey)',
+    className: 'param-name',
+  });
+  const value = Object.assign(document.createElement('input'), {
+    placeholder: 'value',
+    className: 'param-value',
+  });
+  const secretLabel = document.createElement('label');
+  const secret = Object.assign(document.createElement('input'), {
+    type: 'checkbox',
+    className: 'param-secret',
+  });
+  secret.addEventListener('change', () => {
+    value.type = secret.checked ? 'password' : 'text';
+  });
+  secretLabel.append(secret, text(' secret (sent as a header, never in the URL)'));
+  row.append(name, text(' '), value, text(' '), secretLabel);
+  $('params').append(row);
+}
+
+const envName = (param) =>
+  param
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[-\s]+/g, '_')
+    .toUpperCase();
+
+function showStep(step) {
+  const li = document.createElement('li');
+  if (step.step === 'output') li.className = 'output';
+  const detail =
+    step.step === 'resolved'
+      ? ` ${step.registry} ${step.name}@${step.version}`
+      : step.step === 'output'
+        ? ` ${step.line}`
+        : step.step === 'installed' || step.step === 'initialized'
+          ? ` (${step.ms} ms)`
+          : '';
+  li.append(text(`${step.step}${detail}`));
+  $('steps').append(li);
+}
+
+function showClientConfig(answer, headers) {
+  const url = answer.endpoints.mcp;
+  const name = answer.packageName.replace(/^@[^/]+\//, '');
+  $('config-url').textContent = JSON.stringify({ mcpServers: { [name]: { url, headers } } }, null, 2);
+  const args = ['-y', 'mcp-remote', url];
+  for (const [h, v] of Object.entries(headers)) args.push('--header', `${h}:${v}`);
+  $('config-remote').textContent = JSON.stringify(
+    { mcpServers: { [name]: { command: 'npx', args } } },
+    null,
+    2,
+  );
+  $('client-config').hidden = false;
+}
+
+async function launch(event) {
+  event.preventDefault();
+  $('steps').replaceChildren();
+  $('client-config').hidden = true;
+  const query = new URLSearchParams();
+  const headers = { ...auth(), accept: 'text/event-stream' };
+  const shown = {};
+  for (const row of $('params').children) {
+    const name = row.querySelector('.param-name').value.trim();
+    const value = row.querySelector('.param-value').value;
+    if (!name) continue;
+    if (row.querySelector('.param-secret').checked) {
+      headers[`X-MCP-Env-${envName(name)}`] = value;
+      shown[`X-MCP-Env-${envName(name)}`] = `<${envName(name)}>`;
+    } else query.append(name, value);
+  }
+  const spec = $('spec').value.trim();
+  const qs = query.toString();
+  const res = await fetch(`/package/${spec}/stdio${qs ? `?${qs}` : ''}`, { headers });
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = JSON.parse(
+        block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trim())
+          .join('\n') || 'null',
+      );
+      if (type === 'progress') showStep(data);
+      else if (type === 'result') {
+        showStep({ step: 'ready' });
+        showClientConfig(data, { ...shown, ...plainHeaders(data) });
+      } else if (type === 'error') showStep({ step: `failed: ${data.code}: ${data.message}` });
+      end = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+/** The plain (non-secret) settings of an answer as headers, from its client configuration. */
+function plainHeaders(answer) {
+  const servers = answer.clientConfig?.mcpServers ?? {};
+  const first = Object.values(servers)[0];
+  return first?.headers ?? {};
+}
+
+$('login').addEventListener('submit', (e) => {
+  e.preventDefault();
+  key = $('key').value.trim();
+  sessionStorage.setItem(KEY, key);
+  void follow();
+});
+$('logs-close').addEventListener('click', () => {
+  logsFor = null;
+  $('logs').hidden = true;
+});
+$('add-param').addEventListener('click', addParam);
+$('launch').addEventListener('submit', (e) => void launch(e));
+addParam();
+void follow();
