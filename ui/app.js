@@ -11,6 +11,27 @@ const series = { rate: [], errors: [], latency: [] };
 const auth = () => (key ? { authorization: `Bearer ${key}` } : {});
 const text = (s) => document.createTextNode(String(s ?? ''));
 
+/** Calls `onEvent(type, data)` for each server-sent event of a fetch response, until it ends. */
+async function readEvents(res, onEvent) {
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('\n');
+      if (data) onEvent(/^event: (.*)$/m.exec(block)?.[1] ?? 'message', JSON.parse(data));
+    }
+  }
+}
+
 function cell(row, value, className) {
   const td = row.insertCell();
   td.append(text(value));
@@ -132,32 +153,13 @@ async function follow() {
     $('main').hidden = false;
     $('live').textContent = 'live';
     $('live').className = 'badge ok';
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end = buffer.indexOf('\n\n');
-      while (end !== -1) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trim())
-          .join('\n');
-        if (data) {
-          const s = JSON.parse(data);
-          renderHealth(s.health, s.principal);
-          renderProcesses(s.processes);
-          renderSessions(s.sessions);
-          renderCharts(s);
-          if (logsFor) void refreshLogs();
-        }
-        end = buffer.indexOf('\n\n');
-      }
-    }
+    await readEvents(res, (_type, snapshot) => {
+      renderHealth(snapshot.health, snapshot.principal);
+      renderProcesses(snapshot.processes);
+      renderSessions(snapshot.sessions);
+      renderCharts(snapshot);
+      if (logsFor) void refreshLogs();
+    });
     $('live').textContent = 'reconnecting…';
     $('live').className = 'badge bad';
   }
@@ -259,32 +261,13 @@ async function launch(event) {
   const spec = $('spec').value.trim();
   const qs = query.toString();
   const res = await fetch(`/package/${spec}/stdio${qs ? `?${qs}` : ''}`, { headers });
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    let end = buffer.indexOf('\n\n');
-    while (end !== -1) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const type = /^event: (.*)$/m.exec(block)?.[1];
-      const data = JSON.parse(
-        block
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).trim())
-          .join('\n') || 'null',
-      );
-      if (type === 'progress') showStep(data);
-      else if (type === 'result') {
-        showStep({ step: 'ready' });
-        showClientConfig(data, { ...shown, ...plainHeaders(data) });
-      } else if (type === 'error') showStep({ step: `failed: ${data.code}: ${data.message}` });
-      end = buffer.indexOf('\n\n');
-    }
-  }
+  await readEvents(res, (type, data) => {
+    if (type === 'progress') showStep(data);
+    else if (type === 'result') {
+      showStep({ step: 'ready' });
+      showClientConfig(data, { ...shown, ...plainHeaders(data) });
+    } else if (type === 'error') showStep({ step: `failed: ${data.code}: ${data.message}` });
+  });
 }
 
 /** The plain (non-secret) settings of an answer as headers, from its client configuration. */
