@@ -23,7 +23,16 @@ import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
  * answered 404 without any work, so trusting the header costs nothing; a launch a message or session may
  * cause is capacity-managed apart.
  */
-function meterOf(c: Context): 'message' | 'session' | 'request' {
+type Meter = 'message' | 'session' | 'request';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** What the request costs, decided once (access log level, rate limits). */
+    meter: Meter;
+  }
+}
+
+function meterOf(c: Context): Meter {
   const path = c.req.path;
   if (!path.startsWith('/package/')) return 'request';
   if (c.req.header('mcp-session-id')) return 'message';
@@ -62,13 +71,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     const started = performance.now();
+    c.set('meter', meterOf(c));
     await next();
     const route = routeLabel(c.req.path);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
     deps.metrics.httpDuration.observe({ route }, seconds);
     // Messages to a child are the hot path (thousands a minute): their lines are debug; metrics count them.
-    const level = meterOf(c) === 'message' && c.res.status < 400 ? 'debug' : 'info';
+    const level = c.get('meter') === 'message' && c.res.status < 400 ? 'debug' : 'info';
     deps.logger[level](
       {
         requestId: c.get('requestId'),
@@ -97,7 +107,7 @@ export function createApp(deps: AppDeps): Hono {
     // Messages go to the caller's own processes and new sessions cost no process: budgets of their own.
     // Everything else costs the host (launches, operator endpoints); unauthenticated paths (/health)
     // count against the address budget only.
-    const meter = meterOf(c);
+    const meter = c.get('meter');
     if (meter === 'message') await deps.limiter.message(caller, c.get('clientAddress'));
     else if (meter === 'session') await deps.limiter.session(caller, c.get('clientAddress'));
     else await deps.limiter.request(caller, c.get('clientAddress'));

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { type ClientProfile, profileOf } from '../protocol/versions.js';
 import type { ProcessMeta } from '../runtime/package-launcher.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
@@ -192,7 +193,11 @@ export class McpSessions {
     const fail = (message: string, data?: unknown) => {
       if (id !== undefined)
         void session.channel.transport
-          .send({ jsonrpc: '2.0', id, error: { code: -32600, message, data } } as JSONRPCMessage)
+          .send({
+            jsonrpc: '2.0',
+            id,
+            error: { code: JsonRpcCode.InvalidRequest, message, data },
+          } as JSONRPCMessage)
           .catch(() => undefined);
       void this.end(session.id, message);
     };

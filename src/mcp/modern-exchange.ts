@@ -11,24 +11,11 @@ import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
 import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import { listen } from './modern-listen.js';
 import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
+import { rpcErrorResponse } from './post-rules.js';
 import type { Relay } from './relay.js';
 import type { RequestId } from './relay-port.js';
 
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
-
-/** A JSON-RPC error answer as an HTTP response. */
-export function rpcErrorResponse(
-  id: RequestId | undefined,
-  code: number,
-  message: string,
-  data?: unknown,
-  status: 200 | 400 = 400,
-): Response {
-  return Response.json(
-    { jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data ? { data } : {}) } },
-    { status },
-  );
-}
 
 /** What a client should do about a refused modern request (in `error.data.guidance`, like every error's). */
 const MODERN_GUIDANCE = {

@@ -6,6 +6,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { ModernErrorCode, type ModernRequest } from './modern-request.js';
+import { rpcErrorResponse } from './post-rules.js';
 import type { Relay } from './relay.js';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
@@ -52,11 +53,13 @@ function accepts(f: ListenFilter, m: JSONRPCMessage): boolean {
 export function listen(body: ModernRequest, relay: Relay, keepAliveMs: number): Response {
   const filter = (body.params as { notifications?: ListenFilter } | undefined)?.notifications;
   if (!filter || typeof filter !== 'object')
-    return Response.json({
-      jsonrpc: '2.0',
-      id: body.id ?? null,
-      error: { code: ModernErrorCode.InvalidParams, message: "Invalid params: 'notifications' is required" },
-    });
+    return rpcErrorResponse(
+      body.id,
+      ModernErrorCode.InvalidParams,
+      "Invalid params: 'notifications' is required",
+      undefined,
+      200,
+    );
   const accepted = honoured(filter, (relay.child.identity.capabilities ?? {}) as never);
   const subscriptionId = body.id as string | number;
   const stamp = (m: JSONRPCMessage) => {

@@ -55,8 +55,19 @@ export function refusePostBody(body: unknown): PostRefusal | undefined {
 
 /** The JSON-RPC error answer for a refusal (guidance in `error.data`, like every error's). */
 export function refusalResponse(r: PostRefusal, guidance: string): Response {
+  return rpcErrorResponse(null, r.code, r.message, { guidance }, r.status);
+}
+
+/** A JSON-RPC error answer as an HTTP response (the one shape every refused MCP POST gets). */
+export function rpcErrorResponse(
+  id: string | number | null | undefined,
+  code: number,
+  message: string,
+  data?: unknown,
+  status = 400,
+): Response {
   return Response.json(
-    { jsonrpc: '2.0', id: null, error: { code: r.code, message: r.message, data: { guidance } } },
-    { status: r.status },
+    { jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data ? { data } : {}) } },
+    { status },
   );
 }
