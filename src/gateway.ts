@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
+import { Cluster } from './cluster/cluster.js';
+import { FileHostSlots } from './cluster/host-slots.js';
 import { type Config, ConfigError } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
@@ -16,7 +18,6 @@ import { SecretRedactor } from './observability/secret-redactor.js';
 import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
 import { compilePattern, matchesName, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
-import { MemoryRateLimitStore } from './policy/rate-limit-store.js';
 import { RateLimiter } from './policy/rate-limiter.js';
 import { InstanceDir } from './process/instance-dir.js';
 import { OrphanReaper } from './process/orphan-reaper.js';
@@ -48,10 +49,16 @@ export interface Gateway {
   /** Resolves, checks and installs packages (the CLI's `install` uses it without launching). */
   launcher: PackageLauncher;
   sessions: McpSessions;
+  cluster: Cluster;
   store: PackageStore;
   redactor: SecretRedactor;
   reaper: OrphanReaper;
-  /** Stops every child and timer. */
+  /**
+   * Waits (at most DRAIN_TIMEOUT_MS) until no request is being answered and no call is in flight to a
+   * child; new sessions are still served meanwhile by whoever reaches this instance.
+   */
+  drain(): Promise<void>;
+  /** Stops every child and timer (sessions end; in a cluster the instance leaves the directory). */
   shutdown(): Promise<void>;
 }
 
@@ -139,6 +146,17 @@ async function detectSandbox(
   }
 }
 
+/** The cluster this instance joins (REDIS_URL), or itself alone; an unreachable Redis is a start-up error. */
+async function joinCluster(config: Config, logger: Logger, localSessions: () => Map<string, number>) {
+  try {
+    const cluster = await Cluster.create(config.cluster, logger, localSessions);
+    if (cluster.enabled) logger.info({ instance: cluster.self.id }, 'cluster mode (Redis)');
+    return cluster;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
@@ -153,7 +171,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   });
   const mask = (s: string) => redactor.mask(s);
   if (security.warning) logger.warn({ openRegistry: true }, security.warning);
-  const limiter = new RateLimiter(config.rateLimit, new MemoryRateLimitStore());
+  let sessions: McpSessions | undefined;
+  const cluster = await joinCluster(config, logger, () => sessions?.counts() ?? new Map());
+  const limiter = new RateLimiter(config.rateLimit, cluster.rateStore);
 
   const otherUid = process.getuid?.() === 0 && config.sandbox.mode !== 'none';
   const py = await pythonForChildren(config.store.python, otherUid);
@@ -209,6 +229,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       mask,
       clientInfo: { name: 'mcp-registry-server', version: config.server.version },
       hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
+      // Workers sharing this host (cluster mode) share MAX_PROCESSES.
+      ...(cluster.enabled ? { slots: new FileHostSlots(runDir) } : {}),
       outputLog: childOutputLogs(
         config.log.dir,
         { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },
@@ -244,8 +266,12 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
     },
   });
-  const relays = new Relays(processes, { requestTimeoutMs: config.request.timeoutMs, logger });
-  const sessions = new McpSessions(
+  const relays = new Relays(processes, {
+    requestTimeoutMs: config.request.timeoutMs,
+    logger,
+    ...(cluster.enabled ? { statePrefix: `${cluster.self.id}.` } : {}),
+  });
+  sessions = new McpSessions(
     {
       idleTimeoutMs: config.session.idleTimeoutMs,
       maxBodyBytes: config.request.maxBodyBytes,
@@ -256,6 +282,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     processes,
     relays,
     logger,
+    { newId: () => cluster.newSessionId(), counter: cluster.sessionCounter },
   );
   sessions.startTimers();
   const metrics = createMetrics(() => processes.activeCount());
@@ -272,8 +299,17 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     keys: security.keys,
     sandbox: sandbox.report,
     limiter,
+    cluster,
     startedAt: Date.now(),
   });
+  const live = sessions;
+  try {
+    await cluster.start(app.fetch, () => ({ processes: processes.activeCount(), sessions: live.size }));
+  } catch (err) {
+    throw new ConfigError(
+      `CLUSTER_ADDRESS: cannot listen on ${config.cluster.address} (${(err as Error).message}).`,
+    );
+  }
 
   return {
     app,
@@ -285,8 +321,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     redactor,
     reaper,
     sessions,
+    cluster,
+    async drain() {
+      cluster.draining = true;
+      const until = Date.now() + config.cluster.drainMs;
+      const busy = () =>
+        cluster.counters.inFlight > 0 || processes.list().some(({ process: p }) => p.inFlight > 0);
+      while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      logger.info({ drained: !busy() }, busy() ? 'drain timed out; ending what is in flight' : 'drained');
+    },
     async shutdown() {
-      await sessions.shutdown();
+      await live.shutdown();
+      await cluster.stop();
       clearInterval(sweeper);
       await processes.shutdown();
       await store.close();

@@ -1,6 +1,7 @@
 /**
  * @module `mcp-registry-server [serve]`: reads the configuration (environment and flags), serves the
- * gateway over HTTP and shuts down in order on SIGTERM/SIGINT (stop listening, stop every child, exit).
+ * gateway over HTTP and shuts down in order on SIGTERM/SIGINT (stop listening, let requests in flight
+ * finish, end sessions and stop every child, leave the cluster, exit).
  */
 import { serve } from '@hono/node-server';
 import { type Config, loadConfig } from '../config/config.js';
@@ -78,9 +79,11 @@ export async function serveGateway(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     gw.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000);
+    const force = setTimeout(() => process.exit(1), config.cluster.drainMs + 30_000);
     force.unref();
+    // Stop taking connections, let what is in flight finish (a PM2 reload's old worker), then end.
     server.close();
+    await gw.drain();
     await gw.shutdown();
     // Write out what the log destinations hold before exiting.
     gw.logger.flush();

@@ -209,6 +209,29 @@ export const ConfigSchema = z.object({
      */
     maxSessionsPerKey: z.coerce.number().int().min(1).default(2000),
   }),
+  cluster: z.object({
+    /**
+     * Cluster mode: several gateway instances (PM2 cluster workers, hosts behind a load balancer) share
+     * sessions, limits and views through this Redis (6+ or Valkey). Unset: one instance, all in memory.
+     */
+    redisUrl: z.string().url().optional(),
+    /**
+     * Where this instance takes requests forwarded by the others (`host:port`; port 0 picks a free one).
+     * Loopback for workers on one host; an address the other hosts reach when they run elsewhere.
+     */
+    address: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port')
+      .default('127.0.0.1:0'),
+    /** Signs requests between instances (HMAC-SHA256); unset: one generated and kept in Redis. */
+    secret: z.string().min(16).optional(),
+    /** How often an instance renews its entry; it vanishes after three missed beats, ms. */
+    heartbeatMs: ms(2000),
+    /** Prefix of every Redis key (one Redis, several clusters). */
+    keyPrefix: z.string().default('mcpgw:'),
+    /** A graceful stop waits this long for requests in flight before ending sessions, ms. */
+    drainMs: ms(10_000),
+  }),
   sandbox: z.object({
     /** auto: bubblewrap when `bwrap` works here, else none with a warning; bwrap: required; none: off. */
     mode: z.enum(['auto', 'bwrap', 'none']).default('auto'),

@@ -277,6 +277,16 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
       suggestion: 'The session ended or never existed: send a new initialize request without Mcp-Session-Id',
     }),
   },
+  CLUSTER_UNAVAILABLE: {
+    status: 503,
+    title: 'Cluster state unavailable',
+    guidance: (d) => ({
+      ...(d.need ? { need: d.need } : {}),
+      suggestion:
+        "This needs the cluster's shared state (Redis), which is not reachable now: retry after Retry-After; sessions already open on this instance go on. Operators: check REDIS_URL and the Redis server",
+      ...(d.local ? { thisInstanceOnly: d.local } : {}),
+    }),
+  },
   SESSION_REQUIRED: {
     status: 400,
     title: 'Missing session',

@@ -1,4 +1,5 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
+import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
 import type { McpSessions } from '../mcp/mcp-sessions.js';
 import type { Relays } from '../mcp/relays.js';
@@ -27,5 +28,7 @@ export interface AppDeps {
   /** How children are sandboxed and limited (for /health). */
   sandbox: SandboxReport;
   limiter: RateLimiter;
+  /** The other instances (cluster mode) or this one alone. */
+  cluster: Cluster;
   startedAt: number;
 }

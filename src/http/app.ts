@@ -10,6 +10,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { accessControl } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
+import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
@@ -71,8 +72,15 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     const started = performance.now();
+    const counters = deps.cluster.counters;
+    if (!forwardOf(c)) counters.requests++;
     c.set('meter', meterOf(c));
-    await next();
+    counters.inFlight++;
+    try {
+      await next();
+    } finally {
+      counters.inFlight--; // until the answer starts; a streamed answer's calls are the children's in flight
+    }
     const route = routeLabel(c.req.path);
     const seconds = (performance.now() - started) / 1000;
     deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
@@ -93,16 +101,20 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(
     '*',
-    accessControl({
-      bindHost: deps.config.server.host,
-      allowedHosts: deps.config.http.allowedHosts,
-      allowedOrigins: deps.config.http.allowedOrigins,
-      keys: deps.keys,
-      openRegistry: deps.config.auth.openRegistry,
-      trustProxy: deps.config.http.trustProxy,
-    }),
+    trustForwarded(
+      accessControl({
+        bindHost: deps.config.server.host,
+        allowedHosts: deps.config.http.allowedHosts,
+        allowedOrigins: deps.config.http.allowedOrigins,
+        keys: deps.keys,
+        openRegistry: deps.config.auth.openRegistry,
+        trustProxy: deps.config.http.trustProxy,
+      }),
+    ),
   );
   app.use('*', async (c, next) => {
+    // The instance that forwarded a request charged it already (the limits are cluster-wide).
+    if (forwardOf(c)) return next();
     const caller = c.get('principal')?.id;
     // Messages go to the caller's own processes and new sessions cost no process: budgets of their own.
     // Everything else costs the host (launches, operator endpoints); unauthenticated paths (/health)
@@ -113,6 +125,7 @@ export function createApp(deps: AppDeps): Hono {
     else await deps.limiter.request(caller, c.get('clientAddress'));
     await next();
   });
+  app.use('*', routeToOwner(deps.cluster));
 
   registerInfoRoutes(app, deps);
   registerProcessRoutes(app, deps);
@@ -133,6 +146,7 @@ export function createApp(deps: AppDeps): Hono {
       );
     else deps.logger.info({ requestId: c.get('requestId'), code: body.code }, 'request refused');
     if (body.code === 'PROCESS_LIMIT_REACHED') c.header('Retry-After', '30');
+    if (body.code === 'CLUSTER_UNAVAILABLE') c.header('Retry-After', '5');
     if (body.code === 'RATE_LIMITED') c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="mcp-registry-server"');
     return c.json(body, status);

@@ -8,6 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { SessionCounter } from '../cluster/cluster-types.js';
+import { MemorySessionCounter } from '../cluster/memory-state.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
@@ -27,6 +29,13 @@ export interface McpSessionSettings {
   keepAliveMs: number;
   /** Sessions one principal may hold; at the limit its least recently active idle one is ended. */
   maxPerOwner: number;
+}
+
+/** Where sessions get their ids and are counted (cluster/: in memory, or across the cluster in Redis). */
+export interface SessionSharing {
+  /** A new session id (in a cluster it names this instance, so any instance finds the owner). */
+  newId: () => string;
+  counter: SessionCounter;
 }
 
 /** A session over Streamable HTTP (2025 eras) or the legacy HTTP+SSE transport (2024-11-05). */
@@ -66,6 +75,7 @@ export class McpSessions {
     private readonly processes: ProcessManager<ProcessMeta>,
     private readonly relays: Relays,
     private readonly logger: Logger,
+    private readonly sharing: SessionSharing = { newId: randomUUID, counter: new MemorySessionCounter() },
   ) {
     // A session whose child is gone (stopped, idle, reclaimed) is gone too: never listed, 404 for its client.
     processes.onGone((processId) => {
@@ -94,6 +104,20 @@ export class McpSessions {
 
   get size(): number {
     return this.sessions.size;
+  }
+
+  /** How many sessions each principal holds here. */
+  counts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.sessions.values()) out.set(s.owner, (out.get(s.owner) ?? 0) + 1);
+    return out;
+  }
+
+  /** Requests in flight in every session (a graceful stop waits for them). */
+  get pending(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.port.pending;
+    return n;
   }
 
   /** Every live session as operators see it (no secrets). */
@@ -156,10 +180,17 @@ export class McpSessions {
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
     await this.makeRoomFor(req.meta.owner);
-    const id = randomUUID();
-    // Bound before the transport opens, so a launch failure is the HTTP answer and leaves nothing behind.
-    const relay = profile ? await this.relayFor(req, mode, profile, id) : undefined;
-    const channel = await open(id);
+    const id = this.sharing.newId();
+    let relay: Awaited<ReturnType<typeof this.relayFor>> | undefined;
+    let channel: SessionTransport;
+    try {
+      // Bound before the transport opens, so a launch failure is the HTTP answer and leaves nothing behind.
+      relay = profile ? await this.relayFor(req, mode, profile, id) : undefined;
+      channel = await open(id);
+    } catch (err) {
+      this.sharing.counter.release(req.meta.owner);
+      throw err;
+    }
     const port = new SessionPort(channel.transport, this.logger);
     const session: McpSession = {
       id,
@@ -215,20 +246,23 @@ export class McpSessions {
   }
 
   /**
-   * Keeps `owner` under its session limit: its least recently active session with nothing in flight
-   * gives way (its client gets 404 and re-initializes). @throws GatewayError SESSION_LIMIT_REACHED when
-   * every session of the owner has a request in flight.
+   * Keeps `owner` under its session limit (counted across the cluster): at the limit, its least recently
+   * active session here with nothing in flight gives way (its client gets 404 and re-initializes).
+   * @throws GatewayError SESSION_LIMIT_REACHED when none can; CLUSTER_UNAVAILABLE (the count is shared).
    */
   private async makeRoomFor(owner: string): Promise<void> {
-    const held = [...this.sessions.values()].filter((s) => s.owner === owner);
-    if (held.length < this.s.maxPerOwner) return;
-    const idle = held.filter((s) => s.port.pending === 0).sort((a, b) => a.lastActivity - b.lastActivity);
-    const victim = idle[0];
-    if (!victim)
-      throw new GatewayError('SESSION_LIMIT_REACHED', `All ${held.length} sessions of this key are busy.`, {
-        limit: this.s.maxPerOwner,
-      });
-    await this.end(victim.id, 'reclaimed at the session limit (least recently active)');
+    for (;;) {
+      const { ok, held } = await this.sharing.counter.acquire(owner, this.s.maxPerOwner);
+      if (ok) return;
+      const victim = [...this.sessions.values()]
+        .filter((s) => s.owner === owner && s.port.pending === 0)
+        .sort((a, b) => a.lastActivity - b.lastActivity)[0];
+      if (!victim)
+        throw new GatewayError('SESSION_LIMIT_REACHED', `All ${held} sessions of this key are busy.`, {
+          limit: this.s.maxPerOwner,
+        });
+      await this.end(victim.id, 'reclaimed at the session limit (least recently active)');
+    }
   }
 
   /** Ends a session; an isolated session's child stops with it. */
@@ -236,6 +270,7 @@ export class McpSessions {
     const session = this.sessions.get(id);
     if (!session) return;
     this.sessions.delete(id);
+    this.sharing.counter.release(session.owner);
     session.port.close();
     await session.channel.transport.close().catch(() => undefined);
     if (session.mode === 'isolated' && session.processId)

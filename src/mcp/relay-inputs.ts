@@ -36,13 +36,17 @@ type ServerRequest = JSONRPCMessage & { id: RequestId; method: string; params?: 
 export class InputRequests {
   private readonly parked = new Map<string, Parked>();
 
-  constructor(private readonly relay: ParkingRelay) {}
+  constructor(
+    private readonly relay: ParkingRelay,
+    /** Begins every token (a cluster's instance id: a retry reaching another instance is sent here). */
+    private readonly prefix = '',
+  ) {}
 
   /** Ends the client's exchange with an InputRequiredResult for the child's request `m`. */
   ask(ex: ParkableExchange, m: ServerRequest): void {
     const { childId, port } = ex;
     if (!port) return;
-    const token = randomBytes(18).toString('base64url');
+    const token = `${this.prefix}${randomBytes(18).toString('base64url')}`;
     const key = 'input-1';
     this.parked.set(token, { childId, serverRequestId: m.id, key, expires: Date.now() + PARKED_TTL_MS });
     ex.port = undefined;

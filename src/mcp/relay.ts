@@ -49,13 +49,19 @@ export class Relay implements ProcessClient, PortOwner {
   private readonly serverRequests = new Map<RequestId, Port>();
   private readonly ports = new Set<Port>();
   private readonly subscriptions = new Subscriptions();
-  private readonly inputs = new InputRequests(this);
+  private readonly inputs: InputRequests;
   private next = 1;
 
   constructor(
     readonly child: RelayChild,
-    private readonly o: { requestTimeoutMs: number; logger?: Logger },
+    private readonly o: {
+      requestTimeoutMs: number;
+      logger?: Logger;
+      /** Begins every MRTR requestState (in a cluster: this instance's id and a dot, to route retries). */
+      statePrefix?: string;
+    },
   ) {
+    this.inputs = new InputRequests(this, o.statePrefix);
     child.attach(this);
   }
 

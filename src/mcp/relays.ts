@@ -15,7 +15,7 @@ export class Relays {
 
   constructor(
     private readonly processes: ProcessManager<ProcessMeta>,
-    private readonly o: { requestTimeoutMs: number; logger: Logger },
+    private readonly o: { requestTimeoutMs: number; logger: Logger; statePrefix?: string },
   ) {
     processes.onGone((processId) => {
       const relay = this.byProcess.get(processId);

@@ -18,6 +18,19 @@ const HEARTBEAT_EVERY_MS = 60_000;
 export const DEFAULT_STALE_MS = 10 * 60_000;
 const NAME = /^(.+)\.(\d+)\.([0-9a-f]{8})$/;
 
+/**
+ * Whether `entry` below a root is a live gateway's directory: true (live), false (dead, or a leftover of
+ * an older layout older than `staleMs`), or undefined (not a gateway directory and still fresh).
+ */
+async function liveGateway(full: string, entry: string, staleMs: number, now: number) {
+  const m = NAME.exec(entry);
+  const seen = await stat(m ? path.join(full, HEARTBEAT) : full).catch(() => null);
+  const stale = !seen || now - seen.mtimeMs > staleMs;
+  if (!m) return stale ? false : undefined;
+  const here = hostname().replace(/[^A-Za-z0-9-]/g, '_');
+  return !((m[1] === here && !isPidAlive(Number(m[2]))) || stale);
+}
+
 export class InstanceDir {
   private timer: NodeJS.Timeout | undefined;
 
@@ -53,19 +66,23 @@ export class InstanceDir {
    */
   async sweep(staleMs = DEFAULT_STALE_MS, now = Date.now()): Promise<string[]> {
     const removed: string[] = [];
-    const here = hostname().replace(/[^A-Za-z0-9-]/g, '_');
     for (const entry of await readdir(this.root).catch(() => [] as string[])) {
       const full = path.join(this.root, entry);
-      if (full === this.path) continue;
-      const m = NAME.exec(entry);
-      const seen = await stat(m ? path.join(full, HEARTBEAT) : full).catch(() => null);
-      const stale = !seen || now - seen.mtimeMs > staleMs;
-      const dead = m ? (m[1] === here && !isPidAlive(Number(m[2]))) || stale : stale;
-      if (!dead) continue;
+      if (full === this.path || (await liveGateway(full, entry, staleMs, now)) !== false) continue;
       await rm(full, { recursive: true, force: true }).catch(() => undefined);
       removed.push(entry);
     }
     return removed;
+  }
+
+  /** The directories of the live gateways beside this one (same root), for what they publish there. */
+  async neighbours(now = Date.now()): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of await readdir(this.root).catch(() => [] as string[])) {
+      const full = path.join(this.root, entry);
+      if (full !== this.path && (await liveGateway(full, entry, DEFAULT_STALE_MS, now))) out.push(full);
+    }
+    return out;
   }
 
   /** Stops the heartbeat and removes the directory (clean shutdown). */

@@ -8,6 +8,8 @@
  * request refused.
  */
 
+import { GatewayError } from '../errors/gateway-error.js';
+
 /** What the decision needs to know about each process. */
 export interface CapacityView {
   id: string;
@@ -60,5 +62,38 @@ export function makeRoom(
   return (
     pick(idle.find((p) => (held.get(p.principal) ?? 0) > share)) ??
     pick(idle[0]) ?? { ok: false, scope: 'gateway', limit: max, busy: active.length }
+  );
+}
+
+/** The other gateways on this host, whose processes count against MAX_PROCESSES too (cluster/). */
+export interface HostSlots {
+  /** Runs `fn` (decide and register a launch) one gateway at a time, with the neighbours' processes. */
+  admit<T>(fn: (neighbours: readonly CapacityView[]) => Promise<T>): Promise<T>;
+  /** Publishes the principals of this gateway's active processes. */
+  publish(principals: readonly string[]): void;
+}
+
+/** A gateway alone on its host. */
+export const ALONE: HostSlots = { admit: (fn) => fn([]), publish: () => undefined };
+
+/**
+ * The process to stop for a new process of `principal` (undefined: there is room).
+ * @throws GatewayError PROCESS_LIMIT_REACHED when everything that could give way is busy.
+ */
+export function roomFor(
+  procs: readonly CapacityView[],
+  principal: string,
+  max: number,
+  configuredShare: number,
+): string | undefined {
+  const share = fairShare(max, configuredShare);
+  const room = makeRoom(procs, principal, max, share);
+  if (room.ok) return room.reclaim;
+  throw new GatewayError(
+    'PROCESS_LIMIT_REACHED',
+    room.scope === 'principal'
+      ? `All ${room.busy} processes of this caller (its fair share of ${share} while the gateway is full) are busy.`
+      : `All ${room.limit} processes are busy with calls in flight.`,
+    { limit: room.limit, scope: room.scope, busy: room.busy },
   );
 }

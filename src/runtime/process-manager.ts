@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
-import { RpcRequestError } from '../protocol/rpc-errors.js';
-import { type ClientProfile, DEFAULT_PROFILE, profileKey } from '../protocol/versions.js';
-import { fairShare, makeRoom } from './capacity.js';
-import type { LaunchPlan } from './launch-plan.js';
+import { ALONE, type CapacityView, type HostSlots, roomFor } from './capacity.js';
+import { pingOrKill } from './health-check.js';
+import type { LaunchRequest } from './launch-request.js';
 import { type ChildOutputLog, describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
 import { limitHit } from './resource-limits.js';
 import { SPARE_NICENESS, SparePool } from './spare-pool.js';
@@ -29,29 +28,6 @@ export interface ProcessManagerSettings extends ProcessTimings {
   warmPoolSize: number;
 }
 
-/** What a launch needs besides the plan: identity and the facts listings show. */
-export interface LaunchRequest<M> {
-  /** Configuration key: equal keys share one process. */
-  key: string;
-  /** Used in the process id (a readable slug of the package name). */
-  label: string;
-  /** Who asks (API key id or anonymous caller): the unit of the fair share at the limit. */
-  principal: string;
-  plan: LaunchPlan;
-  /** What the child is initialized with (part of `key` when set: children are shared per profile). */
-  profile?: ClientProfile;
-  /** Descriptive data kept with the process (package, masked env, …). */
-  meta: M;
-}
-
-/** `req` for clients of `profile`: the child is initialized with it, and shared only under it. */
-export function profiled<M>(
-  req: LaunchRequest<M>,
-  profile: ClientProfile = DEFAULT_PROFILE,
-): LaunchRequest<M> {
-  return { ...req, key: `${req.key}|${profileKey(profile)}`, profile };
-}
-
 export interface Acquired<M> {
   process: ManagedProcess;
   meta: M;
@@ -69,6 +45,8 @@ interface Entry<M> {
   shared: boolean;
   principal: string;
 }
+
+export { type LaunchRequest, profiled } from './launch-request.js';
 
 const ACTIVE = new Set(['starting', 'running', 'restarting']);
 export class ProcessManager<M = unknown> {
@@ -93,8 +71,14 @@ export class ProcessManager<M = unknown> {
       hooks?: { created?: (meta: M) => void; removed?: (meta: M) => void };
       /** Opens the log that keeps a process's output (none: output is kept in memory only). */
       outputLog?: (processId: string) => ChildOutputLog;
+      /** The other gateways on this host (cluster mode); none by default. */
+      slots?: HostSlots;
     },
   ) {}
+
+  private get slots(): HostSlots {
+    return this.deps.slots ?? ALONE;
+  }
 
   /** Calls `listener` with the id of every process the manager stops or forgets (sessions end with it). */
   onGone(listener: (processId: string) => void): void {
@@ -193,11 +177,11 @@ export class ProcessManager<M = unknown> {
   }
 
   /**
-   * Makes room for a new process of `principal` at the limit: stops the process `makeRoom` picks (the
-   * least recently active with nothing in flight; its sessions end with it).
-   * @throws GatewayError PROCESS_LIMIT_REACHED when everything that could give way is busy.
+   * Makes room for a new process of `principal` at the limit (the host's: `neighbours` are the other
+   * gateways' processes): stops the process `makeRoom` picks (the least recently active with nothing in
+   * flight; its sessions end with it). @throws GatewayError PROCESS_LIMIT_REACHED
    */
-  private async makeRoomFor(principal: string): Promise<void> {
+  private async makeRoomFor(principal: string, neighbours: readonly CapacityView[]): Promise<void> {
     const views = [...this.byId.values()].map((e) => ({
       id: e.process.id,
       principal: e.principal,
@@ -206,19 +190,21 @@ export class ProcessManager<M = unknown> {
       idle: e.process.status === 'running' && e.process.inFlight === 0,
       lastActivity: e.process.lastActivity,
     }));
-    const share = fairShare(this.s.maxProcesses, this.s.maxProcessesPerPrincipal);
-    const room = makeRoom(views, principal, this.s.maxProcesses, share);
-    if (!room.ok)
-      throw new GatewayError(
-        'PROCESS_LIMIT_REACHED',
-        room.scope === 'principal'
-          ? `All ${room.busy} processes of this caller (its fair share of ${share} while the gateway is full) are busy.`
-          : `All ${room.limit} processes are busy with calls in flight.`,
-        { limit: room.limit, scope: room.scope, busy: room.busy },
-      );
-    const victim = room.reclaim ? this.byId.get(room.reclaim) : undefined;
-    if (victim)
-      await this.stopEntry(victim, 'reclaimed for a new process at the limit (least recently active, idle)');
+    const victim = roomFor(
+      [...views, ...neighbours],
+      principal,
+      this.s.maxProcesses,
+      this.s.maxProcessesPerPrincipal,
+    );
+    const entry = victim ? this.byId.get(victim) : undefined;
+    if (entry)
+      await this.stopEntry(entry, 'reclaimed for a new process at the limit (least recently active, idle)');
+  }
+
+  /** Publishes this gateway's active processes to the host's other gateways. */
+  private publishSlots(): void {
+    const active = [...this.byId.values()].filter((e) => ACTIVE.has(e.process.status));
+    this.slots.publish(active.map((e) => e.principal));
   }
 
   private async startEntry(
@@ -228,9 +214,18 @@ export class ProcessManager<M = unknown> {
   ): Promise<Entry<M>> {
     if (this.shuttingDown)
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
-    await this.makeRoomFor(req.principal);
+    return this.slots
+      .admit(async (neighbours) => {
+        await this.makeRoomFor(req.principal, neighbours);
+        return this.createEntry(req, owner, spare);
+      })
+      .then((entry) => this.awaitReady(entry));
+  }
+
+  /** Creates, registers and starts a process (under the host's launch decision). */
+  private createEntry(req: LaunchRequest<M>, owner: string | undefined, spare: boolean): Entry<M> {
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
-    const { outputLog: openOutputLog, ...deps } = this.deps;
+    const { outputLog: openOutputLog, slots: _slots, ...deps } = this.deps;
     const outputLog = openOutputLog?.(id);
     const process = new ManagedProcess(id, req.plan, {
       ...deps,
@@ -254,18 +249,25 @@ export class ProcessManager<M = unknown> {
     this.byId.set(id, entry);
     if (spare) this.spares.add(req.key, entry);
     else if (!owner) this.byKey.set(req.key, entry);
+    this.publishSlots();
+    return entry;
+  }
+
+  private async awaitReady(entry: Entry<M>): Promise<Entry<M>> {
     try {
       await entry.ready;
     } catch (err) {
       this.forget(entry);
       throw err;
     }
-    this.deps.logger.info({ processId: id, pid: process.pid, owned: !!owner }, 'MCP server started');
+    const p = entry.process;
+    this.deps.logger.info({ processId: p.id, pid: p.pid, owned: !!entry.owner }, 'MCP server started');
     return entry;
   }
 
   private forget(entry: Entry<M>): void {
     if (this.byId.delete(entry.process.id)) {
+      this.publishSlots();
       entry.process.closeOutputLog();
       this.deps.hooks?.removed?.(entry.meta);
       for (const listener of this.goneListeners) listener(entry.process.id);
@@ -350,22 +352,7 @@ export class ProcessManager<M = unknown> {
   /** Pings every running process; one that does not answer is killed (and so restarted). */
   async healthCheck(): Promise<void> {
     const running = [...this.byId.values()].filter((e) => e.process.status === 'running');
-    await Promise.all(
-      running.map(async (e) => {
-        try {
-          await e.process.ping(this.s.pingTimeoutMs);
-        } catch (err) {
-          // An error answer still proves the server is alive (some servers do not implement ping).
-          if (err instanceof RpcRequestError && err.kind === 'remote') return;
-          if (e.process.status !== 'running') return;
-          this.deps.logger.warn(
-            { processId: e.process.id, err: (err as Error).message },
-            'health check failed; killing the server',
-          );
-          await e.process.kill();
-        }
-      }),
-    );
+    await Promise.all(running.map((e) => pingOrKill(e.process, this.s.pingTimeoutMs, this.deps.logger)));
   }
 
   private async stopEntry(e: Entry<M>, reason: string): Promise<void> {

@@ -1,11 +1,15 @@
 /**
  * @module The managed package store: each (registry, name, exact version) is installed once into its own
  * directory. Installs run in a staging directory and are renamed into place (atomic); the manifest marks a
- * complete install; concurrent requests share one install (per-key lock); a size cap prunes least-recently-used.
+ * complete install; concurrent requests share one install, also across the gateways (PM2 workers) that
+ * share the store (a lock file per package); a size cap prunes least-recently-used, never a package a
+ * live gateway on the store runs (each publishes its packages in use in its staging area).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { withFileLock } from '../cluster/file-lock.js';
 import type { Logger } from '../observability/logger.js';
 import { InstanceDir } from '../process/instance-dir.js';
 import type { GroupWatch } from '../process/orphan-reaper.js';
@@ -40,6 +44,8 @@ export interface PackageRef {
 }
 
 const MANIFEST = '.mcp-install.json';
+/** Where a gateway lists the store keys its processes run (in its own staging area). */
+const IN_USE = 'in-use.json';
 /** Last use is recorded (manifest mtime, for LRU pruning) at most this often per package, ms. */
 const TOUCH_EVERY_MS = 60_000;
 /** Installer processes see only these variables of the gateway (plus installer-config prefixes). */
@@ -89,6 +95,8 @@ export class PackageStore {
   private readonly lastTouched = new Map<string, number>();
   private totalBytes = 0;
   private count = 0;
+  /** The in-use list last published. */
+  private published = '';
 
   /** This gateway's own staging area (`.staging/<host>.<pid>.<tag>`): installs and pruned packages. */
   private work: InstanceDir | undefined;
@@ -146,7 +154,9 @@ export class PackageStore {
   async get(ref: PackageRef): Promise<InstalledPackage | null> {
     const key = storeKey(ref);
     const known = this.known.get(key);
-    if (known) return known;
+    // Another gateway on the store may have pruned it (never while one runs it): one stat to be sure.
+    if (known && existsSync(path.join(known.dir, MANIFEST))) return known;
+    this.known.delete(key);
     const dir = path.join(this.o.dir, key);
     const manifest = await this.readManifest(dir);
     if (!manifest) return null;
@@ -167,13 +177,49 @@ export class PackageStore {
     const existing = await this.get(ref);
     if (existing) return existing;
     const key = storeKey(ref);
-    return this.lock.run(key, async () => {
-      const again = await this.get(ref);
-      if (again) return again;
-      const installed = await this.install(ref, key, onOutput);
-      await this.prune(new Set([...protect, key]));
-      return installed;
-    });
+    return this.lock.run(key, () =>
+      this.locked(`install-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, async () => {
+        const again = await this.get(ref); // a neighbour gateway may have installed it meanwhile
+        if (again) return again;
+        const installed = await this.install(ref, key, onOutput);
+        await this.prune(new Set([...protect, key]));
+        return installed;
+      }),
+    );
+  }
+
+  /** Runs `fn` holding the store-wide lock `name` (across the gateways sharing the store). */
+  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    await mkdir(path.join(this.o.dir, '.locks'), { recursive: true });
+    const timeoutMs = this.o.installTimeoutMs + 60_000;
+    return withFileLock(
+      path.join(this.o.dir, '.locks', `${name}.lock`),
+      { staleMs: timeoutMs, timeoutMs },
+      fn,
+    );
+  }
+
+  /** Publishes the store keys this gateway's processes run, so neighbours' pruning spares them. */
+  async markInUse(keys: ReadonlySet<string>): Promise<void> {
+    const text = JSON.stringify([...keys].sort());
+    if (text === this.published) return;
+    this.published = text;
+    const file = path.join(this.workDir, IN_USE);
+    await writeFile(`${file}.tmp`, text);
+    await rename(`${file}.tmp`, file);
+  }
+
+  /** Store keys the live neighbour gateways on this store run. */
+  private async neighboursInUse(): Promise<string[]> {
+    const dirs = (await this.work?.neighbours()) ?? [];
+    const lists = await Promise.all(
+      dirs.map((d) =>
+        readFile(path.join(d, IN_USE), 'utf8')
+          .then((t) => JSON.parse(t) as string[])
+          .catch(() => [] as string[]),
+      ),
+    );
+    return lists.flat();
   }
 
   private async install(
@@ -275,13 +321,22 @@ export class PackageStore {
     return { bytes: this.totalBytes, packages: this.count, maxBytes: this.o.maxBytes };
   }
 
-  /** Removes least-recently-used packages until the store fits its cap, sparing `protect` (store keys). */
+  /**
+   * Removes least-recently-used packages until the store fits its cap, sparing `protect` (store keys) and
+   * what neighbour gateways run; one gateway prunes at a time.
+   */
   async prune(protect: ReadonlySet<string>): Promise<string[]> {
     await this.refreshStats();
     if (this.totalBytes <= this.o.maxBytes) return [];
+    return this.locked('prune', () => this.pruneLocked(protect));
+  }
+
+  private async pruneLocked(protect: ReadonlySet<string>): Promise<string[]> {
+    await this.refreshStats();
+    const spared = new Set([...protect, ...(await this.neighboursInUse())]);
     const removed: string[] = [];
     const candidates = (await this.list())
-      .filter((p) => !protect.has(p.key))
+      .filter((p) => !spared.has(p.key))
       .sort((a, b) => a.lastUsed - b.lastUsed);
     for (const p of candidates) {
       if (this.totalBytes <= this.o.maxBytes) break;

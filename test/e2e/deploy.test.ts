@@ -15,12 +15,12 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { freePort, waitForHttp } from '../support/net.js';
+import { NGINX, writeNginxMain } from '../support/nginx-front.js';
 import { eventually, isAlive, waitDead } from '../support/pids.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const DEPLOY = path.join(ROOT, 'deploy');
-const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
 const INSPECTOR = path.join(ROOT, 'node_modules/.bin/mcp-inspector');
 
 /** deploy/nginx.conf for this test: our ports, a self-signed certificate, temp paths. */
@@ -35,25 +35,7 @@ async function nginxSite(dir: string, ports: { http: number; https: number; gate
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${ports.gateway};`)
     .replace('root /var/www/html;', `root ${dir};`);
   await writeFile(path.join(dir, 'site.conf'), site);
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
-    (t) => `  ${t}_temp_path ${path.join(dir, t)};`,
-  );
-  await writeFile(
-    path.join(dir, 'nginx.conf'),
-    [
-      'daemon off;',
-      'worker_processes 1;',
-      `pid ${path.join(dir, 'nginx.pid')};`,
-      `error_log ${path.join(dir, 'error.log')} warn;`,
-      'events { worker_connections 256; }',
-      'http {',
-      '  access_log off;',
-      ...temp,
-      `  include ${path.join(dir, 'site.conf')};`,
-      '}',
-      '',
-    ].join('\n'),
-  );
+  await writeNginxMain(dir, 'nginx', [`  include ${path.join(dir, 'site.conf')};`]);
 }
 
 async function inspector(

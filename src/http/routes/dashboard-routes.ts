@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../app-deps.js';
-import { healthView } from './info-routes.js';
-import { processesView, sessionsView } from './process-routes.js';
+import { clusterHealthView } from './info-routes.js';
+import { processesView, scopedProcesses, scopedSessions, sessionsView } from './process-routes.js';
 
 /** ui/ beside src/ and dist/ (both two levels below the package root). */
 const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../ui');
@@ -38,14 +38,22 @@ async function requestTotals(deps: AppDeps) {
   };
 }
 
+/** The whole cluster's state, or this instance's while the cluster's shared state is unreachable. */
 async function snapshot(c: Context, deps: AppDeps) {
   const principal = c.get('principal');
+  const lists = async () => {
+    try {
+      return { ...(await scopedProcesses(c, deps)), sessions: (await scopedSessions(c, deps)).sessions };
+    } catch {
+      const local = { ...processesView(deps, principal) };
+      return { ...(await local), sessions: sessionsView(deps, principal).sessions, scope: 'local' };
+    }
+  };
   return {
     at: Date.now(),
     principal: { id: principal.id, role: principal.role },
-    health: healthView(deps),
-    ...(await processesView(deps, principal)),
-    sessions: sessionsView(deps, principal).sessions,
+    health: await clusterHealthView(deps),
+    ...(await lists()),
     totals: await requestTotals(deps),
   };
 }

@@ -1,8 +1,11 @@
 /** @module GET / (API documentation), GET /health and GET /metrics. */
 import type { Hono } from 'hono';
+import type { InstanceStats } from '../../cluster/cluster-types.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { API_DOCS, examplesFor, renderDocsHtml } from '../api-docs.js';
 import type { AppDeps } from '../app-deps.js';
+import { forwardOf } from '../cluster-routing.js';
+import { clusterMetrics, clusterWide } from '../cluster-views.js';
 
 /** What /health answers (no secrets: any caller may read it). */
 export function healthView(deps: AppDeps) {
@@ -29,6 +32,39 @@ export function healthView(deps: AppDeps) {
   };
 }
 
+/**
+ * /health: this instance, and in a cluster every live instance from its last heartbeat (processes,
+ * sessions, requests answered and forwarded) with totals. Without Redis it still answers 200, `degraded`,
+ * so load balancers keep sending traffic to instances that serve the sessions they hold.
+ */
+export async function clusterHealthView(deps: AppDeps) {
+  const local = healthView(deps);
+  const cluster = deps.cluster;
+  if (!cluster.enabled) return local;
+  try {
+    const instances = (await cluster.directory.list()).map((i) => {
+      const stats: Partial<InstanceStats> =
+        i.id === cluster.self.id
+          ? { ...cluster.counters, processes: local.processes.active, sessions: local.sessions }
+          : (i.stats ?? {});
+      const uptimeSeconds = Math.round((Date.now() - i.startedAt) / 1000);
+      return { id: i.id, host: i.host, pid: i.pid, uptimeSeconds, ...stats };
+    });
+    const sum = (k: 'processes' | 'sessions') => instances.reduce((a, i) => a + (i[k] ?? 0), 0);
+    return {
+      ...local,
+      cluster: {
+        redis: 'ok',
+        self: cluster.self.id,
+        instances,
+        total: { instances: instances.length, processes: sum('processes'), sessions: sum('sessions') },
+      },
+    };
+  } catch {
+    return { ...local, status: 'degraded', cluster: { redis: 'unavailable', self: cluster.self.id } };
+  }
+}
+
 export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
   app.get('/', (c) => {
     const accept = c.req.header('accept') ?? '';
@@ -39,12 +75,23 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
     return c.json({ ...API_DOCS, examples: examplesFor(base), version: deps.config.server.version });
   });
 
-  app.get('/health', (c) => c.json(healthView(deps)));
+  app.get('/health', async (c) =>
+    c.json(c.req.query('scope') === 'local' ? healthView(deps) : await clusterHealthView(deps)),
+  );
 
-  app.get('/metrics', async (c) => {
-    if (c.get('principal').role !== 'admin')
+  const adminOnly = (role: string) => {
+    if (role !== 'admin')
       throw new GatewayError('FORBIDDEN', 'Metrics are for admins.', { requiredRole: 'admin' });
-    const body = await deps.metrics.registry.metrics();
+  };
+  app.get('/metrics', async (c) => {
+    adminOnly(c.get('principal').role);
+    const body = clusterWide(c, deps) ? await clusterMetrics(c, deps) : await deps.metrics.registry.metrics();
     return c.text(body, 200, { 'content-type': deps.metrics.registry.contentType });
+  });
+  // An instance's metrics as JSON, for the cluster-wide sum (other instances only).
+  app.get('/metrics/json', async (c) => {
+    if (!forwardOf(c)) throw new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.');
+    adminOnly(c.get('principal').role);
+    return c.json(await deps.metrics.registry.getMetricsAsJSON());
   });
 }

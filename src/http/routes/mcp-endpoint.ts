@@ -26,6 +26,11 @@ export interface McpEndpointDeps {
   relays: Relays;
   maxBodyBytes: number;
   keepAliveMs: number;
+  /**
+   * The answer of the instance that holds a modern request's `requestState` (an MRTR retry that reached
+   * another instance of the cluster), or undefined when it is held here.
+   */
+  toOwner?: (c: Context, body: unknown) => Promise<Response | undefined>;
 }
 
 /**
@@ -76,6 +81,8 @@ export async function handleMcpRequest(
     const request = body as ModernRequest;
     const invalid = rejectInvalidModern(c.req.raw.headers, request);
     if (invalid) return invalid;
+    const elsewhere = await d.toOwner?.(c, body);
+    if (elsewhere) return elsewhere;
     const relay = await d.launcher.prepare(route, config, (req) => d.relays.shared(req));
     return serveModern(c.req.raw, request, relay, d.keepAliveMs);
   }

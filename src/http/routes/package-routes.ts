@@ -6,6 +6,7 @@ import { compileOrigins } from '../../policy/origin-check.js';
 import type { LaunchAnswer, LaunchStep } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
+import { retryToOwner } from '../cluster-routing.js';
 import { requestConfig } from '../request-config.js';
 import { streamLaunch, wantsProgress } from './launch-progress.js';
 import { handleMcpRequest, handleSseRequest } from './mcp-endpoint.js';
@@ -60,6 +61,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
         relays: deps.relays,
         maxBodyBytes: deps.config.request.maxBodyBytes,
         keepAliveMs: deps.config.session.keepAliveMs,
+        toOwner: (ctx: Context, body: unknown) => retryToOwner(ctx, deps.cluster, body),
       };
       return route.protocol === 'mcp'
         ? handleMcpRequest(c, route, pairs, endpointDeps)

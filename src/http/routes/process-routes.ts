@@ -5,6 +5,7 @@ import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import type { AppDeps } from '../app-deps.js';
+import { clusterWide, mergedList, onProcessOwner } from '../cluster-views.js';
 
 /**
  * The public view of a process: secrets stay out. `protocol` is what first started it; `sessions` are the
@@ -92,19 +93,39 @@ export function sessionsView(deps: AppDeps, principal: Principal) {
   return { sessions, total: sessions.length };
 }
 
+/** /processes for the request's scope: this instance, or the whole cluster (items name their instance). */
+export async function scopedProcesses(c: Context, deps: AppDeps) {
+  const local = await processesView(deps, c.get('principal'));
+  if (!clusterWide(c, deps)) return local;
+  const merged = await mergedList(c, deps, 'processes', local);
+  const items = merged.processes as Array<{ status: string }>;
+  const active = items.filter((p) => ['starting', 'running', 'restarting'].includes(p.status)).length;
+  return { ...merged, active, max: local.max, maxScope: 'host' };
+}
+
+/** /sessions for the request's scope. */
+export async function scopedSessions(c: Context, deps: AppDeps) {
+  const local = sessionsView(deps, c.get('principal'));
+  return clusterWide(c, deps) ? mergedList(c, deps, 'sessions', local) : local;
+}
+
 export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
-  app.get('/processes', async (c) => c.json(await processesView(deps, c.get('principal'))));
-  app.get('/processes/:id', async (c) => {
-    const { process, meta } = find(deps, c, c.req.param('id'));
-    return c.json(await describe(process, meta, servedBy(deps, process.id)));
-  });
-  app.delete('/processes/:id', async (c) => {
-    const id = c.req.param('id');
-    find(deps, c, id);
-    await deps.processes.stop(id, 'stopped by DELETE request');
-    return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
-  });
-  app.get('/sessions', (c) => c.json(sessionsView(deps, c.get('principal'))));
-  app.get('/processes/:id/logs', (c) => logs(deps, c));
-  app.get('/logs/:id', (c) => logs(deps, c));
+  app.get('/processes', async (c) => c.json(await scopedProcesses(c, deps)));
+  app.get('/processes/:id', (c) =>
+    onProcessOwner(c, deps, c.req.param('id'), async () => {
+      const { process, meta } = find(deps, c, c.req.param('id'));
+      return c.json(await describe(process, meta, servedBy(deps, process.id)));
+    }),
+  );
+  app.delete('/processes/:id', (c) =>
+    onProcessOwner(c, deps, c.req.param('id'), async () => {
+      const id = c.req.param('id');
+      find(deps, c, id);
+      await deps.processes.stop(id, 'stopped by DELETE request');
+      return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
+    }),
+  );
+  app.get('/sessions', async (c) => c.json(await scopedSessions(c, deps)));
+  app.get('/processes/:id/logs', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
+  app.get('/logs/:id', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
 }

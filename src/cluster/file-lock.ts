@@ -1,0 +1,63 @@
+/**
+ * @module An exclusive lock across processes on one host (or one shared volume): a lock file created with
+ * O_EXCL that names its holder (`host pid time`). A lock whose holder died (same host, pid gone) or that
+ * is older than `staleMs` is broken, so a gateway killed while holding it blocks nobody for long. The
+ * in-process queue in front of it keeps one process's callers from polling against each other.
+ */
+import { open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { isPidAlive } from '../process/pid-alive.js';
+import { KeyedLock } from '../store/keyed-lock.js';
+
+export interface FileLockOptions {
+  /** A lock held longer than this is taken for abandoned, ms. */
+  staleMs: number;
+  /** Give up waiting after this, ms. */
+  timeoutMs: number;
+  /** How often a waiter looks again, ms. */
+  pollMs?: number;
+}
+
+const local = new KeyedLock();
+
+function abandoned(content: string, staleMs: number, now: number): boolean {
+  const [host, pid, at] = content.split(' ');
+  if (!host || !pid || !at) return true;
+  if (now - Number(at) > staleMs) return true;
+  return host === hostname() && !isPidAlive(Number(pid));
+}
+
+async function acquire(file: string, o: FileLockOptions): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx', 0o644);
+      await handle.writeFile(`${hostname()} ${process.pid} ${Date.now()}`);
+      await handle.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const seen = await readFile(file, 'utf8').catch(() => undefined);
+    // Read twice: break it only if the same abandoned holder is still there (not a fresh one).
+    if (seen !== undefined && abandoned(seen, o.staleMs, Date.now())) {
+      if ((await readFile(file, 'utf8').catch(() => undefined)) === seen)
+        await unlink(file).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${file}`);
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
+  }
+}
+
+/** Runs `fn` holding the lock `file`; the lock is released however `fn` ends. */
+export async function withFileLock<T>(file: string, o: FileLockOptions, fn: () => Promise<T>): Promise<T> {
+  return local.run(file, async () => {
+    await acquire(file, o);
+    try {
+      return await fn();
+    } finally {
+      await unlink(file).catch(() => undefined);
+    }
+  });
+}

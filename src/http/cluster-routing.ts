@@ -1,0 +1,97 @@
+/**
+ * @module Requests in a cluster: a request another instance forwarded is served as the caller it names
+ * (the front already checked the key, Host and Origin and charged the limits: nothing is counted twice),
+ * and a request for a session another instance holds is forwarded to it, streams included, so a client
+ * behind any load balancer never notices which instance holds its session.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Cluster, ForwardedEnv } from '../cluster/cluster.js';
+import type { ForwardClaims } from '../cluster/forward-signature.js';
+import { forwardRequest, OwnerUnreachableError } from '../cluster/forwarder.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+/** The verified claims of a request another instance forwarded; undefined when a client sent it. */
+export function forwardOf(c: Context): ForwardClaims | undefined {
+  return (c.env as ForwardedEnv | undefined)?.forward;
+}
+
+/** The claims this instance forwards a request of its caller with. */
+export function claimsOf(c: Context, cluster: Cluster): ForwardClaims {
+  return { principal: c.get('principal'), clientAddress: c.get('clientAddress'), from: cluster.self.id };
+}
+
+/** A forwarded request's caller, set in place of the access checks the front instance made. */
+export function trustForwarded(access: MiddlewareHandler): MiddlewareHandler {
+  return async (c, next) => {
+    const claims = forwardOf(c);
+    if (!claims) return access(c, next);
+    c.set('principal', claims.principal);
+    c.set('clientAddress', claims.clientAddress);
+    await next();
+  };
+}
+
+/** The session a request names: Mcp-Session-Id, or `?sessionId=` of a legacy SSE POST. */
+function sessionIdOf(c: Context): string | undefined {
+  return (
+    c.req.header('mcp-session-id') ?? (c.req.path.endsWith('/sse') ? c.req.query('sessionId') : undefined)
+  );
+}
+
+const gone = (id: string) =>
+  new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
+
+/** Forwards requests for sessions held by other instances to them. */
+export function routeToOwner(cluster: Cluster): MiddlewareHandler {
+  return async (c, next) => {
+    if (!cluster.enabled || forwardOf(c) || !c.req.path.startsWith('/package/')) return next();
+    const id = sessionIdOf(c);
+    const owner = id ? cluster.ownerOf(id) : undefined;
+    if (!id || !owner || owner === cluster.self.id) return next();
+    const info = await cluster.directory.lookup(owner);
+    // The owner is gone (killed, or stopped): its sessions with it; the client re-initializes (404).
+    if (!info) throw gone(id);
+    cluster.counters.forwardedOut++;
+    try {
+      return await forwardRequest(c.req.raw, info.address, cluster.secret, claimsOf(c, cluster), {
+        requestId: c.get('requestId'),
+      });
+    } catch (err) {
+      if (!(err instanceof OwnerUnreachableError)) throw err;
+      cluster.directory.forget(owner);
+      throw gone(id);
+    }
+  };
+}
+
+/**
+ * A 2026-07-28 retry (spec basic/patterns/mrtr) whose `requestState` another instance issued: the child's
+ * request waits there, so the retry is forwarded (its body re-sent as read). Undefined: served here.
+ */
+export async function retryToOwner(
+  c: Context,
+  cluster: Cluster,
+  body: unknown,
+): Promise<Response | undefined> {
+  const state = (body as { params?: { requestState?: unknown } }).params?.requestState;
+  if (!cluster.enabled || forwardOf(c) || typeof state !== 'string') return undefined;
+  const owner = cluster.ownerOf(state);
+  if (!owner || owner === cluster.self.id) return undefined;
+  const info = await cluster.directory.lookup(owner);
+  if (!info) return undefined; // its instance is gone: answered here as unknown, and the client starts over
+  cluster.counters.forwardedOut++;
+  const req = new Request(c.req.raw.url, {
+    method: 'POST',
+    headers: c.req.raw.headers,
+    body: JSON.stringify(body),
+  });
+  try {
+    return await forwardRequest(req, info.address, cluster.secret, claimsOf(c, cluster), {
+      requestId: c.get('requestId'),
+    });
+  } catch (err) {
+    if (!(err instanceof OwnerUnreachableError)) throw err;
+    cluster.directory.forget(owner);
+    return undefined;
+  }
+}

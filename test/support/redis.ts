@@ -1,0 +1,62 @@
+/** A real redis-server (Debian's package) on a free loopback port, without persistence, for cluster tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { freePort } from './net.js';
+
+export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
+  existsSync(p),
+);
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Stops it (SIGKILL: no goodbye to clients, like a crash). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ port, host: '127.0.0.1' }, () => {
+      s.write('PING\r\n');
+    });
+    s.once('data', (d) => {
+      s.destroy();
+      resolve(String(d).startsWith('+PONG'));
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Starts a redis-server; throws when Debian's redis-server is not installed (`apt-get install redis-server`). */
+export async function startRedis(): Promise<TestRedis> {
+  if (!REDIS_SERVER) throw new Error('redis-server not found: apt-get install redis-server');
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const deadline = Date.now() + 10_000;
+    while (!(await answers(port))) {
+      if (Date.now() > deadline) throw new Error('redis-server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c || c.exitCode !== null) return;
+    const gone = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await gone;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: kill };
+}
