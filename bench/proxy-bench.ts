@@ -12,14 +12,14 @@
  * default settings: no raised limits, default rate limits, default log level.
  * Prints a table with ratios to each peer and writes bench/results/proxy-bench.md. Run: npm run bench
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { callRate, freePort, pct, sequentialLatency, start, stopAll, waitFor } from './bench-support.js';
 import { type ManyResult, measureMany } from './many-sessions.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -48,36 +48,6 @@ interface Result {
   rssMb: number | string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-const children: ChildProcess[] = [];
-function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(cmd, args, { env, detached: true, stdio: 'ignore' });
-  children.push(child);
-  return child;
-}
-
 async function rssMb(pid: number | undefined): Promise<number | string> {
   if (!pid) return 'n/a';
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -103,8 +73,6 @@ function httpTarget(
   };
 }
 
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] as number;
 const echo = (c: Client, message: string) => c.callTool({ name: 'echo', arguments: { message } });
 
 async function measure(t: Target): Promise<Result> {
@@ -112,13 +80,7 @@ async function measure(t: Target): Promise<Result> {
   await t.settle?.();
   // The client process is shared by every target: each gets the same warm-up, so the first measured does
   // not pay for the client's JIT (nor the gateway for its own).
-  for (let i = 0; i < WARM_UP; i++) await echo(first, 'warm-up');
-  const lat: number[] = [];
-  for (let i = 0; i < SEQUENTIAL; i++) {
-    const s = performance.now();
-    await echo(first, `m${i}`);
-    lat.push(performance.now() - s);
-  }
+  const lat = await sequentialLatency(SEQUENTIAL, WARM_UP, (i) => echo(first, `m${i}`));
   let bigMs: number | string;
   try {
     const big = 'x'.repeat(BIG);
@@ -136,21 +98,10 @@ async function measure(t: Target): Promise<Result> {
   const s = performance.now();
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => t.connect()));
   const newSessionsMs = performance.now() - s;
-  let calls = 0;
-  const until = performance.now() + THROUGHPUT_MS;
-  const began = performance.now();
-  await Promise.all(
-    clients.map(async (c) => {
-      while (performance.now() < until) {
-        await echo(c, 'load');
-        calls++;
-      }
-    }),
-  );
-  const throughput = calls / ((performance.now() - began) / 1000);
+  const throughput = await callRate(clients, THROUGHPUT_MS, (c) => echo(c, 'load'));
   const rss = await rssMb(t.pid);
   await Promise.all([first, ...clients].map((c) => c.close().catch(() => undefined)));
-  return { p50: pct(lat, 50), p99: pct(lat, 99), throughput, newSessionsMs, bigMs, rssMb: rss };
+  return { ...lat, throughput, newSessionsMs, bigMs, rssMb: rss };
 }
 
 function ratio(ours: number | string, peer: number | string, lowerIsBetter: boolean): string {
@@ -237,21 +188,7 @@ async function main(): Promise<void> {
     const many = await measureMany(ourUrl, gw.pid, MANY);
     await writeReport(results, launched.version, many);
   } finally {
-    for (const c of children)
-      if (c.pid)
-        try {
-          process.kill(-c.pid, 'SIGTERM');
-        } catch {
-          /* gone */
-        }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const c of children)
-      if (c.pid)
-        try {
-          process.kill(-c.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+    await stopAll();
     await rm(dir, { recursive: true, force: true });
   }
 }

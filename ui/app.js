@@ -55,6 +55,20 @@ function renderHealth(h, principal) {
     ['memory limit', `${h.sandbox.memoryLimit.mechanism} ${h.sandbox.memoryLimit.memoryMb} MB`],
     ['store', `${mb(h.store.bytes)} in ${h.store.packages} packages`],
   ];
+  // Cluster mode: every instance from its last heartbeat, and the totals.
+  const c = h.cluster;
+  if (c?.redis === 'unavailable') items.push(['cluster', 'Redis unreachable: this instance only']);
+  if (c?.instances) {
+    items.push([
+      'cluster',
+      `${c.total.instances} instances, ${c.total.processes} processes, ${c.total.sessions} sessions`,
+    ]);
+    for (const i of c.instances)
+      items.push([
+        `instance ${i.id}${i.id === c.self ? ' (this)' : ''}`,
+        `${i.processes ?? 0} proc, ${i.sessions ?? 0} sess, ${i.requests ?? 0} req, ${i.forwardedIn ?? 0} fwd in`,
+      ]);
+  }
   for (const [k, v] of items) {
     const span = document.createElement('span');
     span.className = 'badge';
@@ -78,6 +92,7 @@ function renderProcesses(list) {
     cell(row, mb(p.memoryBytes));
     cell(row, p.restarts);
     cell(row, p.sessions.length);
+    cell(row, p.instance ?? 'this');
     const actions = row.insertCell();
     const logs = document.createElement('button');
     logs.type = 'button';
@@ -96,12 +111,13 @@ function renderSessions(list) {
   body.replaceChildren();
   for (const s of list) {
     const row = body.insertRow();
-    cell(row, s.id.slice(0, 8));
+    cell(row, (s.id.split('.').pop() ?? s.id).slice(0, 8));
     cell(row, s.packageName);
     cell(row, s.transport);
     cell(row, s.mode);
     cell(row, s.owner);
     cell(row, new Date(s.lastActivity).toLocaleTimeString());
+    cell(row, s.instance ?? 'this');
   }
 }
 

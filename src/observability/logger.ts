@@ -4,6 +4,7 @@
  * combined.log and error.log are written besides stdout, rotated by size (rotating-file-stream, the
  * classic logrotate scheme: combined.log.1 … .N).
  */
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
@@ -88,6 +89,14 @@ function masked(stream: pino.DestinationStream, redactor?: SecretRedactor): pino
   } as pino.DestinationStream;
 }
 
+/**
+ * Standard output: written to file descriptor 1 directly (fast), except in a worker of node:cluster,
+ * where PM2's cluster mode collects what goes through `process.stdout` (fd 1 leads nowhere there).
+ */
+function stdout(): pino.DestinationStream {
+  return cluster.isWorker ? process.stdout : pino.destination({ dest: 1, sync: false });
+}
+
 /** Creates the gateway's root logger. */
 export function createLogger(o: LoggerOptions): Logger {
   const base: pino.LoggerOptions = {
@@ -97,12 +106,12 @@ export function createLogger(o: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (o.destination) return pino(base, masked(o.destination, o.redactor));
-  if (!o.dir) return pino(base, masked(pino.destination({ dest: 1, sync: false }), o.redactor));
+  if (!o.dir) return pino(base, masked(stdout(), o.redactor));
   const rotation = o.rotation ?? { maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
   const combined = rotatingFile(o.dir, 'combined.log', rotation);
   const errors = rotatingFile(o.dir, 'error.log', rotation);
   const streams: pino.StreamEntry[] = [
-    { level: o.level as pino.Level, stream: masked(pino.destination({ dest: 1, sync: false }), o.redactor) },
+    { level: o.level as pino.Level, stream: masked(stdout(), o.redactor) },
     {
       level: o.level as pino.Level,
       stream: masked(combined as unknown as pino.DestinationStream, o.redactor),

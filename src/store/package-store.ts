@@ -95,8 +95,9 @@ export class PackageStore {
   private readonly lastTouched = new Map<string, number>();
   private totalBytes = 0;
   private count = 0;
-  /** The in-use list last published. */
+  /** The in-use list last published, and the write in progress. */
   private published = '';
+  private publishing: Promise<void> = Promise.resolve();
 
   /** This gateway's own staging area (`.staging/<host>.<pid>.<tag>`): installs and pruned packages. */
   private work: InstanceDir | undefined;
@@ -204,9 +205,18 @@ export class PackageStore {
     const text = JSON.stringify([...keys].sort());
     if (text === this.published) return;
     this.published = text;
-    const file = path.join(this.workDir, IN_USE);
-    await writeFile(`${file}.tmp`, text);
-    await rename(`${file}.tmp`, file);
+    // One write at a time, each complete before it is visible (renamed into place).
+    this.publishing = this.publishing.then(async () => {
+      const file = path.join(this.workDir, IN_USE);
+      const tmp = `${file}.${randomUUID()}.tmp`;
+      try {
+        await writeFile(tmp, text);
+        await rename(tmp, file);
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'could not publish the packages in use');
+      }
+    });
+    await this.publishing;
   }
 
   /** Store keys the live neighbour gateways on this store run. */

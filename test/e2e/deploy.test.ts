@@ -8,11 +8,12 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { prepareCheckout } from '../support/checkout.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { freePort, waitForHttp } from '../support/net.js';
 import { NGINX, writeNginxMain } from '../support/nginx-front.js';
@@ -130,16 +131,7 @@ describe('deploy/ecosystem.config.cjs under a real PM2', () => {
     // A checkout's layout: the deploy file, a build, and the dependencies.
     dir = await mkdtemp(path.join(tmpdir(), 'mcp-pm2-'));
     await chmod(dir, 0o711);
-    const app = path.join(dir, 'app');
-    await mkdir(path.join(app, 'deploy'), { recursive: true });
-    await cp(path.join(DEPLOY, 'ecosystem.config.cjs'), path.join(app, 'deploy', 'ecosystem.config.cjs'));
-    await cp(path.join(ROOT, 'package.json'), path.join(app, 'package.json'));
-    await symlink(path.join(ROOT, 'node_modules'), path.join(app, 'node_modules'));
-    await run(
-      path.join(ROOT, 'node_modules/.bin/tsc'),
-      ['-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(app, 'dist')],
-      { timeout: 120_000 },
-    );
+    const app = await prepareCheckout(dir);
     const reg = inject('registries');
     const port = await freePort();
     await writeFile(
@@ -175,7 +167,7 @@ describe('deploy/ecosystem.config.cjs under a real PM2', () => {
     };
     const first = await described();
     expect(first?.pm2_env.status).toBe('online');
-    expect(first?.pm2_env.kill_timeout).toBe(35000);
+    expect(first?.pm2_env.kill_timeout).toBe(45000);
 
     // A server runs under it; the crash of the gateway (SIGKILL) takes the child along and PM2 restarts it.
     const launched = await (await fetch(`${url}/package/fixture-echo-mcp/stdio`)).json();

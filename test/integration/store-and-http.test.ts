@@ -54,6 +54,27 @@ describe('package store', () => {
     expect(t.logs.join('')).toContain('store over its cap');
   });
 
+  it('never prunes a package that another gateway on the same store runs', async () => {
+    t = await startTestGateway({ store: { maxBytes: 1 } });
+    const shared = t.gw.config.store.dir;
+    const neighbour = await startTestGateway({ store: { maxBytes: 1, dir: shared } });
+    try {
+      const a = await t.get('/package/fixture-echo-mcp@1.0.0/stdio');
+      expect(a.status).toBe(200);
+      // The neighbour's install puts the store over its cap: its pruning must spare what `t` runs.
+      const b = await neighbour.get('/package/@fixtures/scoped-mcp/stdio');
+      expect(b.status).toBe(200);
+      const keys = (await neighbour.gw.store.list()).map((p) => p.key).sort();
+      expect(keys).toEqual(['npm/@fixtures+scoped-mcp@1.0.0', 'npm/fixture-echo-mcp@1.0.0']);
+      expect(neighbour.logs.join('')).toContain('store over its cap');
+      // And the one it spared still serves.
+      const again = await t.get(`/processes/${a.body.processId}`);
+      expect(again.body.status).toBe('running');
+    } finally {
+      await neighbour.close();
+    }
+  });
+
   it('installs different packages concurrently', async () => {
     t = await startTestGateway();
     const specs = [

@@ -31,7 +31,9 @@ export async function freshConnectionFetch(
         );
       },
     );
-    init.signal?.addEventListener('abort', () => req.destroy(new Error('aborted')));
+    const abort = () => req.destroy(new Error('aborted'));
+    init.signal?.addEventListener('abort', abort, { once: true });
+    req.on('close', () => init.signal?.removeEventListener('abort', abort));
     req.on('error', reject);
     req.end(body);
   });

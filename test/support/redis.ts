@@ -1,8 +1,7 @@
 /** A real redis-server (Debian's package) on a free loopback port, without persistence, for cluster tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection } from 'node:net';
-import { freePort } from './net.js';
+import { createConnection, createServer } from 'node:net';
 
 export const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
   existsSync(p),
@@ -31,10 +30,24 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
+async function freePortBelowEphemeral(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 /** Starts a redis-server; throws when Debian's redis-server is not installed (`apt-get install redis-server`). */
 export async function startRedis(): Promise<TestRedis> {
   if (!REDIS_SERVER) throw new Error('redis-server not found: apt-get install redis-server');
-  const port = await freePort();
+  // Outside the ephemeral range freePort() draws from: while this Redis is down (an outage test), no
+  // other suite's server can take its port, and its clients cannot reconnect to a stranger.
+  const port = await freePortBelowEphemeral();
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(

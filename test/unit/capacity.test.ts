@@ -1,6 +1,6 @@
 /** Who gives way at the process limit: reclaim the least recently active idle process, fairly. */
 import { describe, expect, it } from 'vitest';
-import { type CapacityView, fairShare, makeRoom } from '../../src/runtime/capacity.js';
+import { type CapacityView, fairShare, makeRoom, roomFor } from '../../src/runtime/capacity.js';
 
 const proc = (id: string, principal: string, over: Partial<CapacityView> = {}): CapacityView => ({
   id,
@@ -57,5 +57,30 @@ describe('makeRoom', () => {
   it('ignores stopped and failed processes', () => {
     const procs = [proc('a1', 'alice', { active: false }), proc('a2', 'alice', { active: false })];
     expect(makeRoom(procs, 'bob', 1, 1)).toEqual({ ok: true });
+  });
+});
+
+describe('roomFor with the processes of other gateways on the host', () => {
+  const neighbour = (i: number, principal: string) =>
+    proc(`neighbour-${i}`, principal, { idle: false, lastActivity: 0 });
+
+  it('counts neighbours against the host limit and the fair share, but reclaims only its own', () => {
+    const own = [proc('a1', 'alice', { idle: false }), proc('b2', 'bob')];
+    const others = [neighbour(0, 'alice'), neighbour(1, 'carol')];
+    // 4 of 4 on the host: bob's idle process here gives way for dave.
+    expect(roomFor([...own, ...others], 'dave', 4, 0)).toBe('b2');
+    // Room below the limit, whoever holds the rest.
+    expect(roomFor([...own, ...others], 'dave', 5, 0)).toBeUndefined();
+    // Everything here busy, the neighbours' never reclaimable from here: refused.
+    expect(() => roomFor([proc('a1', 'alice', { idle: false }), ...others], 'dave', 3, 0)).toThrow(
+      expect.objectContaining({
+        code: 'PROCESS_LIMIT_REACHED',
+        details: expect.objectContaining({ scope: 'gateway' }),
+      }),
+    );
+    // alice holds 2 of 4 on the host (her fair share): she makes room among her own here, or is refused.
+    expect(() => roomFor([...own, ...others], 'alice', 4, 0)).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ scope: 'principal', busy: 2 }) }),
+    );
   });
 });
