@@ -4,9 +4,10 @@
 //
 // Workers share sessions, limits and views through Redis (REDIS_URL): a request may reach either
 // worker. Without REDIS_URL the workers would not know each other's sessions, so this file then runs a
-// single worker. Settings come from deploy/mcp-registry-server.env (MCP_REGISTRY_ENV_FILE overrides the
-// path), then from the environment `pm2 start` runs in (any gateway setting: PORT, HOST, REDIS_URL, …),
-// so one file serves every host. INSTANCES sets the number of workers (default 2).
+// single worker. Settings come from the environment `pm2 start` runs in (any gateway setting: PORT,
+// HOST, REDIS_URL, …), so one file serves every host, over an env file when MCP_REGISTRY_ENV_FILE names
+// one (e.g. /etc/mcp-registry-server/env, made from deploy/mcp-registry-server.env). INSTANCES sets the
+// number of workers (default 2).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -39,7 +40,7 @@ function fromShell() {
 
 const env = {
   NODE_ENV: 'production',
-  ...envFile(process.env.MCP_REGISTRY_ENV_FILE || path.join(__dirname, 'mcp-registry-server.env')),
+  ...(process.env.MCP_REGISTRY_ENV_FILE ? envFile(process.env.MCP_REGISTRY_ENV_FILE) : {}),
   ...fromShell(),
 };
 const workers = env.REDIS_URL ? Number(process.env.INSTANCES || 2) : 1;

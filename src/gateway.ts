@@ -285,7 +285,15 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     { newId: () => cluster.newSessionId(), counter: cluster.sessionCounter },
   );
   sessions.startTimers();
-  const metrics = createMetrics(() => processes.activeCount());
+  const metrics = createMetrics(
+    () => processes.activeCount(),
+    cluster.enabled
+      ? {
+          forwarded: () => ({ out: cluster.counters.forwardedOut, in: cluster.counters.forwardedIn }),
+          redisUp: () => Number(cluster.available),
+        }
+      : undefined,
+  );
   const app = createApp({
     config,
     logger,

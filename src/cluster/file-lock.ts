@@ -4,7 +4,8 @@
  * is older than `staleMs` is broken, so a gateway killed while holding it blocks nobody for long. The
  * in-process queue in front of it keeps one process's callers from polling against each other.
  */
-import { open, readFile, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isPidAlive } from '../process/pid-alive.js';
 import { KeyedLock } from '../store/keyed-lock.js';
@@ -29,24 +30,30 @@ function abandoned(content: string, staleMs: number, now: number): boolean {
 
 async function acquire(file: string, o: FileLockOptions): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx', 0o644);
-      await handle.writeFile(`${hostname()} ${process.pid} ${Date.now()}`);
-      await handle.close();
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  // The holder's line is written to a file of our own, then hard-linked as the lock: the lock appears
+  // complete or not at all (a waiter never reads a half-written holder and takes it for abandoned).
+  const mine = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(mine, `${hostname()} ${process.pid} ${Date.now()}`);
+  try {
+    for (;;) {
+      try {
+        await link(mine, file);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const seen = await readFile(file, 'utf8').catch(() => undefined);
+      // Read twice: break it only if the same abandoned holder is still there (not a fresh one).
+      if (seen !== undefined && abandoned(seen, o.staleMs, Date.now())) {
+        if ((await readFile(file, 'utf8').catch(() => undefined)) === seen)
+          await unlink(file).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${file}`);
+      await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
     }
-    const seen = await readFile(file, 'utf8').catch(() => undefined);
-    // Read twice: break it only if the same abandoned holder is still there (not a fresh one).
-    if (seen !== undefined && abandoned(seen, o.staleMs, Date.now())) {
-      if ((await readFile(file, 'utf8').catch(() => undefined)) === seen)
-        await unlink(file).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${file}`);
-    await new Promise((r) => setTimeout(r, o.pollMs ?? 50));
+  } finally {
+    await unlink(mine).catch(() => undefined);
   }
 }
 

@@ -24,7 +24,11 @@ export const API_DOCS = {
       description:
         'The legacy HTTP+SSE transport (2024-11-05): GET opens the stream; POST ?sessionId= sends messages.',
     },
-    { method: 'GET', path: '/sessions', description: 'Live MCP sessions.' },
+    {
+      method: 'GET',
+      path: '/sessions',
+      description: 'Live MCP sessions (in cluster mode of every instance; ?scope=local: this one).',
+    },
     {
       method: 'GET',
       path: '/v0.1/servers[?cursor&limit&search&updated_since&version=latest]',
@@ -37,7 +41,12 @@ export const API_DOCS = {
       description:
         'Status, uptime, version, process counts, store size, sandbox mode, the memory-limit mechanism in force and auth mode (no key needed).',
     },
-    { method: 'GET', path: '/processes', description: 'Every managed process (secrets masked).' },
+    {
+      method: 'GET',
+      path: '/processes',
+      description:
+        'Every managed process, secrets masked (in cluster mode of every instance; ?scope=local: this one).',
+    },
     { method: 'GET', path: '/processes/{id}', description: 'One process.' },
     { method: 'DELETE', path: '/processes/{id}', description: 'Stop one process.' },
     {

@@ -12,10 +12,19 @@ export interface Metrics {
   processesActive: Gauge;
 }
 
-/** Creates the metrics; `activeProcesses` is read at scrape time. */
-export function createMetrics(activeProcesses: () => number): Metrics {
+/** What cluster mode adds to the metrics, read at scrape time. */
+export interface ClusterCounters {
+  /** Requests forwarded to other instances, and taken from them, so far. */
+  forwarded: () => { out: number; in: number };
+  /** 1 while the shared state (Redis) answers. */
+  redisUp: () => number;
+}
+
+/** Creates the metrics; `activeProcesses` and `cluster` are read at scrape time. */
+export function createMetrics(activeProcesses: () => number, cluster?: ClusterCounters): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mcp_gateway_' });
+  if (cluster) registerClusterMetrics(registry, cluster);
   return {
     registry,
     httpRequests: new Counter({
@@ -46,4 +55,27 @@ export function createMetrics(activeProcesses: () => number): Metrics {
       },
     }),
   };
+}
+
+function registerClusterMetrics(registry: Registry, cluster: ClusterCounters): void {
+  new Counter({
+    name: 'mcp_gateway_cluster_forwarded_requests_total',
+    help: 'Requests forwarded to the instance holding their session (out) or taken from others (in)',
+    labelNames: ['direction'],
+    registers: [registry],
+    collect() {
+      const n = cluster.forwarded();
+      this.reset();
+      this.inc({ direction: 'out' }, n.out);
+      this.inc({ direction: 'in' }, n.in);
+    },
+  });
+  new Gauge({
+    name: 'mcp_gateway_cluster_redis_up',
+    help: "1 while the cluster's shared state (Redis) answers (summed over the cluster: instances that reach it)",
+    registers: [registry],
+    collect() {
+      this.set(cluster.redisUp());
+    },
+  });
 }

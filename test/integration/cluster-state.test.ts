@@ -14,6 +14,7 @@ import { RedisSessionCounter } from '../../src/cluster/redis-session-counter.js'
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/policy/rate-limit-store.js';
+import { eventually } from '../support/pids.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -182,7 +183,7 @@ describe('cluster-only behaviour on a real Redis', () => {
       expect((refused as GatewayError).code).toBe('CLUSTER_UNAVAILABLE');
       counter.release('k'); // lost now, resynced later
       expect((await rates.take('k', { name: 'r', capacity: 1, periodMs: 60_000 })).allowed).toBe(true);
-      expect(conn.available).toBe(false);
+      expect(await eventually(() => !conn.available, 3000)).toBe(true);
     } finally {
       await redis.start();
     }
