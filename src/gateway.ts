@@ -230,7 +230,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       clientInfo: { name: 'mcp-registry-server', version: config.server.version },
       hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
       // Workers sharing this host (cluster mode) share MAX_PROCESSES.
-      ...(cluster.enabled ? { slots: new FileHostSlots(runDir) } : {}),
+      ...(cluster.enabled
+        ? {
+            slots: new FileHostSlots(runDir, { address: () => cluster.self.address, secret: cluster.secret }),
+          }
+        : {}),
       outputLog: childOutputLogs(
         config.log.dir,
         { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },

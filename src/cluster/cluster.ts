@@ -145,7 +145,8 @@ export class Cluster {
           );
           return Response.json(body, { status });
         }
-        this.counters.forwardedIn++;
+        // Session traffic, not the views' own gathering.
+        if (url.pathname.startsWith('/package/')) this.counters.forwardedIn++;
         return fetch(req, { ...env, forward: claims });
       },
     });

@@ -69,12 +69,18 @@ export function makeRoom(
 export interface HostSlots {
   /** Runs `fn` (decide and register a launch) one gateway at a time, with the neighbours' processes. */
   admit<T>(fn: (neighbours: readonly CapacityView[]) => Promise<T>): Promise<T>;
-  /** Publishes the principals of this gateway's active processes. */
-  publish(principals: readonly string[]): void;
+  /** Publishes this gateway's active processes. */
+  publish(own: readonly CapacityView[]): void;
+  /** Asks the gateway running neighbour process `id` to stop it if still idle. @returns whether it did */
+  reclaim(id: string): Promise<boolean>;
 }
 
 /** A gateway alone on its host. */
-export const ALONE: HostSlots = { admit: (fn) => fn([]), publish: () => undefined };
+export const ALONE: HostSlots = {
+  admit: (fn) => fn([]),
+  publish: () => undefined,
+  reclaim: async () => false,
+};
 
 /**
  * The process to stop for a new process of `principal` (undefined: there is room).

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import { ALONE, type CapacityView, type HostSlots, roomFor } from './capacity.js';
-import { pingOrKill } from './health-check.js';
+import { crashVerdict, pingOrKill } from './health-check.js';
 import type { LaunchRequest } from './launch-request.js';
-import { type ChildOutputLog, describeExit, ManagedProcess, type ProcessTimings } from './managed-process.js';
-import { limitHit } from './resource-limits.js';
+import { type ChildOutputLog, ManagedProcess, type ProcessTimings } from './managed-process.js';
 import { SPARE_NICENESS, SparePool } from './spare-pool.js';
 import type { Spawner } from './spawner.js';
 
@@ -90,13 +89,13 @@ export class ProcessManager<M = unknown> {
     const sweepEvery = Math.max(50, Math.min(this.s.idleTimeoutMs / 4, 60_000));
     this.timers.push(setInterval(() => void this.sweepIdle(), sweepEvery).unref());
     this.timers.push(setInterval(() => void this.healthCheck(), this.s.healthCheckIntervalMs).unref());
+    // Idle or busy changes with every call: neighbours see it within this (their view of what may give way).
+    if (this.deps.slots) this.timers.push(setInterval(() => this.publishSlots(), 2000).unref());
   }
 
   /** Processes that count against the limit. */
   activeCount(): number {
-    let n = 0;
-    for (const e of this.byId.values()) if (ACTIVE.has(e.process.status)) n++;
-    return n;
+    return [...this.byId.values()].filter((e) => ACTIVE.has(e.process.status)).length;
   }
 
   /**
@@ -158,16 +157,19 @@ export class ProcessManager<M = unknown> {
         this.deps.logger.debug({ processId: e.process.id }, 'warm spare ready');
         this.refillPool(req);
       },
-      (err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'warm spare failed to start'),
+      (err: unknown) =>
+        // A full host is no failure: a spare never takes the place of a running process.
+        this.deps.logger[(err as GatewayError).code === 'PROCESS_LIMIT_REACHED' ? 'debug' : 'warn'](
+          { err: (err as Error).message },
+          'warm spare not started',
+        ),
     );
   }
 
   /** Marks an unowned process as shared by many clients: sessions will not claim it. */
   markShared(processId: string): void {
     const e = this.byId.get(processId);
-    if (e && e.owner === undefined) {
-      e.shared = true;
-    }
+    if (e && e.owner === undefined) e.shared = true;
   }
 
   /** Stops the process `owner` holds (its session ended). */
@@ -176,13 +178,9 @@ export class ProcessManager<M = unknown> {
     if (e) await this.stopEntry(e, reason);
   }
 
-  /**
-   * Makes room for a new process of `principal` at the limit (the host's: `neighbours` are the other
-   * gateways' processes): stops the process `makeRoom` picks (the least recently active with nothing in
-   * flight; its sessions end with it). @throws GatewayError PROCESS_LIMIT_REACHED
-   */
-  private async makeRoomFor(principal: string, neighbours: readonly CapacityView[]): Promise<void> {
-    const views = [...this.byId.values()].map((e) => ({
+  /** What the room decision and the host's other gateways see of each process here. */
+  private views(): CapacityView[] {
+    return [...this.byId.values()].map((e) => ({
       id: e.process.id,
       principal: e.principal,
       spare: this.spares.has(e.key, e),
@@ -190,21 +188,45 @@ export class ProcessManager<M = unknown> {
       idle: e.process.status === 'running' && e.process.inFlight === 0,
       lastActivity: e.process.lastActivity,
     }));
-    const victim = roomFor(
-      [...views, ...neighbours],
-      principal,
-      this.s.maxProcesses,
-      this.s.maxProcessesPerPrincipal,
-    );
-    const entry = victim ? this.byId.get(victim) : undefined;
-    if (entry)
-      await this.stopEntry(entry, 'reclaimed for a new process at the limit (least recently active, idle)');
   }
 
-  /** Publishes this gateway's active processes to the host's other gateways. */
+  /**
+   * Makes room for a new process of `principal` at the limit (the host's: `neighbours` are the other
+   * gateways' processes): stops the process `makeRoom` picks (the least recently active with nothing in
+   * flight; its sessions end with it), here or, through its gateway, on a neighbour.
+   * @throws GatewayError PROCESS_LIMIT_REACHED
+   */
+  private async makeRoomFor(principal: string, neighbours: readonly CapacityView[], spare: boolean) {
+    const all = [...this.views(), ...neighbours];
+    const victim = roomFor(all, principal, this.s.maxProcesses, this.s.maxProcessesPerPrincipal);
+    if (!victim) return;
+    if (spare) throw new GatewayError('PROCESS_LIMIT_REACHED', 'No room for a spare.', { limit: all.length });
+    const entry = this.byId.get(victim);
+    if (entry)
+      return this.stopEntry(entry, 'reclaimed for a new process at the limit (least recently active, idle)');
+    if (!(await this.slots.reclaim(victim)))
+      throw new GatewayError(
+        'PROCESS_LIMIT_REACHED',
+        `All ${this.s.maxProcesses} processes of this host are busy.`,
+        {
+          limit: this.s.maxProcesses,
+          scope: 'gateway',
+          busy: all.filter((v) => v.active).length,
+        },
+      );
+  }
+
+  /** Stops process `id` if it is idle (a neighbour gateway on this host needs the room). */
+  async reclaimIfIdle(id: string): Promise<boolean> {
+    const e = this.byId.get(id);
+    if (e?.process.status !== 'running' || e.process.inFlight > 0) return false;
+    await this.stopEntry(e, 'reclaimed for another gateway of this host at the limit (idle)');
+    return true;
+  }
+
+  /** Publishes this gateway's processes to the host's other gateways. */
   private publishSlots(): void {
-    const active = [...this.byId.values()].filter((e) => ACTIVE.has(e.process.status));
-    this.slots.publish(active.map((e) => e.principal));
+    this.slots.publish(this.views().filter((v) => v.active));
   }
 
   private async startEntry(
@@ -216,7 +238,7 @@ export class ProcessManager<M = unknown> {
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
     return this.slots
       .admit(async (neighbours) => {
-        await this.makeRoomFor(req.principal, neighbours);
+        await this.makeRoomFor(req.principal, neighbours, spare);
         return this.createEntry(req, owner, spare);
       })
       .then((entry) => this.awaitReady(entry));
@@ -297,24 +319,9 @@ export class ProcessManager<M = unknown> {
   ): void {
     const entry = this.byId.get(p.id);
     if (!entry || this.shuttingDown) return;
-    const tails = p.outputTails(30);
-    const limit = limitHit(exit, [...tails.stderrTail, ...tails.stdoutTail].join('\n'));
-    // Restarting a server that ran out of its limit would only burn the resource again.
-    if (limit) {
-      this.giveUp(
-        entry,
-        `stopped: it exceeded its ${limit} limit (${describeExit(exit)})`,
-        'MCP server exceeded a resource limit',
-        { limit },
-      );
-      return;
-    }
-    if (p.restarts >= this.s.maxRestarts) {
-      this.giveUp(
-        entry,
-        `${describeExit(exit)}; restarted ${p.restarts} times, giving up`,
-        'MCP server failed for good',
-      );
+    const verdict = crashVerdict(p, exit, this.s.maxRestarts);
+    if (verdict) {
+      this.giveUp(entry, verdict.reason, verdict.message, verdict.facts);
       return;
     }
     p.status = 'restarting';

@@ -66,19 +66,29 @@ describe('file locks across processes', () => {
 });
 
 describe('host process slots', () => {
+  const view = (id: string, principal: string, idle = true) => ({
+    id,
+    principal,
+    spare: false,
+    active: true,
+    idle,
+    lastActivity: 1,
+  });
+
   it("shows each gateway its neighbours' active processes, not its own", async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'mcp-slots-'));
     const [a, b] = [await InstanceDir.claim(dir), await InstanceDir.claim(dir)];
-    const [onA, onB] = [new FileHostSlots(a), new FileHostSlots(b)];
-    onA.publish(['alice', 'alice', 'bob']);
-    onB.publish(['carol']);
-    expect((await onB.admit(async (n) => n)).map((v) => v.principal).sort()).toEqual([
-      'alice',
-      'alice',
-      'bob',
-    ]);
-    expect((await onA.admit(async (n) => n)).map((v) => v.principal)).toEqual(['carol']);
-    expect((await onA.admit(async (n) => n)).every((v) => v.active && !v.idle)).toBe(true);
+    const link = (address: string) => ({ address: () => address, secret: 'not-used-here-0123456789' });
+    const [onA, onB] = [new FileHostSlots(a, link('127.0.0.1:1')), new FileHostSlots(b, link(''))];
+    onA.publish([view('a1', 'alice'), view('a2', 'alice', false), view('a3', 'bob')]);
+    onB.publish([view('b1', 'carol')]);
+    const seenByB = await onB.admit(async (n) => n);
+    expect(seenByB.map((v) => v.principal).sort()).toEqual(['alice', 'alice', 'bob']);
+    expect(seenByB.map((v) => v.idle)).toEqual([true, false, true]);
+    // B takes no requests from neighbours (no address): A may count its process, never ask for it.
+    const seenByA = await onA.admit(async (n) => n);
+    expect(seenByA).toEqual([{ ...view('b1', 'carol'), idle: false }]);
+    expect(await onA.reclaim('b1')).toBe(false);
     await b.release(); // a gateway that stopped counts no more
     expect(await onA.admit(async (n) => n)).toEqual([]);
     await a.release();

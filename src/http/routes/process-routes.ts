@@ -5,6 +5,7 @@ import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import type { AppDeps } from '../app-deps.js';
+import { forwardOf } from '../cluster-routing.js';
 import { clusterWide, mergedList, onProcessOwner } from '../cluster-views.js';
 
 /**
@@ -125,6 +126,12 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
       return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
     }),
   );
+  // Another gateway of this host at the process limit asks for an idle process here (cluster only).
+  app.post('/processes/:id/reclaim', async (c) => {
+    if (!forwardOf(c) || c.get('principal').role !== 'admin')
+      throw new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.');
+    return c.json({ reclaimed: await deps.processes.reclaimIfIdle(c.req.param('id')) });
+  });
   app.get('/sessions', async (c) => c.json(await scopedSessions(c, deps)));
   app.get('/processes/:id/logs', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
   app.get('/logs/:id', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
