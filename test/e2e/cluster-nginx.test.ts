@@ -16,6 +16,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readChecks, runSuite } from '../support/conformance.js';
 import { type GatewayProcess, spawnGateway } from '../support/gateway-process.js';
 import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
 import { NGINX, type NginxFront, startNginxFront } from '../support/nginx-front.js';
@@ -208,6 +209,31 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
         sample: 'client said: python sample',
       });
     }
+  });
+
+  it('passes the official conformance suite through the front, every check', {
+    timeout: 300_000,
+  }, async () => {
+    const before = await Promise.all([own(a.url), own(b.url)]);
+    const outDir = await mkdtemp(path.join(tmpdir(), 'conformance-cluster-'));
+    try {
+      const { code, stdout } = await runSuite(`${front.url}/package/fixture-conformance-mcp/mcp`, outDir);
+      const checks = await readChecks(outDir);
+      const failed = checks.filter((c) => c.status === 'FAILURE' || c.status === 'WARNING');
+      expect(failed.map((c) => `${c.scenario}/${c.id}: ${c.errorMessage}`)).toEqual([]);
+      expect(checks.filter((c) => c.status === 'SUCCESS').length, stdout.slice(-2000)).toBeGreaterThanOrEqual(
+        30,
+      );
+      expect(code, stdout.slice(-2000)).toBe(0);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+    const after = await Promise.all([own(a.url), own(b.url)]);
+    // Both instances took the suite's requests, and sessions were forwarded.
+    expect(after.every((x, i) => x.requests - (before[i] as InstanceView).requests > 20)).toBe(true);
+    expect(
+      after.reduce((n, x, i) => n + x.forwardedOut - (before[i] as InstanceView).forwardedOut, 0),
+    ).toBeGreaterThan(10);
   });
 
   it('keeps open sessions serving while Redis restarts; new sessions get a clear 503 until it is back', async () => {

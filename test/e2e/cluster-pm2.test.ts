@@ -1,7 +1,8 @@
 /**
  * deploy/ecosystem.config.cjs as a PM2 cluster of two workers on one port, with a real Redis and the
  * settings taken from the shell `pm2 start` runs in: a TypeScript SDK session whose requests (one
- * connection each, as many clients' would be) land on both workers; `pm2 reload` while a call is in
+ * connection each, as many clients' would be) land on both workers; legacy SSE the same way; the Python
+ * client in its legacy and 2026-07-28 modes; `pm2 reload` while a call is in
  * flight, which finishes before its worker goes; and no orphan children after `pm2 delete`.
  */
 import { execFile } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -17,6 +19,7 @@ import { prepareCheckout } from '../support/checkout.js';
 import { freshConnectionFetch } from '../support/fresh-fetch.js';
 import { freePort, waitForHttp } from '../support/net.js';
 import { eventually, isAlive, waitDead } from '../support/pids.js';
+import { runPythonClient } from '../support/python-client.js';
 import { REDIS_SERVER, startRedis, type TestRedis } from '../support/redis.js';
 
 const run = promisify(execFile);
@@ -113,6 +116,25 @@ describe.runIf(REDIS_SERVER)('a PM2 cluster of two workers (deploy/ecosystem.con
     const seen = await cluster();
     expect(seen.every((i) => i.requests > 10)).toBe(true);
     expect(Math.max(...seen.map((i) => i.forwardedOut))).toBeGreaterThan(10);
+
+    // Legacy SSE (the stream on one worker, the POSTs spread) and the Python client in both eras.
+    const sse = new Client({ name: 'pm2-sse', version: '1' });
+    await sse.connect(
+      new SSEClientTransport(new URL(`${url}/package/fixture-echo-mcp/sse`), { fetch: freshConnectionFetch }),
+    );
+    for (let i = 0; i < 10; i++) {
+      const r = (await sse.callTool({ name: 'echo', arguments: { text: `sse ${i}` } })) as Text;
+      expect(r.content[0]?.text).toBe(`sse ${i}`);
+    }
+    await sse.close();
+    for (const mode of ['legacy', '2026-07-28']) {
+      const out = await runPythonClient(
+        inject('pythonClient'),
+        `${url}/package/fixture-echo-mcp/mcp?apiKey=py`,
+        mode,
+      );
+      expect(out).toMatchObject({ echo: 'from python', apiKey: 'py', sample: 'client said: python sample' });
+    }
 
     // pm2 reload while a slow call is in flight: the call finishes, then its worker goes.
     const slow = client.callTool({ name: 'slow', arguments: { ms: 3000 } }) as Promise<Text>;
