@@ -6,8 +6,9 @@
  *    request on the instance that holds the session; and with every request on the other instance,
  *    which forwards it (the added latency of a forwarded request);
  *  - 2026-07-28 stateless calls, served by whichever instance they reach (no forwarding);
- *  - throughput of 16 sessions, one instance vs the cluster with requests alternating between the two
- *    instances (half of them forwarded), as behind a round-robin load balancer.
+ *  - throughput of 16 sessions, one instance vs the cluster with the sessions split between the two
+ *    instances: every request on its session's owner, and requests alternating between the instances
+ *    (half of them forwarded), as behind a round-robin load balancer.
  * Prints the table with ratios and writes bench/results/cluster-bench.md. Run: npm run bench:cluster
  */
 import { execFileSync } from 'node:child_process';
@@ -147,6 +148,9 @@ async function main(): Promise<void> {
     const oneRate = await throughput(
       await Promise.all(Array.from({ length: SESSIONS }, () => connect(mcp(single)))),
     );
+    const ownerRate = await throughput(
+      await Promise.all(Array.from({ length: SESSIONS }, (_, i) => connect(mcp(i % 2 ? a : b)))),
+    );
     let turn = 0;
     const alternate = () => mcp(turn++ % 2 ? a : b);
     const clusterRate = await throughput(
@@ -163,6 +167,7 @@ async function main(): Promise<void> {
       forwarded,
       clusterModern,
       oneRate,
+      ownerRate,
       clusterRate,
       version: launched.version,
     });
@@ -184,6 +189,7 @@ async function report(r: {
   forwarded: Lat;
   clusterModern: Lat;
   oneRate: number;
+  ownerRate: number;
   clusterRate: number;
   version: string;
 }): Promise<void> {
@@ -207,6 +213,7 @@ async function report(r: {
     '| 16 sessions | calls/s | vs one instance |',
     '| --- | ---: | ---: |',
     `| one instance | ${r.oneRate.toFixed(0)} | 1.00x |`,
+    `| cluster of two, sessions split, every request on its owner | ${r.ownerRate.toFixed(0)} | ${x(r.ownerRate, r.oneRate)} |`,
     `| cluster of two, requests alternating (half forwarded) | ${r.clusterRate.toFixed(0)} | ${x(r.clusterRate, r.oneRate)} |`,
     '',
   ].join('\n');

@@ -222,6 +222,10 @@ export const ConfigSchema = z.object({
     address: z
       .string()
       .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port')
+      .refine(
+        (a) => !/^(0\.0\.0\.0|\[::\]):/.test(a),
+        "an address the other instances can reach (this host's private address), not 0.0.0.0 or [::]",
+      )
       .default('127.0.0.1:0'),
     /** Signs requests between instances (HMAC-SHA256); unset: one generated and kept in Redis. */
     secret: z.string().min(16).optional(),

@@ -39,6 +39,21 @@ describe('settings', () => {
     expect(error?.message).not.toContain('process.maxProcesses');
   });
 
+  it('reads the cluster settings, and refuses a cluster address the other instances cannot reach', () => {
+    expect(loadConfig({}).cluster).toMatchObject({ address: '127.0.0.1:0', heartbeatMs: 2000 });
+    expect(loadConfig({}).cluster.redisUrl).toBeUndefined();
+    const c = loadConfig({ REDIS_URL: 'redis://10.0.0.2:6379', CLUSTER_ADDRESS: '10.0.0.5:7000' }).cluster;
+    expect(c).toMatchObject({ redisUrl: 'redis://10.0.0.2:6379', address: '10.0.0.5:7000' });
+    expect(() => loadConfig({ CLUSTER_ADDRESS: '0.0.0.0:0' })).toThrow(
+      /CLUSTER_ADDRESS: an address the other/,
+    );
+    expect(() => loadConfig({ CLUSTER_ADDRESS: 'host-without-port' })).toThrow(
+      /CLUSTER_ADDRESS: expected host:port/,
+    );
+    expect(() => loadConfig({ CLUSTER_SECRET: 'short' })).toThrow(ConfigError);
+    expect(() => loadConfig({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
+  });
+
   it('resolves directories against the working directory', () => {
     expect(fromEnv({ STORE_DIR: 'relative/store' }).store?.dir).toMatch(/^\/.*relative\/store$/);
   });
