@@ -63,7 +63,10 @@ const summary = (i: InstanceInfo, a?: InstanceAnswer) => ({
   ...(a && a.status !== 200 ? { error: a.error ?? `HTTP ${a.status}` } : {}),
 });
 
-/** Merges this instance's list (`key` of `local`) with the others', each item tagged with its instance. */
+/**
+ * Merges this instance's list (`key` of `local`) with the others' (`GET /<key>` on each, whatever route
+ * asks: /processes, or the dashboard's snapshot), each item tagged with its instance.
+ */
 export async function mergedList<K extends string>(
   c: Context,
   deps: AppDeps,
@@ -71,7 +74,7 @@ export async function mergedList<K extends string>(
   local: Record<K, unknown[]>,
 ): Promise<Record<string, unknown>> {
   const self = deps.cluster.self;
-  const answers = await askOthers(c, deps);
+  const answers = await askOthers(c, deps, 'GET', `/${key}`);
   const items = [
     ...local[key].map((x) => ({ ...(x as object), instance: self.id })),
     ...answers.flatMap((a) =>

@@ -49,6 +49,25 @@ const own = async (url: string) => {
   return h.cluster.instances.find((i) => i.id === h.cluster.self) as InstanceView;
 };
 
+/** The first snapshot event of the dashboard's stream (within 3 s). */
+async function firstSnapshot(url: string) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  await reader.cancel();
+  const data =
+    text
+      .split('\n')
+      .find((l) => l.startsWith('data: '))
+      ?.slice(6) ?? '{}';
+  return JSON.parse(data) as { health: Health; processes: Array<{ instance: string }> };
+}
+
 function withSampling(): Client {
   const client = new Client({ name: 'cluster-test', version: '1.0.0' }, { capabilities: { sampling: {} } });
   client.setRequestHandler(CreateMessageRequestSchema, async () => ({
@@ -119,6 +138,10 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
     };
     expect(listed.instances).toHaveLength(2);
     expect(listed.processes.map((p) => p.id).sort()).toEqual([pa.processId, pb.processId].sort());
+    // The dashboard's live snapshot shows the whole cluster too, promptly.
+    const snap = await firstSnapshot(`${front.url}/dashboard/events`);
+    expect(snap.health.cluster.total.instances).toBe(2);
+    expect(new Set(snap.processes.map((p) => p.instance)).size).toBe(2);
     const stopped = await fetch(`${a.url}/processes/${pb.processId}`, { method: 'DELETE' });
     expect(stopped.status).toBe(200);
     const onB = (await (await fetch(`${b.url}/processes?scope=local`)).json()) as { processes: unknown[] };
