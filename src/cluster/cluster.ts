@@ -84,7 +84,7 @@ export class Cluster {
       return new Cluster(false, new MemoryDirectory(self), new MemorySessionCounter(), memory, '', s, logger);
     }
     const conn = new RedisConnection(s.redisUrl, logger);
-    await conn.connect(CONNECT_TIMEOUT_MS);
+    await conn.connect(CONNECT_TIMEOUT_MS, logger);
     let secret = s.secret;
     if (!secret) {
       // One secret for the cluster, made by whichever instance comes first.

@@ -16,6 +16,8 @@ const MAX_RETRY_DELAY_MS = 1000;
 export class RedisConnection {
   readonly redis: Redis;
   private up = false;
+  /** What the connection last reported (a refused password arrives here, not as the command's error). */
+  private lastError = '';
 
   constructor(url: string, logger: Logger) {
     this.redis = new Redis(url, {
@@ -33,6 +35,7 @@ export class RedisConnection {
     this.redis.on('error', (err) => {
       if (this.up) logger.error({ err: err.message }, 'cluster state (Redis) unreachable');
       this.up = false;
+      this.lastError = err.message;
     });
     this.redis.on('close', () => {
       if (this.up) logger.warn('cluster state (Redis) connection closed; reconnecting');
@@ -49,17 +52,23 @@ export class RedisConnection {
    * Connects, retrying until `timeoutMs` (start-up: an instance without its shared state cannot join).
    * @throws Error naming REDIS_URL when Redis stays unreachable.
    */
-  async connect(timeoutMs: number): Promise<void> {
+  async connect(timeoutMs: number, logger?: Logger): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       try {
         if (this.redis.status === 'wait') await this.redis.connect();
         await this.redis.ping();
         this.up = true;
         return;
       } catch (err) {
+        const message = `${(err as Error).message} ${this.lastError}`.trim();
+        // A refused password will not change by waiting.
+        if (/NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message))
+          throw new Error(`REDIS_URL: Redis refused the credentials (${message}).`, { cause: err });
         if (Date.now() > deadline)
-          throw new Error(`REDIS_URL: Redis is not reachable (${(err as Error).message}).`, { cause: err });
+          throw new Error(`REDIS_URL: Redis is not reachable (${message}).`, { cause: err });
+        if (attempt === 0)
+          logger?.warn({ err: message }, `waiting up to ${timeoutMs / 1000} s for Redis (REDIS_URL)`);
         await new Promise((r) => setTimeout(r, 250));
       }
     }

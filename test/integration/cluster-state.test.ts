@@ -121,6 +121,25 @@ describe.each(implementations)('shared state %s', (_name, make) => {
   });
 });
 
+describe('joining a Redis with a password', () => {
+  it('connects with the password in REDIS_URL, and fails at once, naming REDIS_URL, with a wrong one', async () => {
+    const guarded = await startRedis('s3cret-pass');
+    try {
+      const good = new RedisConnection(guarded.url, logger);
+      await good.connect(5000);
+      expect(await good.redis.ping()).toBe('PONG');
+      await good.close();
+      const bad = new RedisConnection(guarded.url.replace('s3cret-pass', 'wrong'), logger);
+      const started = Date.now();
+      await expect(bad.connect(30_000)).rejects.toThrow(/REDIS_URL: Redis refused the credentials/);
+      expect(Date.now() - started).toBeLessThan(5000);
+      await bad.close();
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
 describe('cluster-only behaviour on a real Redis', () => {
   it('limits hold across instances: two counters of one principal share one limit', async () => {
     const prefix = `c${randomBytes(4).toString('hex')}:`;

@@ -17,14 +17,14 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-function answers(port: number): Promise<boolean> {
+function answers(port: number, password?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ port, host: '127.0.0.1' }, () => {
-      s.write('PING\r\n');
+      s.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n');
     });
     s.once('data', (d) => {
       s.destroy();
-      resolve(String(d).startsWith('+PONG'));
+      resolve(String(d).startsWith(password ? '+OK' : '+PONG'));
     });
     s.once('error', () => resolve(false));
   });
@@ -43,22 +43,19 @@ async function freePortBelowEphemeral(): Promise<number> {
 }
 
 /** Starts a redis-server; throws when Debian's redis-server is not installed (`apt-get install redis-server`). */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(password?: string): Promise<TestRedis> {
   if (!REDIS_SERVER) throw new Error('redis-server not found: apt-get install redis-server');
   // Outside the ephemeral range freePort() draws from: while this Redis is down (an outage test), no
   // other suite's server can take its port, and its clients cannot reconnect to a stranger.
   const port = await freePortBelowEphemeral();
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(
-      REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    child = spawn(REDIS_SERVER, [...args, ...(password ? ['--requirepass', password] : [])], {
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
-    while (!(await answers(port))) {
+    while (!(await answers(port, password))) {
       if (Date.now() > deadline) throw new Error('redis-server did not start');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -71,5 +68,8 @@ export async function startRedis(): Promise<TestRedis> {
     await gone;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: kill };
+  const url = password
+    ? `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`
+    : `redis://127.0.0.1:${port}`;
+  return { url, port, kill, start, stop: kill };
 }
