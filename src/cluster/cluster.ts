@@ -133,6 +133,8 @@ export class Cluster {
     const directory = this.directory;
     const { host, port } = splitAddress(this.settings.address);
     const server = createAdaptorServer({
+      // Idle connections from the others' pools stay open a long time (fewer reuse races, see forwarder).
+      serverOptions: { keepAliveTimeout: 55_000 },
       fetch: (req: Request, env: Record<string, unknown>) => {
         const url = new URL(req.url);
         const claims = verifyForward(this.secret, req.method, url.pathname + url.search, req.headers);

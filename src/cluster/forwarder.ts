@@ -30,14 +30,23 @@ const BUFFER_LIMIT = 1024 * 1024;
 /** Connections to the other instances are kept alive and reused. */
 const AGENT = new Agent({ keepAlive: true, maxFreeSockets: 64 });
 
-/** Raised when the owner cannot be reached at all (it died): its sessions are gone. */
+/** Connection errors that mean nothing listens at the address any more (the instance is gone). */
+const GONE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+
+/** Raised when nothing listens at the owner's address (it died): its sessions are gone. */
 export class OwnerUnreachableError extends Error {
   override readonly name = 'OwnerUnreachableError';
 }
 
+/** Raised when the connection to a live owner broke (a reset, a timeout): worth a retry, not a 404. */
+export class ForwardFailedError extends Error {
+  override readonly name = 'ForwardFailedError';
+}
+
 /**
  * Sends `req` to the instance at `address` as `claims`' caller. `target` overrides the path and query
- * (cluster views add `scope=local`); `requestId` is passed on as X-Request-Id. @throws OwnerUnreachableError when no connection can be made.
+ * (cluster views add `scope=local`); `requestId` is passed on as X-Request-Id.
+ * @throws OwnerUnreachableError when nothing listens there; ForwardFailedError when the connection broke.
  */
 export async function forwardRequest(
   req: Request,
@@ -59,30 +68,35 @@ export async function forwardRequest(
   const small = hasBody && length <= BUFFER_LIMIT ? Buffer.from(await req.arrayBuffer()) : undefined;
   if (small) headers.set('content-length', String(small.byteLength));
   const { hostname, port } = new URL(`http://${address}`);
-  return new Promise<Response>((resolve, reject) => {
-    const out = request(
-      {
-        host: hostname.replace(/^\[|\]$/g, ''),
-        port,
-        path,
-        method: req.method,
-        headers: Object.fromEntries(headers),
-        agent: AGENT,
-        signal: req.signal,
-      },
-      (res) => resolve(toResponse(res)),
-    );
-    out.on('error', (err) =>
-      reject(
-        req.signal.aborted
-          ? err
-          : new OwnerUnreachableError(`instance at ${address} unreachable`, { cause: err }),
-      ),
-    );
-    if (small) out.end(small);
-    else if (hasBody) Readable.fromWeb(req.body as WebReadableStream).pipe(out);
-    else out.end();
-  });
+  const send = (retry: boolean) =>
+    new Promise<Response>((resolve, reject) => {
+      const out = request(
+        {
+          host: hostname.replace(/^\[|\]$/g, ''),
+          port,
+          path,
+          method: req.method,
+          headers: Object.fromEntries(headers),
+          agent: AGENT,
+          signal: req.signal,
+        },
+        (res) => resolve(toResponse(res)),
+      );
+      out.on('error', (err: NodeJS.ErrnoException) => {
+        if (req.signal.aborted) return reject(err);
+        // A kept-alive connection the owner closed just as it was reused: the request never reached it
+        // (Node's http docs, request.reusedSocket), so it goes once more on a new connection.
+        if (retry && out.reusedSocket && err.code === 'ECONNRESET' && (small || !hasBody))
+          return resolve(send(false));
+        const gone = GONE.has(err.code ?? '');
+        const Failure = gone ? OwnerUnreachableError : ForwardFailedError;
+        reject(new Failure(`instance at ${address}: ${err.code ?? err.message}`, { cause: err }));
+      });
+      if (small) out.end(small);
+      else if (hasBody) Readable.fromWeb(req.body as WebReadableStream).pipe(out);
+      else out.end();
+    });
+  return send(true);
 }
 
 /** The owner's answer as a web Response: passed on whole when small and of known length, else streamed. */

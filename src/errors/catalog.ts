@@ -283,7 +283,9 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     guidance: (d) => ({
       ...(d.need ? { need: d.need } : {}),
       suggestion:
-        "This needs the cluster's shared state (Redis), which is not reachable now: retry after Retry-After; sessions already open on this instance go on. Operators: check REDIS_URL and the Redis server",
+        d.reason === 'owner'
+          ? 'The instance that holds this session did not answer: retry after Retry-After; if it keeps failing, start a new session (initialize without Mcp-Session-Id)'
+          : "This needs the cluster's shared state (Redis), which is not reachable now: retry after Retry-After; sessions already open on this instance go on. Operators: check REDIS_URL and the Redis server",
       ...(d.local ? { thisInstanceOnly: d.local } : {}),
     }),
   },

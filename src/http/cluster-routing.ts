@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Cluster, ForwardedEnv } from '../cluster/cluster.js';
 import type { ForwardClaims } from '../cluster/forward-signature.js';
-import { forwardRequest, OwnerUnreachableError } from '../cluster/forwarder.js';
+import { ForwardFailedError, forwardRequest, OwnerUnreachableError } from '../cluster/forwarder.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /** The verified claims of a request another instance forwarded; undefined when a client sent it. */
@@ -38,6 +38,15 @@ function sessionIdOf(c: Context): string | undefined {
   );
 }
 
+/** The 503 for a forward whose connection broke (the owner lives, but did not answer this time). */
+const ownerFailed = (cause: unknown) =>
+  new GatewayError(
+    'CLUSTER_UNAVAILABLE',
+    'The instance that holds this session did not answer.',
+    { need: 'the instance that holds this session', reason: 'owner' },
+    { cause },
+  );
+
 const gone = (id: string) =>
   new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
 
@@ -57,6 +66,7 @@ export function routeToOwner(cluster: Cluster): MiddlewareHandler {
         requestId: c.get('requestId'),
       });
     } catch (err) {
+      if (err instanceof ForwardFailedError) throw ownerFailed(err);
       if (!(err instanceof OwnerUnreachableError)) throw err;
       cluster.directory.forget(owner);
       throw gone(id);
@@ -90,6 +100,7 @@ export async function retryToOwner(
       requestId: c.get('requestId'),
     });
   } catch (err) {
+    if (err instanceof ForwardFailedError) throw ownerFailed(err);
     if (!(err instanceof OwnerUnreachableError)) throw err;
     cluster.directory.forget(owner);
     return undefined;
