@@ -71,6 +71,11 @@ export async function startNginxFront(dir: string, ports: number[]): Promise<Ngi
   ]);
   const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', file], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, 15_000);
+  try {
+    await waitForHttp(`${url}/health`, 15_000);
+  } catch (err) {
+    child.kill('SIGTERM'); // never leave an nginx behind that no test can stop (TERM: workers too)
+    throw err;
+  }
   return { url, stop: () => child.kill('SIGQUIT') };
 }

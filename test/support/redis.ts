@@ -56,7 +56,10 @@ export async function startRedis(password?: string): Promise<TestRedis> {
     });
     const deadline = Date.now() + 10_000;
     while (!(await answers(port, password))) {
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL'); // never leave a server behind that no test can stop
+        throw new Error('redis-server did not start');
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
