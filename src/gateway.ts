@@ -228,7 +228,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       logger,
       mask,
       clientInfo: { name: 'mcp-registry-server', version: config.server.version },
-      hooks: { created: (m) => redactor.add(m.secrets), removed: (m) => redactor.remove(m.secrets) },
+      hooks: {
+        // Secrets are masked while a process lives; its package is published as in use (pruning by the
+        // gateways sharing the store spares it).
+        created: (m) => {
+          redactor.add(m.secrets);
+          void store.markInUse(storeKeysInUse(m.storeKey));
+        },
+        removed: (m) => {
+          redactor.remove(m.secrets);
+          void store.markInUse(storeKeysInUse());
+        },
+      },
       // Workers sharing this host (cluster mode) share MAX_PROCESSES.
       ...(cluster.enabled
         ? {
@@ -243,6 +254,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     },
   );
   processes.startTimers();
+  function storeKeysInUse(starting?: string): Set<string> {
+    const keys = new Set(processes.list().map((p) => p.meta.storeKey));
+    if (starting) keys.add(starting);
+    return keys;
+  }
 
   const resolver = new PackageResolver({
     clients: {

@@ -3,6 +3,7 @@
  * queue, a command timeout), so a request that needs the shared state gets a clear 503 instead of
  * hanging, while the connection keeps retrying in the background and the instance recovers by itself.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
@@ -41,6 +42,17 @@ export class RedisConnection {
       if (this.up) logger.warn('cluster state (Redis) connection closed; reconnecting');
       this.up = false;
     });
+  }
+
+  /**
+   * A Lua script run by its digest (ioredis's defineCommand: EVALSHA, falling back to EVAL when Redis has
+   * not seen it, e.g. after a restart), so a call sends the arguments, not the script.
+   */
+  script(lua: string, numberOfKeys: number): (...args: string[]) => Promise<unknown> {
+    const name = `mcpgw${createHash('sha1').update(lua).digest('hex').slice(0, 12)}`;
+    const commands = this.redis as unknown as Record<string, (...args: string[]) => Promise<unknown>>;
+    if (!(name in commands)) this.redis.defineCommand(name, { numberOfKeys, lua });
+    return (...args) => (commands[name] as (...a: string[]) => Promise<unknown>).call(this.redis, ...args);
   }
 
   /** Whether the last thing Redis did was answer (for /health). */

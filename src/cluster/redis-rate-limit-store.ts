@@ -39,19 +39,20 @@ return {allowed, retry}
 
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly fallback = new MemoryRateLimitStore();
+  private readonly takeScript: (...args: string[]) => Promise<unknown>;
   private warnedAt = 0;
 
   constructor(
-    private readonly conn: RedisConnection,
+    conn: RedisConnection,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.takeScript = conn.script(TAKE, 1);
+  }
 
   async take(key: string, rule: BucketRule, cost = 1): Promise<RateDecision> {
     try {
-      const [allowed, retry] = (await this.conn.redis.eval(
-        TAKE,
-        1,
+      const [allowed, retry] = (await this.takeScript(
         `${this.prefix}rate:${rule.name}:${key}`,
         String(rule.capacity),
         String(rule.periodMs),

@@ -38,14 +38,19 @@ return n
 export class RedisSessionCounter implements SessionCounter {
   /** Principals whose count here could not be written; resynced by `resync`. */
   private readonly dirty = new Set<string>();
+  private readonly acquireScript: (...args: string[]) => Promise<unknown>;
+  private readonly setScript: (...args: string[]) => Promise<unknown>;
 
   constructor(
-    private readonly conn: RedisConnection,
+    conn: RedisConnection,
     private readonly prefix: string,
     private readonly selfId: string,
     /** How many sessions each principal holds on this instance (the truth a resync writes). */
     private readonly localCounts: () => Map<string, number>,
-  ) {}
+  ) {
+    this.acquireScript = conn.script(ACQUIRE, 1);
+    this.setScript = conn.script(SET_OR_DECREMENT, 1);
+  }
 
   private key(owner: string): string {
     return `${this.prefix}sessions:${owner}`;
@@ -54,9 +59,7 @@ export class RedisSessionCounter implements SessionCounter {
   async acquire(owner: string, max: number): Promise<{ ok: boolean; held: number }> {
     try {
       const n = Number(
-        await this.conn.redis.eval(
-          ACQUIRE,
-          1,
+        await this.acquireScript(
           this.key(owner),
           this.selfId,
           String(max),
@@ -70,9 +73,7 @@ export class RedisSessionCounter implements SessionCounter {
   }
 
   release(owner: string): void {
-    this.conn.redis
-      .eval(SET_OR_DECREMENT, 1, this.key(owner), this.selfId, '')
-      .catch(() => this.dirty.add(owner));
+    this.setScript(this.key(owner), this.selfId, '').catch(() => this.dirty.add(owner));
   }
 
   /**
@@ -84,7 +85,7 @@ export class RedisSessionCounter implements SessionCounter {
     const owners = all ? new Set([...counts.keys(), ...this.dirty]) : new Set(this.dirty);
     for (const owner of owners) {
       const n = String(counts.get(owner) ?? 0);
-      await this.conn.redis.eval(SET_OR_DECREMENT, 1, this.key(owner), this.selfId, n);
+      await this.setScript(this.key(owner), this.selfId, n);
       this.dirty.delete(owner);
     }
   }

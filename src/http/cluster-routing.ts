@@ -50,51 +50,20 @@ const ownerFailed = (cause: unknown) =>
 const gone = (id: string) =>
   new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
 
-/** Forwards requests for sessions held by other instances to them. */
-export function routeToOwner(cluster: Cluster): MiddlewareHandler {
-  return async (c, next) => {
-    if (!cluster.enabled || forwardOf(c) || !c.req.path.startsWith('/package/')) return next();
-    const id = sessionIdOf(c);
-    const owner = id ? cluster.ownerOf(id) : undefined;
-    if (!id || !owner || owner === cluster.self.id) return next();
-    const info = await cluster.directory.lookup(owner);
-    // The owner is gone (killed, or stopped): its sessions with it; the client re-initializes (404).
-    if (!info) throw gone(id);
-    cluster.counters.forwardedOut++;
-    try {
-      return await forwardRequest(c.req.raw, info.address, cluster.secret, claimsOf(c, cluster), {
-        requestId: c.get('requestId'),
-      });
-    } catch (err) {
-      if (err instanceof ForwardFailedError) throw ownerFailed(err);
-      if (!(err instanceof OwnerUnreachableError)) throw err;
-      cluster.directory.forget(owner);
-      throw gone(id);
-    }
-  };
-}
-
 /**
- * A 2026-07-28 retry (spec basic/patterns/mrtr) whose `requestState` another instance issued: the child's
- * request waits there, so the retry is forwarded (its body re-sent as read). Undefined: served here.
+ * Sends `req` to instance `owner` as this request's caller. Undefined when the owner is gone (its entry
+ * expired, or nothing listens at its address any more). @throws GatewayError CLUSTER_UNAVAILABLE when the
+ * connection to a live owner broke, or the directory cannot be reached.
  */
-export async function retryToOwner(
+async function toOwner(
   c: Context,
   cluster: Cluster,
-  body: unknown,
+  owner: string,
+  req: Request,
 ): Promise<Response | undefined> {
-  const state = (body as { params?: { requestState?: unknown } }).params?.requestState;
-  if (!cluster.enabled || forwardOf(c) || typeof state !== 'string') return undefined;
-  const owner = cluster.ownerOf(state);
-  if (!owner || owner === cluster.self.id) return undefined;
   const info = await cluster.directory.lookup(owner);
-  if (!info) return undefined; // its instance is gone: answered here as unknown, and the client starts over
+  if (!info) return undefined;
   cluster.counters.forwardedOut++;
-  const req = new Request(c.req.raw.url, {
-    method: 'POST',
-    headers: c.req.raw.headers,
-    body: JSON.stringify(body),
-  });
   try {
     return await forwardRequest(req, info.address, cluster.secret, claimsOf(c, cluster), {
       requestId: c.get('requestId'),
@@ -105,4 +74,40 @@ export async function retryToOwner(
     cluster.directory.forget(owner);
     return undefined;
   }
+}
+
+/** Forwards requests for sessions held by other instances to them. */
+export function routeToOwner(cluster: Cluster): MiddlewareHandler {
+  return async (c, next) => {
+    if (!cluster.enabled || forwardOf(c) || !c.req.path.startsWith('/package/')) return next();
+    const id = sessionIdOf(c);
+    const owner = id ? cluster.ownerOf(id) : undefined;
+    if (!id || !owner || owner === cluster.self.id) return next();
+    const res = await toOwner(c, cluster, owner, c.req.raw);
+    // The owner is gone (killed, or stopped): its sessions with it; the client re-initializes (404).
+    if (!res) throw gone(id);
+    return res;
+  };
+}
+
+/**
+ * A 2026-07-28 retry (spec basic/patterns/mrtr) whose `requestState` another instance issued: the child's
+ * request waits there, so the retry is forwarded (its body re-sent as read). Undefined: served here (when
+ * the owner is gone, as an unknown state, and the client starts over).
+ */
+export async function retryToOwner(
+  c: Context,
+  cluster: Cluster,
+  body: unknown,
+): Promise<Response | undefined> {
+  const state = (body as { params?: { requestState?: unknown } }).params?.requestState;
+  if (!cluster.enabled || forwardOf(c) || typeof state !== 'string') return undefined;
+  const owner = cluster.ownerOf(state);
+  if (!owner || owner === cluster.self.id) return undefined;
+  const req = new Request(c.req.raw.url, {
+    method: 'POST',
+    headers: c.req.raw.headers,
+    body: JSON.stringify(body),
+  });
+  return toOwner(c, cluster, owner, req);
 }

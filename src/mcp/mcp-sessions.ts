@@ -113,13 +113,6 @@ export class McpSessions {
     return out;
   }
 
-  /** Requests in flight in every session (a graceful stop waits for them). */
-  get pending(): number {
-    let n = 0;
-    for (const s of this.sessions.values()) n += s.port.pending;
-    return n;
-  }
-
   /** Every live session as operators see it (no secrets). */
   list(): Array<{
     id: string;

@@ -162,7 +162,6 @@ export class PackageLauncher {
       );
       step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
-      await this.d.store.markInUse(new Set([...this.storeKeysInUse(), installed.key]));
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);
       const meta: ProcessMeta = {
         packageName: resolved.name,

@@ -18,7 +18,6 @@ import { normalizePypiName } from '../registry/pypi-simple-index.js';
 import type { RegistryKind } from '../spec/package-spec.js';
 import { dirSize } from './dir-size.js';
 import type { InstalledEntry, InstalledPackage, InstallManifest } from './install-types.js';
-import { KeyedLock } from './keyed-lock.js';
 import { installNpmPackage } from './npm-installer.js';
 import { installPythonPackage } from './python-installer.js';
 
@@ -86,7 +85,6 @@ export function storeKey(ref: PackageRef): string {
 }
 
 export class PackageStore {
-  private readonly lock = new KeyedLock();
   /**
    * Installed packages seen so far: package requests (every stateless 2026-07-28 request among them) need
    * no disk read. The store is the only writer of its directory, so the map stays true.
@@ -178,15 +176,16 @@ export class PackageStore {
     const existing = await this.get(ref);
     if (existing) return existing;
     const key = storeKey(ref);
-    return this.lock.run(key, () =>
-      this.locked(`install-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, async () => {
-        const again = await this.get(ref); // a neighbour gateway may have installed it meanwhile
-        if (again) return again;
-        const installed = await this.install(ref, key, onOutput);
-        await this.prune(new Set([...protect, key]));
-        return installed;
-      }),
-    );
+    // One lock per package for this gateway's callers and the neighbours' alike (withFileLock queues
+    // the callers of one process before they contend for the file).
+    const lockName = `install-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+    return this.locked(lockName, async () => {
+      const again = await this.get(ref); // installed meanwhile, here or by a neighbour gateway
+      if (again) return again;
+      const installed = await this.install(ref, key, onOutput);
+      await this.prune(new Set([...protect, key]));
+      return installed;
+    });
   }
 
   /** Runs `fn` holding the store-wide lock `name` (across the gateways sharing the store). */
@@ -207,9 +206,9 @@ export class PackageStore {
     this.published = text;
     // One write at a time, each complete before it is visible (renamed into place).
     this.publishing = this.publishing.then(async () => {
-      const file = path.join(this.workDir, IN_USE);
-      const tmp = `${file}.${randomUUID()}.tmp`;
       try {
+        const file = path.join(this.workDir, IN_USE);
+        const tmp = `${file}.${randomUUID()}.tmp`;
         await writeFile(tmp, text);
         await rename(tmp, file);
       } catch (err) {

@@ -65,7 +65,7 @@ async function firstSnapshot(url: string) {
       .split('\n')
       .find((l) => l.startsWith('data: '))
       ?.slice(6) ?? '{}';
-  return JSON.parse(data) as { health: Health; processes: Array<{ instance: string }> };
+  return JSON.parse(data) as { health: Health; processes: Array<{ instance: string }>; scope?: string };
 }
 
 function withSampling(): Client {
@@ -281,6 +281,10 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
         guidance: { need: expect.any(String) },
       });
       expect((await health(a.url)).status).toBe('degraded');
+      // The dashboard goes on with what this instance knows, and says so.
+      const snap = await firstSnapshot(`${a.url}/dashboard/events`);
+      expect(snap.scope).toBe('local');
+      expect(snap.processes.length).toBeGreaterThan(0);
     } finally {
       await redis.start();
     }

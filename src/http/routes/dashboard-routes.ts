@@ -45,8 +45,8 @@ async function snapshot(c: Context, deps: AppDeps) {
     try {
       return { ...(await scopedProcesses(c, deps)), sessions: (await scopedSessions(c, deps)).sessions };
     } catch {
-      const local = { ...processesView(deps, principal) };
-      return { ...(await local), sessions: sessionsView(deps, principal).sessions, scope: 'local' };
+      const local = await processesView(deps, principal);
+      return { ...local, sessions: sessionsView(deps, principal).sessions, scope: 'local' };
     }
   };
   return {
