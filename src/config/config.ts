@@ -152,6 +152,11 @@ export const ConfigSchema = z.object({
       'https://localhost:*',
       'https://127.0.0.1:*',
     ]),
+    /**
+     * Origins whose web pages may read the read-only registry API (/v0.1) with CORS, e.g. a registry UI
+     * (`*` wildcards; `*` alone: any page). Empty: only non-browser clients and same-origin pages.
+     */
+    registryApiCors: list.default([]),
     /** Base URL clients use to reach the gateway (for endpoints in answers); derived from the request when unset. */
     publicUrl: url.optional(),
     /**

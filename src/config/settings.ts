@@ -70,6 +70,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'SESSION_EVENT_STORE_SIZE', path: ['session', 'eventStoreSize'] },
   { env: 'SSE_KEEPALIVE_MS', path: ['session', 'keepAliveMs'] },
   { env: 'ALLOWED_ORIGINS', path: ['http', 'allowedOrigins'] },
+  { env: 'REGISTRY_API_CORS', path: ['http', 'registryApiCors'] },
   { env: 'PUBLIC_URL', path: ['http', 'publicUrl'] },
   { env: 'ALLOWED_HOSTS', path: ['http', 'allowedHosts'] },
   { env: 'TRUST_PROXY', path: ['http', 'trustProxy'] },

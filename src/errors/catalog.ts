@@ -301,7 +301,11 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Origin not allowed',
     guidance: (d) => ({
       origin: d.origin,
-      suggestion: 'Ask the operator to add this origin to ALLOWED_ORIGINS',
+      ...(d.site ? { secFetchSite: d.site } : {}),
+      why: 'A web page may not launch, install, stop, read or open sessions on this gateway unless its origin is allowed (drive-by pages could otherwise run any package)',
+      suggestion: d.registryApi
+        ? 'To let a registry UI on this origin read /v0.1, ask the operator to add it to REGISTRY_API_CORS'
+        : 'Use a non-browser MCP client, open the dashboard at /dashboard, or ask the operator to add this origin to ALLOWED_ORIGINS',
     }),
   },
   PAYLOAD_TOO_LARGE: {

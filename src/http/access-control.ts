@@ -7,8 +7,9 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ApiKeys } from '../policy/api-keys.js';
+import { isRegistryApiPath, judgeBrowserRequest } from '../policy/browser-request.js';
 import { compileHostCheck } from '../policy/host-check.js';
-import { compileOrigins, originAllowed } from '../policy/origin-check.js';
+import { compileOrigins } from '../policy/origin-check.js';
 import { anonymousPrincipal, LOCAL_OPERATOR, type Principal } from '../policy/principal.js';
 import { DASHBOARD_PUBLIC_PATHS } from './routes/dashboard-routes.js';
 
@@ -23,6 +24,8 @@ export interface AccessSettings {
   bindHost: string;
   allowedHosts: readonly string[];
   allowedOrigins: readonly string[];
+  /** Origins whose pages may read the registry API (`*`: any). */
+  registryApiCors: readonly string[];
   keys: ApiKeys;
   /** Serve callers without a key (public registry). */
   openRegistry: boolean;
@@ -77,20 +80,33 @@ function isPreflight(c: Context): boolean {
 /** Builds the access middleware once from the configuration. */
 export function accessControl(s: AccessSettings): MiddlewareHandler {
   const hostOk = compileHostCheck(s.bindHost, s.allowedHosts);
-  const origins = compileOrigins(s.allowedOrigins);
+  const rule = {
+    allowedOrigins: compileOrigins(s.allowedOrigins),
+    registryOrigins: s.registryApiCors.includes('*') ? ('any' as const) : compileOrigins(s.registryApiCors),
+    publicPaths: new Set(DASHBOARD_PUBLIC_PATHS),
+  };
   return async (c, next) => {
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!hostOk(host))
       throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
-    const origin = c.req.header('origin');
-    // The registry API is read-only: any web page may read it (its own CORS answers `*`).
-    const readOnly = c.req.path.startsWith('/v0.1/') && ['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
-    if (!readOnly && !originAllowed(origin, c.req.url, origins))
+    const verdict = judgeBrowserRequest(
+      {
+        url: c.req.url,
+        path: c.req.path,
+        origin: c.req.header('origin'),
+        site: c.req.header('sec-fetch-site'),
+        referer: c.req.header('referer'),
+      },
+      rule,
+    );
+    if (!verdict.ok)
       throw new GatewayError(
         'ORIGIN_NOT_ALLOWED',
-        `Origin '${origin?.slice(0, 100)}' may not use this gateway.`,
+        `Refused: ${verdict.why}${verdict.origin ? ` (Origin '${verdict.origin.slice(0, 100)}')` : ''}.`,
         {
-          origin,
+          origin: verdict.origin?.slice(0, 100),
+          site: verdict.site,
+          registryApi: isRegistryApiPath(c.req.path),
         },
       );
     const address = clientAddress(c, s.trustProxy);

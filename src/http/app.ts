@@ -106,6 +106,7 @@ export function createApp(deps: AppDeps): Hono {
         bindHost: deps.config.server.host,
         allowedHosts: deps.config.http.allowedHosts,
         allowedOrigins: deps.config.http.allowedOrigins,
+        registryApiCors: deps.config.http.registryApiCors,
         keys: deps.keys,
         openRegistry: deps.config.auth.openRegistry,
         trustProxy: deps.config.http.trustProxy,

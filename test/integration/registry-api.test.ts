@@ -56,9 +56,8 @@ describe('MCP Registry API, read side', () => {
   });
 
   it('lists installed servers as valid server.json entries pointing at this gateway', async () => {
-    const { status, headers, body } = await get('/v0.1/servers', { origin: 'https://gallery.example' });
+    const { status, body } = await get('/v0.1/servers');
     expect(status).toBe(200);
-    expect(headers.get('access-control-allow-origin')).toBe('*');
     expectValid(validList, body);
     const names = body.servers.map((s: any) => `${s.server.name}@${s.server.version}`);
     expect(names).toEqual([
@@ -139,6 +138,49 @@ describe('MCP Registry API with API keys', () => {
         isRequired: true,
         isSecret: true,
       });
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('MCP Registry API in browsers', () => {
+  it('is not readable by pages on other origins at defaults (installed packages, names of secrets)', async () => {
+    const t = await startTestGateway();
+    try {
+      expect((await t.get('/package/fixture-echo-mcp@1.0.0/stdio?apiKey=cors-secret-1')).status).toBe(200);
+      const page = await t.get('/v0.1/servers', { headers: { origin: 'https://gallery.example' } });
+      expect(page.status).toBe(403);
+      expect(page.body).toMatchObject({
+        code: 'ORIGIN_NOT_ALLOWED',
+        guidance: { suggestion: expect.stringContaining('REGISTRY_API_CORS') },
+      });
+      expect(page.headers.get('access-control-allow-origin')).toBeNull();
+      const img = await t.get('/v0.1/servers', { headers: { 'sec-fetch-site': 'cross-site' } });
+      expect(img.status).toBe(403);
+      // The gateway's own pages (same origin) and programs read it.
+      expect((await t.get('/v0.1/servers', { headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(
+        200,
+      );
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is readable with CORS by the origins REGISTRY_API_CORS lists', async () => {
+    const t = await startTestGateway({ http: { registryApiCors: ['https://gallery.example'] } });
+    try {
+      const headers = { origin: 'https://gallery.example', 'sec-fetch-site': 'cross-site' };
+      const listed = await t.get('/v0.1/servers', { headers });
+      expect(listed.status).toBe(200);
+      expectValid(validList, listed.body);
+      expect(listed.headers.get('access-control-allow-origin')).toBe('https://gallery.example');
+      // Only the registry API: the same origin still may not launch anything.
+      const launch = await t.get('/package/fixture-echo-mcp@1.0.0/stdio', { headers });
+      expect(launch.status).toBe(403);
+      expect(t.gw.processes.list()).toHaveLength(0);
+      const other = await t.get('/v0.1/servers', { headers: { origin: 'https://other.example' } });
+      expect(other.status).toBe(403);
     } finally {
       await t.close();
     }

@@ -1,13 +1,15 @@
 /**
  * @module The MCP Registry API, read side (`/v0.1/servers`, `/v0.1/servers/{name}/versions[/{version}]`),
  * for what this gateway serves: registry clients (VS Code's MCP gallery, aggregators) discover its
- * servers there. Read-only, so any origin may read it (CORS `*`); with API keys configured it needs a key
- * like every other route, and each entry's remotes ask for an Authorization header.
+ * servers there. Web pages read it only from origins in REGISTRY_API_CORS (it names installed packages and
+ * their settings); with API keys configured it needs a key like every other route, and each entry's
+ * remotes ask for an Authorization header.
  */
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { type CatalogPackage, catalog, listPage, type ServerResponse } from '../../catalog/server-entries.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { compileOrigins } from '../../policy/origin-check.js';
 import { canAccess } from '../../policy/principal.js';
 import type { AppDeps } from '../app-deps.js';
 
@@ -62,7 +64,17 @@ const notFound = (name: string, version?: string) =>
   );
 
 export function registerRegistryApiRoutes(app: Hono, deps: AppDeps): void {
-  app.use('/v0.1/*', cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'], maxAge: 600 }));
+  // Pages on REGISTRY_API_CORS origins may read it (access control refused every other page already).
+  const cors_ = deps.config.http.registryApiCors;
+  const listed = compileOrigins(cors_);
+  app.use(
+    '/v0.1/*',
+    cors({
+      origin: (origin) => (cors_.includes('*') ? '*' : listed.some((re) => re.test(origin)) ? origin : null),
+      allowMethods: ['GET', 'OPTIONS'],
+      maxAge: 600,
+    }),
+  );
 
   app.get('/v0.1/servers', async (c) => {
     const limitRaw = c.req.query('limit');
