@@ -28,6 +28,7 @@ import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { ChildNetwork, NetworkUnavailableError } from './runtime/child-network.js';
 import { ChildSandbox, childUidFor, SandboxUnavailableError } from './runtime/child-sandbox.js';
 import { passthroughEnv } from './runtime/env-mapping.js';
 import { MemoryLimit, MemoryLimitUnavailableError } from './runtime/memory-limit.js';
@@ -102,8 +103,8 @@ async function detectSandbox(
   config: Config,
   logger: Logger,
   pythonBin: string,
+  ownRunDir: string,
 ): Promise<{ sandbox: ChildSandbox; memory: MemoryLimit }> {
-  mkdirSync(config.process.runDir, { recursive: true });
   mkdirSync(config.store.dir, { recursive: true });
   const python = await which(pythonBin);
   const runtimes = [process.execPath, ...(python ? [python] : [])];
@@ -117,11 +118,13 @@ async function detectSandbox(
       childUidFor(config.sandbox),
       { prlimit: await which('prlimit'), setpriv: await which('setpriv') },
     );
+    const network = await detectNetwork(config, logger, ownRunDir);
     const sandbox = ChildSandbox.detect(
       config.sandbox,
       runtimes,
       [config.store.dir, config.process.runDir],
       memory,
+      network,
     );
     const r = sandbox.report;
     if (r.mode === 'none' && config.sandbox.mode === 'auto')
@@ -140,10 +143,40 @@ async function detectSandbox(
     else logger.info({ memoryLimit: m.mechanism, memoryMb: config.sandbox.memoryMb }, 'child memory limit');
     return { sandbox, memory };
   } catch (err) {
-    if (err instanceof SandboxUnavailableError || err instanceof MemoryLimitUnavailableError)
+    if (
+      err instanceof SandboxUnavailableError ||
+      err instanceof MemoryLimitUnavailableError ||
+      err instanceof NetworkUnavailableError
+    )
       throw new ConfigError(err.message);
     throw err;
   }
+}
+
+/** The children's network (CHILD_NETWORK), probed; a shared host network is said loudly. */
+async function detectNetwork(config: Config, logger: Logger, ownRunDir: string): Promise<ChildNetwork> {
+  const [unshare, nsenter, slirp4netns, nft] = await Promise.all(
+    ['unshare', 'nsenter', 'slirp4netns', 'nft'].map((t) => which(t)),
+  );
+  const s = config.sandbox;
+  const network = await ChildNetwork.detect(
+    { mode: s.network, hostPorts: s.hostPorts, allowNets: s.allowNets },
+    {
+      unshare: unshare ?? null,
+      nsenter: nsenter ?? null,
+      slirp4netns: slirp4netns ?? null,
+      nft: nft ?? null,
+    },
+    ownRunDir,
+  );
+  const r = network.report;
+  if (r.mode === 'host' && s.network === 'auto')
+    logger.warn(
+      { reason: r.reason },
+      "children share the host's network: their code can reach this gateway and every local service; see SECURITY.md",
+    );
+  else logger.info({ network: r.mode, hostPorts: r.hostPorts, allowNets: r.allowNets }, 'child network');
+  return network;
 }
 
 /** The cluster this instance joins (REDIS_URL), or itself alone; an unreachable Redis is a start-up error. */
@@ -178,7 +211,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const otherUid = process.getuid?.() === 0 && config.sandbox.mode !== 'none';
   const py = await pythonForChildren(config.store.python, otherUid);
   if (py.note) logger.warn(py.note);
-  const { sandbox, memory } = await detectSandbox(config, logger, py.python);
+  // Children's private homes live in this gateway's own part of RUN_DIR; dead gateways' parts are swept.
+  mkdirSync(config.process.runDir, { recursive: true });
+  const runDir = await InstanceDir.claim(config.process.runDir);
+  const { sandbox, memory } = await detectSandbox(config, logger, py.python, runDir.path);
   let runtimes: Runtimes | null = null;
   const probing = detectRuntimes(py.python, config.store.uv === 'auto').then((rt) => {
     runtimes = rt;
@@ -209,8 +245,6 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     logger,
   });
   await store.init();
-  // Children's private homes live in this gateway's own part of RUN_DIR; dead gateways' parts are swept.
-  const runDir = await InstanceDir.claim(config.process.runDir);
   const sweepLeftovers = async () => {
     const removed = await runDir.sweep();
     if (removed.length > 0) logger.info({ removed }, 'removed run directories of dead gateways');

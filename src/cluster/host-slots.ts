@@ -60,10 +60,10 @@ export class FileHostSlots implements HostSlots {
     }
   }
 
-  async reclaim(id: string): Promise<boolean> {
+  async reclaim(id: string, busy = false): Promise<boolean> {
     const address = this.owners.get(id);
     if (!address) return false;
-    const target = `/processes/${encodeURIComponent(id)}/reclaim`;
+    const target = `/processes/${encodeURIComponent(id)}/reclaim${busy ? '?busy=1' : ''}`;
     const req = new Request(`http://${address}${target}`, {
       method: 'POST',
       signal: AbortSignal.timeout(RECLAIM_TIMEOUT_MS),

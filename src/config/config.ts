@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { isCidr } from './cidr.js';
 import { fromEnv, settingName } from './settings.js';
 
 const bool = z
@@ -247,6 +248,29 @@ export const ConfigSchema = z.object({
     bwrapPath: z.string().default('bwrap'),
     /** Packages whose servers get no network (same pattern syntax as the policy). */
     noNetwork: list.default([]),
+    /**
+     * Children's network. auto: a network namespace of their own per child (slirp4netns: the public
+     * internet only, never the host's loopback or private and link-local ranges) where it can be made
+     * here, else the host's network with a warning; isolated: required; host: the host's network; none:
+     * no network at all.
+     */
+    network: z.enum(['auto', 'isolated', 'host', 'none']).default('auto'),
+    /** Host loopback ports children may reach as 127.0.0.1:PORT (a local database, a test API). */
+    hostPorts: list
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^\d{1,5}$/, 'expected port numbers')
+            .transform(Number),
+        ),
+      )
+      .pipe(z.array(z.number().int().min(1).max(65535)))
+      .default([]),
+    /** Networks (CIDR) children may reach although private or link-local, e.g. 10.1.2.0/24. */
+    allowNets: list
+      .pipe(z.array(z.string().refine(isCidr, 'expected CIDR networks like 10.1.2.0/24 or fd00::/8')))
+      .default([]),
     /** The uid and gid children run as when the gateway runs as root (sandboxed children only). */
     childUid: z.coerce.number().int().min(1).default(65534),
     /**

@@ -8,6 +8,10 @@ export function requestConfig(c: Context, query: ReadonlyArray<[string, string]>
   return {
     query,
     headers: configFromHeaders(c.req.raw.headers),
-    caller: { owner: c.get('principal').id, address: c.get('clientAddress') },
+    caller: {
+      owner: c.get('principal').id,
+      address: c.get('clientAddress'),
+      admin: c.get('principal').role === 'admin',
+    },
   };
 }

@@ -380,10 +380,10 @@ export class Relay implements ProcessClient, PortOwner {
     if (most !== undefined) this.own('logging/setLevel', { level: LOG_LEVELS[most] });
   }
 
-  /** Detaches from the child: every port's requests fail (the child is gone). */
-  detach(reason: string): void {
+  /** Detaches from the child: every port's requests fail (the child is gone), with `data` when given. */
+  detach(reason: string, data?: Record<string, unknown>): void {
     for (const childId of [...this.exchanges.keys()])
-      this.fail(childId, JsonRpcCode.ServerUnavailable, reason);
+      this.fail(childId, JsonRpcCode.ServerUnavailable, reason, data);
     this.child.attach(null);
   }
 }

@@ -17,10 +17,10 @@ export class Relays {
     private readonly processes: ProcessManager<ProcessMeta>,
     private readonly o: { requestTimeoutMs: number; logger: Logger; statePrefix?: string },
   ) {
-    processes.onGone((processId) => {
+    processes.onGone((processId, notice) => {
       const relay = this.byProcess.get(processId);
       this.byProcess.delete(processId);
-      relay?.detach('The MCP server was stopped.');
+      relay?.detach(notice?.message ?? 'The MCP server was stopped.', notice?.data);
     });
   }
 

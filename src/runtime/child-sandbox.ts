@@ -8,8 +8,9 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildCgroup } from './child-cgroups.js';
+import type { ChildNetwork, NetworkReport } from './child-network.js';
 import type { LaunchPlan } from './launch-plan.js';
-import type { MemoryLimit, MemoryLimitReport } from './memory-limit.js';
+import { type MemoryLimit, type MemoryLimitReport, setprivPrefix } from './memory-limit.js';
 import { prlimitArgs, type ResourceLimits } from './resource-limits.js';
 import { bwrapArgs, ROOT_LINKS, runtimeDirsFor } from './sandbox.js';
 
@@ -26,7 +27,19 @@ export interface SandboxReport {
   reason?: string;
   childUid: number | null;
   limits: ResourceLimits & { enforced: boolean; memory: MemoryLimitReport };
+  network: NetworkReport;
 }
+
+/** util-linux helpers the wrapper uses when present (absolute paths, or null). */
+export interface LaunchTools {
+  prlimit: string | null;
+  setpriv: string | null;
+  /** Sets the child's oom_score_adj before it starts. */
+  choom: string | null;
+}
+
+/** The kernel's OOM killer takes a child before the gateway (proc(5), oom_score_adj: -1000..1000). */
+export const CHILD_OOM_SCORE_ADJ = 1000;
 
 /** What to exec for one child. */
 export interface WrappedLaunch {
@@ -36,6 +49,8 @@ export interface WrappedLaunch {
   gid?: number;
   /** The child's own cgroup (memory and pids limits), when cgroups cap memory. */
   cgroup?: ChildCgroup;
+  /** The child waits at a gate on fd 3 until `network.attach` gives it its network. */
+  gated?: boolean;
 }
 
 /** Thrown when SANDBOX=bwrap and bubblewrap cannot run here. */
@@ -65,11 +80,13 @@ export class ChildSandbox {
   private constructor(
     readonly report: SandboxReport,
     private readonly bwrap: string | null,
-    private readonly prlimit: string | null,
+    private readonly tools: LaunchTools,
     private readonly limits: ResourceLimits,
     private readonly rootLinks: Record<string, string>,
     private readonly runtimeDirs: string[],
     private readonly memory: MemoryLimit,
+    /** The children's network namespaces (attach gated children with it). */
+    readonly network: ChildNetwork,
   ) {}
 
   /**
@@ -82,9 +99,15 @@ export class ChildSandbox {
     runtimes: readonly string[],
     mustReach: readonly string[],
     memory: MemoryLimit,
+    network: ChildNetwork,
   ): ChildSandbox {
     const runtimeDirs = runtimeDirsFor(runtimes);
-    const prlimit = which('prlimit');
+    const tools: LaunchTools = {
+      prlimit: which('prlimit'),
+      setpriv: which('setpriv'),
+      choom: which('choom'),
+    };
+    const prlimit = tools.prlimit;
     const uid = childUidFor(s);
     const rootLinks = readRootLinks();
     const limits: ResourceLimits = {
@@ -100,13 +123,15 @@ export class ChildSandbox {
           ...(reason ? { reason } : {}),
           childUid: mode === 'bwrap' ? uid : null,
           limits: { ...limits, enforced: !!prlimit, memory: memory.report },
+          network: network.report,
         },
         bwrap,
-        prlimit,
+        tools,
         limits,
         rootLinks,
         runtimeDirs,
         memory,
+        network,
       );
     if (s.mode === 'none') return make('none', null, 'SANDBOX=none');
     const bwrap = which(s.bwrapPath);
@@ -125,16 +150,17 @@ export class ChildSandbox {
   }
 
   /**
-   * Wraps a plan: `[cgroup join, setpriv] bwrap … -- prlimit … -- command args` (without the sandbox, no
-   * bwrap). Hands the private directories to the child uid first.
+   * Wraps a plan: `[choom] [unshare + gate] [cgroup join] [setpriv] bwrap … -- prlimit … -- command args`
+   * (without the sandbox, no bwrap). Hands the private directories to the child uid first.
    */
   wrap(plan: LaunchPlan, homeDir: string): WrappedLaunch {
     const inSandbox = this.sandboxed && plan.sandbox !== undefined;
+    const prlimit = this.tools.prlimit;
     // RLIMIT_NPROC only inside a sandbox: outside, the kernel counts every process of the uid.
-    const limits = this.prlimit ? [...prlimitArgs(this.limits, inSandbox), ...this.memory.prlimitArgs()] : [];
+    const limits = prlimit ? [...prlimitArgs(this.limits, inSandbox), ...this.memory.prlimitArgs()] : [];
     const inner =
       limits.length > 0
-        ? [this.prlimit as string, ...limits, '--', plan.command, ...plan.args]
+        ? [prlimit as string, ...limits, '--', plan.command, ...plan.args]
         : [plan.command, ...plan.args];
     let argv = inner;
     let uid: number | null = null;
@@ -148,17 +174,33 @@ export class ChildSandbox {
         tmpDir,
         runtimeDirs: this.runtimeDirs,
         extraReadOnly: plan.sandbox.extraReadOnly,
-        network: plan.sandbox.network,
+        network: plan.sandbox.network && this.network.report.mode !== 'none',
       };
       argv = [this.bwrap as string, ...bwrapArgs(mounts, this.rootLinks), '--', ...inner];
     }
     const joined = this.memory.wrap(argv, uid);
-    const [command, ...args] = joined.argv as [string, ...string[]];
+    argv = joined.argv;
+    let spawnUid = uid !== null && !joined.dropsPrivileges ? uid : null;
+    let gated = false;
+    // Real launches get the network namespace (test plans without `sandbox` run as they are).
+    if (plan.sandbox && this.network.wraps) {
+      // The namespace is made as root: the drop to the child uid comes after it.
+      if (spawnUid !== null && this.tools.setpriv) {
+        argv = [...setprivPrefix(this.tools.setpriv, spawnUid), ...argv];
+        spawnUid = null;
+      }
+      const net = this.network.wrap(argv, plan.sandbox.network && this.network.report.mode !== 'none');
+      argv = net.argv;
+      gated = net.gated;
+    }
+    if (this.tools.choom) argv = [this.tools.choom, '-n', String(CHILD_OOM_SCORE_ADJ), '--', ...argv];
+    const [command, ...args] = argv as [string, ...string[]];
     return {
       command,
       args,
-      ...(uid !== null && !joined.dropsPrivileges ? { uid, gid: uid } : {}),
+      ...(spawnUid !== null ? { uid: spawnUid, gid: spawnUid } : {}),
       ...(joined.cgroup ? { cgroup: joined.cgroup } : {}),
+      ...(gated ? { gated } : {}),
     };
   }
 }

@@ -10,6 +10,8 @@ export interface LaunchRequest<M> {
   label: string;
   /** Who asks (API key id or anonymous caller): the unit of the fair share at the limit. */
   principal: string;
+  /** The principal is an admin: at the limit, a non-admin's process gives way to it even if busy. */
+  privileged?: boolean;
   plan: LaunchPlan;
   /** What the child is initialized with (part of `key` when set: children are shared per profile). */
   profile?: ClientProfile;

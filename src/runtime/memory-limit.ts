@@ -120,13 +120,18 @@ const cgroupLimits = (s: MemoryLimitSettings) => ({
   pids: s.processes,
 });
 
+/** The util-linux prefix that drops from root to `uid` (and its gid, no supplementary groups). */
+export function setprivPrefix(setpriv: string, uid: number): string[] {
+  return [setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'];
+}
+
 /** `argv` started inside `cgroup`, as `as.uid` when given. */
 function joinArgv(
   cgroup: ChildCgroup,
   argv: string[],
   as: { uid: number; setpriv: string } | null,
 ): string[] {
-  const drop = as ? [as.setpriv, `--reuid=${as.uid}`, `--regid=${as.uid}`, '--clear-groups', '--'] : [];
+  const drop = as ? setprivPrefix(as.setpriv, as.uid) : [];
   return [
     '/bin/sh',
     '-c',

@@ -62,7 +62,8 @@ export interface RequestConfig {
   query: ReadonlyArray<[string, string]>;
   headers: ReadonlyArray<[string, string]>;
   /** Who asks: the principal id (owner of what starts) and the client address (rate limits). */
-  caller: { owner: string; address: string };
+  /** `admin`: the caller's processes may take a non-admin's room at the limit, even a busy one. */
+  caller: { owner: string; address: string; admin?: boolean };
   /** Told each step of preparing and starting the package (install progress for clients that watch). */
   progress?: (step: LaunchStep) => void;
 }
@@ -192,6 +193,7 @@ export class PackageLauncher {
         key: configurationKey(installed.key, mapped, userArgs, config.caller.owner),
         label: slug(resolved.name),
         principal: config.caller.owner,
+        ...(config.caller.admin ? { privileged: true } : {}),
         meta,
         plan: {
           command,

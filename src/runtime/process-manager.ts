@@ -43,7 +43,25 @@ interface Entry<M> {
   /** Serves many clients (shared mode): never handed to a session as its own. */
   shared: boolean;
   principal: string;
+  privileged: boolean;
 }
+
+/** Why a process went, for the calls and sessions it ends (absent: an ordinary stop). */
+export interface GoneNotice {
+  message: string;
+  /** JSON-RPC error `data` for calls cut short: a code and guidance. */
+  data: { code: string; guidance: string };
+}
+
+/** The notice of a process taken, busy, for another principal's fair share. */
+export const RECLAIMED_NOTICE: GoneNotice = Object.freeze({
+  message: "The MCP server was reclaimed for another user's fair share of the gateway's processes.",
+  data: {
+    code: 'PROCESS_RECLAIMED',
+    guidance:
+      'Retry: your session has ended (404); initialize again. The gateway was full and you held more than your fair share (MAX_PROCESSES_PER_PRINCIPAL).',
+  },
+});
 
 export { type LaunchRequest, profiled } from './launch-request.js';
 
@@ -57,7 +75,7 @@ export class ProcessManager<M = unknown> {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private shuttingDown = false;
-  private readonly goneListeners = new Set<(processId: string) => void>();
+  private readonly goneListeners = new Set<(processId: string, notice?: GoneNotice) => void>();
 
   constructor(
     private readonly s: ProcessManagerSettings,
@@ -79,8 +97,11 @@ export class ProcessManager<M = unknown> {
     return this.deps.slots ?? ALONE;
   }
 
-  /** Calls `listener` with the id of every process the manager stops or forgets (sessions end with it). */
-  onGone(listener: (processId: string) => void): void {
+  /**
+   * Calls `listener` with the id of every process the manager stops or forgets (sessions end with it),
+   * and why when it was no ordinary stop.
+   */
+  onGone(listener: (processId: string, notice?: GoneNotice) => void): void {
     this.goneListeners.add(listener);
   }
 
@@ -187,6 +208,7 @@ export class ProcessManager<M = unknown> {
       active: ACTIVE.has(e.process.status),
       idle: e.process.status === 'running' && e.process.inFlight === 0,
       lastActivity: e.process.lastActivity,
+      ...(e.privileged ? { privileged: true } : {}),
     }));
   }
 
@@ -196,15 +218,36 @@ export class ProcessManager<M = unknown> {
    * flight; its sessions end with it), here or, through its gateway, on a neighbour.
    * @throws GatewayError PROCESS_LIMIT_REACHED
    */
-  private async makeRoomFor(principal: string, neighbours: readonly CapacityView[], spare: boolean) {
+  private async makeRoomFor(req: LaunchRequest<M>, neighbours: readonly CapacityView[], spare: boolean) {
     const all = [...this.views(), ...neighbours];
-    const victim = roomFor(all, principal, this.s.maxProcesses, this.s.maxProcessesPerPrincipal);
+    const victim = roomFor(
+      all,
+      req.principal,
+      this.s.maxProcesses,
+      this.s.maxProcessesPerPrincipal,
+      req.privileged === true,
+    );
     if (!victim) return;
     if (spare) throw new GatewayError('PROCESS_LIMIT_REACHED', 'No room for a spare.', { limit: all.length });
-    const entry = this.byId.get(victim);
-    if (entry)
-      return this.stopEntry(entry, 'reclaimed for a new process at the limit (least recently active, idle)');
-    if (!(await this.slots.reclaim(victim)))
+    const entry = this.byId.get(victim.id);
+    if (entry) {
+      if (!victim.busy)
+        return this.stopEntry(
+          entry,
+          'reclaimed for a new process at the limit (least recently active, idle)',
+        );
+      this.deps.logger.warn(
+        {
+          processId: victim.id,
+          owner: entry.principal,
+          for: req.principal,
+          inFlight: entry.process.inFlight,
+        },
+        'busy process reclaimed for a fair share',
+      );
+      return this.stopEntry(entry, 'reclaimed, busy, for another principal’s fair share', RECLAIMED_NOTICE);
+    }
+    if (!(await this.slots.reclaim(victim.id, victim.busy)))
       throw new GatewayError(
         'PROCESS_LIMIT_REACHED',
         `All ${this.s.maxProcesses} processes of this host are busy.`,
@@ -216,11 +259,16 @@ export class ProcessManager<M = unknown> {
       );
   }
 
-  /** Stops process `id` if it is idle (a neighbour gateway on this host needs the room). */
-  async reclaimIfIdle(id: string): Promise<boolean> {
+  /**
+   * Stops process `id` if it is idle, or with `busy` even with calls in flight (a neighbour gateway on
+   * this host needs the room; its fair-share decision saw the process busy).
+   */
+  async reclaimIfIdle(id: string, busy = false): Promise<boolean> {
     const e = this.byId.get(id);
-    if (e?.process.status !== 'running' || e.process.inFlight > 0) return false;
-    await this.stopEntry(e, 'reclaimed for another gateway of this host at the limit (idle)');
+    if (e?.process.status !== 'running' || (e.process.inFlight > 0 && !busy)) return false;
+    if (e.process.inFlight > 0)
+      await this.stopEntry(e, 'reclaimed, busy, for a fair share on this host', RECLAIMED_NOTICE);
+    else await this.stopEntry(e, 'reclaimed for another gateway of this host at the limit (idle)');
     return true;
   }
 
@@ -238,7 +286,7 @@ export class ProcessManager<M = unknown> {
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
     return this.slots
       .admit(async (neighbours) => {
-        await this.makeRoomFor(req.principal, neighbours, spare);
+        await this.makeRoomFor(req, neighbours, spare);
         return this.createEntry(req, owner, spare);
       })
       .then((entry) => this.awaitReady(entry));
@@ -267,6 +315,7 @@ export class ProcessManager<M = unknown> {
       owner,
       shared: false,
       principal: req.principal,
+      privileged: req.privileged === true,
     };
     this.byId.set(id, entry);
     if (spare) this.spares.add(req.key, entry);
@@ -287,12 +336,12 @@ export class ProcessManager<M = unknown> {
     return entry;
   }
 
-  private forget(entry: Entry<M>): void {
+  private forget(entry: Entry<M>, notice?: GoneNotice): void {
     if (this.byId.delete(entry.process.id)) {
       this.publishSlots();
       entry.process.closeOutputLog();
       this.deps.hooks?.removed?.(entry.meta);
-      for (const listener of this.goneListeners) listener(entry.process.id);
+      for (const listener of this.goneListeners) listener(entry.process.id, notice);
     }
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
     this.spares.remove(entry.key, entry);
@@ -362,8 +411,8 @@ export class ProcessManager<M = unknown> {
     await Promise.all(running.map((e) => pingOrKill(e.process, this.s.pingTimeoutMs, this.deps.logger)));
   }
 
-  private async stopEntry(e: Entry<M>, reason: string): Promise<void> {
-    this.forget(e);
+  private async stopEntry(e: Entry<M>, reason: string, notice?: GoneNotice): Promise<void> {
+    this.forget(e, notice);
     await e.process.stop(reason);
   }
 

@@ -3,10 +3,12 @@
  * signalled together) and registers each group with the orphan reaper.
  */
 import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { writeFile } from 'node:fs/promises';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { OrphanReaper } from '../process/orphan-reaper.js';
 import { killGroup } from '../process/run-command.js';
-import type { ChildSandbox, WrappedLaunch } from './child-sandbox.js';
+import type { NetworkAttachment } from './child-network.js';
+import { CHILD_OOM_SCORE_ADJ, type ChildSandbox, type WrappedLaunch } from './child-sandbox.js';
 import type { LaunchPlan } from './launch-plan.js';
 
 export interface ChildExit {
@@ -65,17 +67,43 @@ export class ProcessGroupSpawner implements Spawner {
       cwd,
       env: plan.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // A gated child (its own network namespace) waits on fd 3 until its network is attached.
+      stdio: launch.gated ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'],
       ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
     const pid = child.pid;
     if (pid) this.reaper?.add(pid);
+    // Without choom, the score is set right after the spawn (a grandchild forked before keeps 0).
+    if (pid && !launch.command.endsWith('/choom'))
+      void writeFile(`/proc/${pid}/oom_score_adj`, String(CHILD_OOM_SCORE_ADJ)).catch(() => undefined);
+    let network: NetworkAttachment | undefined;
+    let networkError: string | undefined;
+    if (launch.gated && pid && this.sandbox) {
+      const gate = child.stdio[3] as Duplex;
+      gate.on('error', () => undefined);
+      this.sandbox.network.attach(pid, gate).then(
+        (attached) => {
+          network = attached;
+          if (child.exitCode !== null || child.signalCode !== null) attached.release();
+        },
+        (err: unknown) => {
+          networkError = `its network namespace could not be set up: ${(err as Error).message}`;
+          killGroup(pid, 'SIGKILL');
+        },
+      );
+    }
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('error', (err) => {
         if (!pid) resolve({ code: null, signal: null, error: err.message });
       });
       child.once('exit', (code, signal) => {
-        const exit = { code, signal, ...(launch.cgroup?.oomKilled() ? { oomKilled: true } : {}) };
+        network?.release();
+        const exit = {
+          code,
+          signal,
+          ...(launch.cgroup?.oomKilled() ? { oomKilled: true } : {}),
+          ...(networkError ? { error: networkError } : {}),
+        };
         // 'exit' can come before the last output is read: its final words (often the reason it quit)
         // must reach the tails first. A grandchild holding the pipes open cannot delay this long.
         void drained([child.stdout, child.stderr], OUTPUT_DRAIN_MS).then(() => resolve(exit));
@@ -91,6 +119,7 @@ export class ProcessGroupSpawner implements Spawner {
       signalGroup: (signal) => killGroup(pid, signal),
       memoryBytes: () => launch.cgroup?.memoryBytes(),
       release: () => {
+        network?.release();
         killGroup(pid, 'SIGKILL');
         if (pid) this.reaper?.remove(pid);
         void launch.cgroup?.remove();

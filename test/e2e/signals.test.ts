@@ -102,7 +102,8 @@ describe('a gateway killed with SIGKILL mid-install', () => {
       // The watchdog kills the installer's whole process group, like every child's.
       expect(await waitDead(installer, 8000)).toBe(true);
       const [left] = await readdir(dirs.RUN_DIR);
-      expect(await readdir(path.join(dirs.RUN_DIR, left as string))).toHaveLength(2); // heartbeat + the echo child
+      // The heartbeat, the children's resolv.conf (their network namespaces) and the echo child.
+      expect(await readdir(path.join(dirs.RUN_DIR, left as string))).toHaveLength(3);
     } finally {
       if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
     }
@@ -114,7 +115,10 @@ describe('a gateway killed with SIGKILL mid-install', () => {
       expect(await readdir(path.join(dirs.STORE_DIR, '.staging', staging[0] as string))).toEqual(['.alive']);
       const run = await readdir(dirs.RUN_DIR);
       expect(run).toHaveLength(1);
-      expect(await readdir(path.join(dirs.RUN_DIR, run[0] as string))).toEqual(['.alive']);
+      expect((await readdir(path.join(dirs.RUN_DIR, run[0] as string))).sort()).toEqual([
+        '.alive',
+        'resolv.conf',
+      ]);
     } finally {
       next.child.kill('SIGTERM');
       await next.exited;

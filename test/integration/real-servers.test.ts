@@ -22,7 +22,8 @@ describe('servers that behave like real ones, at default settings', () => {
 
   beforeAll(async () => {
     api = await startFixtureApi();
-    t = await startTestGateway();
+    // Children have a network of their own: the host's loopback API is open to them only as listed.
+    t = await startTestGateway({ sandbox: { hostPorts: [String(api.port)] } });
     base = await t.serve();
     const health = (await t.get('/health')).body;
     // The point of this suite: the real sandbox and the real memory cap, as a user gets them.
@@ -139,7 +140,7 @@ describe('the RLIMIT_DATA fallback (CHILD_MEMORY_MECHANISM=rlimit), for hosts wi
   let api: FixtureApi;
   beforeAll(async () => {
     api = await startFixtureApi();
-    t = await startTestGateway({ sandbox: { memoryMechanism: 'rlimit' } });
+    t = await startTestGateway({ sandbox: { memoryMechanism: 'rlimit', hostPorts: [String(api.port)] } });
   });
   afterAll(async () => {
     await t?.close();

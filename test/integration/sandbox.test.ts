@@ -23,7 +23,6 @@ describe('sandboxed children against hostile servers', () => {
   let t: TestGateway;
   let echoId: string;
   let configFile: string;
-  const registryPort = () => Number(new URL(t.gw.config.registry.npmUrl).port);
   const launch = async (spec: string, query = '') => {
     const res = await t.get(`/package/${spec}/stdio${query}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -42,7 +41,9 @@ describe('sandboxed children against hostile servers', () => {
   beforeAll(async () => {
     process.env.GATEWAY_TEST_SECRET = GATEWAY_SECRET; // the gateway's own environment
     t = await startTestGateway({
-      sandbox: { memoryMb: 1024, processes: 64, cpuSeconds: 4, noNetwork: ['fixture-hostile-offline-mcp'] },
+      // The limits its tests are about (memory, processes); CPU time has a gateway of its own below, so
+      // that no test races one limit against another on a loaded machine.
+      sandbox: { memoryMb: 1024, processes: 64 },
       process: { maxRestarts: 3, warmPoolSize: 0 },
     });
     const sandbox = (await t.get('/health')).body.sandbox;
@@ -64,6 +65,7 @@ describe('sandboxed children against hostile servers', () => {
     expect(health.body.sandbox).toEqual({
       mode: 'bwrap',
       memoryLimit: { mechanism: expect.stringMatching(/^cgroup-v[12]$/), memoryMb: 1024 },
+      network: { mode: 'isolated', hostPorts: [], allowNets: [] },
     });
   });
 
@@ -147,35 +149,39 @@ describe('sandboxed children against hostile servers', () => {
     const id = await launch('fixture-hostile-mcp', '?n=daemon');
     const spawned = await call(id, 'spawn_daemon', { marker });
     expect(spawned.pid).toBeGreaterThan(0);
-    expect(await eventually(() => processesWith(marker).length > 0, 3000)).toBe(true);
+    expect(await eventually(() => processesWith(marker).length > 0, 30_000)).toBe(true);
     expect((await t.get(`/processes/${id}`, { method: 'DELETE' })).status).toBe(200);
-    expect(await eventually(() => processesWith(marker).length === 0, 5000)).toBe(true);
+    expect(await eventually(() => processesWith(marker).length === 0, 30_000)).toBe(true);
   });
 
   it('stops and reports a server that fills its memory, without restarting it', async () => {
     const id = await launch('fixture-hostile-mcp', '?n=memory');
     await call(id, 'fill_memory');
-    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 15_000)).toBe(true);
+    // Waits for the outcome (the cap is only a safety net below the test's own timeout).
+    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 50_000)).toBe(true);
     const listed = await t.get(`/processes/${id}`);
     expect(listed.body.failure).toMatch(/exceeded its memory limit/);
     expect(listed.body.restarts).toBe(0);
     expect(await t.callTool(echoId, 'echo', { text: 'alive' })).toBe('alive');
   });
+});
 
-  it('stops a server that burns through its CPU time', async () => {
-    const id = await launch('fixture-hostile-mcp', '?n=cpu');
-    await call(id, 'burn_cpu');
-    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 15_000)).toBe(true);
-    expect(t.gw.processes.get(id)?.process.failure).toMatch(/CPU time/);
+describe('the CPU time limit (CHILD_CPU_SECONDS)', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ sandbox: { cpuSeconds: 2 } });
+  });
+  afterAll(async () => {
+    await t?.close();
   });
 
-  it('cuts the network of packages the operator lists, and only theirs', async () => {
-    const online = await launch('fixture-hostile-mcp', '?n=net');
-    const offline = await launch('fixture-hostile-offline-mcp');
-    const target = { host: '127.0.0.1', port: registryPort() };
-    expect(await call(online, 'connect', target)).toEqual({ ok: true });
-    const cut = await call(offline, 'connect', target);
-    expect(cut.ok).toBe(false);
-    expect((await t.get(`/processes/${offline}`)).body.network).toBe(false);
+  it('stops a server that burns through its CPU time', async () => {
+    const res = await t.get('/package/fixture-hostile-mcp/stdio?n=cpu');
+    expect(res.status).toBe(200);
+    const id = res.body.processId as string;
+    await t.callTool(id, 'burn_cpu');
+    // CPU seconds accrue only while it runs: on a loaded machine that takes longer, so wait for the event.
+    expect(await eventually(() => t.gw.processes.get(id)?.process.status === 'failed', 50_000)).toBe(true);
+    expect(t.gw.processes.get(id)?.process.failure).toMatch(/CPU time/);
   });
 });

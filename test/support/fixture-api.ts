@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 
 export interface FixtureApi {
   url: string;
+  /** Its loopback port (children reach it only when CHILD_HOST_PORTS lists it). */
+  port: number;
   /** Requests seen: path and the key presented. */
   seen: Array<{ path: string; key: string }>;
   stop(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startFixtureApi(): Promise<FixtureApi> {
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    port,
     seen,
     stop: () =>
       new Promise((resolve) => {

@@ -23,6 +23,7 @@ export function healthView(deps: AppDeps) {
       mode: deps.sandbox.mode,
       ...(deps.sandbox.reason ? { reason: deps.sandbox.reason } : {}),
       memoryLimit: { ...deps.sandbox.limits.memory, memoryMb: deps.sandbox.limits.memoryMb },
+      network: deps.sandbox.network,
     },
     auth: { keys: deps.keys.size > 0, openRegistry: deps.config.auth.openRegistry },
     store: deps.store.stats(),

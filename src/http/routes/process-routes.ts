@@ -130,7 +130,8 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.post('/processes/:id/reclaim', async (c) => {
     if (!forwardOf(c) || c.get('principal').role !== 'admin')
       throw new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.');
-    return c.json({ reclaimed: await deps.processes.reclaimIfIdle(c.req.param('id')) });
+    const busy = c.req.query('busy') === '1';
+    return c.json({ reclaimed: await deps.processes.reclaimIfIdle(c.req.param('id'), busy) });
   });
   app.get('/sessions', async (c) => c.json(await scopedSessions(c, deps)));
   app.get('/processes/:id/logs', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
