@@ -112,6 +112,7 @@ async function detectSandbox(
     const memory = await MemoryLimit.detect(
       {
         memoryMb: config.sandbox.memoryMb,
+        childrenMemoryMb: config.sandbox.childrenMemoryMb,
         processes: config.sandbox.processes,
         mechanism: config.sandbox.memoryMechanism,
       },
@@ -140,7 +141,11 @@ async function detectSandbox(
         { memoryLimit: m.mechanism, reason: m.reason },
         'child memory is capped without cgroups (RLIMIT_DATA or nothing); see SECURITY.md',
       );
-    else logger.info({ memoryLimit: m.mechanism, memoryMb: config.sandbox.memoryMb }, 'child memory limit');
+    else
+      logger.info(
+        { memoryLimit: m.mechanism, memoryMb: config.sandbox.memoryMb, childrenMemoryMb: m.childrenMemoryMb },
+        'child memory limit',
+      );
     return { sandbox, memory };
   } catch (err) {
     if (
@@ -259,6 +264,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     { ...config.process, runDir: runDir.path },
     {
       spawner: new ProcessGroupSpawner(reaper, sandbox),
+      headroom: () => memory.checkHeadroom(),
       logger,
       mask,
       clientInfo: { name: 'mcp-registry-server', version: config.server.version },

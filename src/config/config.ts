@@ -278,6 +278,18 @@ export const ConfigSchema = z.object({
      * where cgroups cannot be used. Node children also get a V8 heap limit of three quarters of it. 0: off.
      */
     memoryMb: z.coerce.number().int().min(0).default(2048),
+    /**
+     * Memory of all children together, MiB: a parent cgroup's limit, so that busy children cannot drive
+     * the host out of memory (the kernel's OOM killer then takes a child, never the gateway). 0: the
+     * host's memory less a quarter (at least 1 GiB) for the gateway and the system.
+     */
+    childrenMemoryMb: z.coerce.number().int().min(0).default(0),
+    /**
+     * Disk per child, MiB: its HOME and /tmp are one tmpfs of this size in the sandbox (a write past it
+     * gets ENOSPC; its pages count against the child's memory), and no file it writes may grow past it
+     * (RLIMIT_FSIZE). 0: off.
+     */
+    diskMb: z.coerce.number().int().min(0).default(512),
     /** auto: a cgroup per child when cgroups work here, else RLIMIT_DATA; cgroup: required; rlimit: RLIMIT_DATA. */
     memoryMechanism: z.enum(['auto', 'cgroup', 'rlimit']).default('auto'),
     /** Open files per child; 0: off. */

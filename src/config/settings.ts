@@ -105,6 +105,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'SANDBOX_CHILD_UID', path: ['sandbox', 'childUid'] },
   { env: 'CHILD_MEMORY_MB', path: ['sandbox', 'memoryMb'] },
   { env: 'CHILD_MEMORY_MECHANISM', path: ['sandbox', 'memoryMechanism'] },
+  { env: 'CHILDREN_MEMORY_MB', path: ['sandbox', 'childrenMemoryMb'] },
+  { env: 'CHILD_DISK_MB', path: ['sandbox', 'diskMb'] },
   { env: 'CHILD_OPEN_FILES', path: ['sandbox', 'openFiles'] },
   { env: 'CHILD_PROCESSES', path: ['sandbox', 'processes'] },
   { env: 'CHILD_CPU_SECONDS', path: ['sandbox', 'cpuSeconds'] },

@@ -84,6 +84,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Invalid parameter',
     guidance: (d) => ({
       whatYouTried: d.parameter,
+      ...(d.validValues ? { validValues: d.validValues } : {}),
       rules: [
         'Parameter names: letters, digits, _ and - (they become environment variables: apiKey -> API_KEY)',
         `Values: at most ${d.maxValueBytes ?? 'the configured'} bytes, no NUL characters`,
@@ -234,6 +235,17 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
         d.scope === 'principal'
           ? 'Every process of yours is busy and the gateway is full: retry when one of your calls has finished, or stop one with DELETE /processes/{id}'
           : 'Every process is busy with a call in flight: retry after Retry-After, or ask the operator to raise MAX_PROCESSES',
+    }),
+  },
+  HOST_MEMORY_LOW: {
+    status: 503,
+    title: 'Host memory low',
+    guidance: (d) => ({
+      availableMb: d.availableMb,
+      childMemoryMb: d.childMemoryMb,
+      why: 'Children are capped one by one (RLIMIT_DATA) on this host, not together: a new one could drive the host out of memory',
+      suggestion:
+        'Retry after Retry-After, when other servers have stopped; the operator can stop idle servers, lower CHILD_MEMORY_MB, or run the gateway where cgroups work (root or a delegated cgroup)',
     }),
   },
   PROCESS_NOT_FOUND: {

@@ -33,7 +33,10 @@ export interface AccessSettings {
   trustProxy: boolean;
 }
 
-/** Paths any caller may read without a key (load balancers probe /health). */
+/**
+ * Paths any caller may read without a key: load balancers probe /health (which then says only its
+ * status); the dashboard page asks for a key before any data.
+ */
 const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 
 /** The client's address: the socket peer, or the proxy's last X-Forwarded-For hop when trusted. */
@@ -58,6 +61,15 @@ export function presentedKey(c: Context): string | undefined {
   const auth = c.req.header('authorization');
   const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
   return bearer || c.req.header('x-api-key')?.trim() || undefined;
+}
+
+/** The caller of a public path (/health), when it is known; never refuses (a wrong key is no one). */
+function identifyIfKnown(c: Context, s: AccessSettings, address: string): Principal | undefined {
+  try {
+    return identify(c, s, address);
+  } catch {
+    return undefined;
+  }
 }
 
 function identify(c: Context, s: AccessSettings, address: string): Principal {
@@ -111,7 +123,10 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
       );
     const address = clientAddress(c, s.trustProxy);
     c.set('clientAddress', address);
-    if (!PUBLIC_PATHS.has(c.req.path) && !isPreflight(c)) c.set('principal', identify(c, s, address));
+    if (PUBLIC_PATHS.has(c.req.path)) {
+      const known = identifyIfKnown(c, s, address);
+      if (known) c.set('principal', known);
+    } else if (!isPreflight(c)) c.set('principal', identify(c, s, address));
     await next();
   };
 }

@@ -6,6 +6,7 @@
  * Request) and for an initialize inside a batch. A refused initialize creates no session and no child.
  */
 import { isInitializeRequest, isJsonContentType, isSpecType } from '@modelcontextprotocol/server';
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { LEGACY_VERSIONS } from '../protocol/versions.js';
 
 export interface PostRefusal {
@@ -39,16 +40,31 @@ export function refusePostHeaders(headers: Headers, versioned: boolean): PostRef
   return undefined;
 }
 
-/** Why a POSTed body is refused: not JSON-RPC 2.0 messages, or an initialize inside a batch. */
-export function refusePostBody(body: unknown): PostRefusal | undefined {
+/**
+ * Why a POSTed body is refused: not JSON-RPC 2.0 messages, an initialize inside a batch (spec 2025-03-26
+ * basic/lifecycle: "The initialization request MUST NOT be part of a JSON-RPC batch"), even a batch of
+ * one, or an initialize inside a session that is initialized already (`inSession`).
+ */
+export function refusePostBody(body: unknown, inSession = false): PostRefusal | undefined {
   const messages = Array.isArray(body) ? body : [body];
   if (messages.length === 0 || !messages.every((m) => isSpecType.JSONRPCMessage(m)))
-    return { status: 400, code: -32600, message: 'Invalid Request: the body is not a JSON-RPC 2.0 message' };
-  if (messages.length > 1 && messages.some((m) => isInitializeRequest(m)))
     return {
       status: 400,
-      code: -32600,
-      message: 'Invalid Request: Only one initialization request is allowed',
+      code: JsonRpcCode.InvalidRequest,
+      message: 'Invalid Request: the body is not a JSON-RPC 2.0 message',
+    };
+  if (!messages.some((m) => isInitializeRequest(m))) return undefined;
+  if (inSession)
+    return {
+      status: 400,
+      code: JsonRpcCode.InvalidRequest,
+      message: 'Invalid Request: Server already initialized (this session was initialized once)',
+    };
+  if (Array.isArray(body))
+    return {
+      status: 400,
+      code: JsonRpcCode.InvalidRequest,
+      message: 'Invalid Request: initialize must not be part of a JSON-RPC batch',
     };
   return undefined;
 }

@@ -33,6 +33,7 @@ export interface ChildCgroup {
 }
 
 const PREFIX = 'mcp-registry-';
+const MIB = 1024 * 1024;
 /** `mcp-registry-<gateway pid>-<instance tag>`: the pid tells a dead gateway's directories apart. */
 const BASE_NAME = /^mcp-registry-(\d+)-[0-9a-f]+$/;
 /** A file's text, or undefined when it cannot be read (cgroup and /proc files come and go). */
@@ -88,6 +89,8 @@ export class CgroupHost {
     readonly version: 1 | 2,
     /** Where child cgroups go: [memory (v1) or unified (v2), pids (v1, optional)]. */
     private readonly bases: { memory: string; pids: string | undefined },
+    /** The limit of all children together (the base's own memory limit), MiB. */
+    readonly budgetMb: number | undefined,
   ) {}
 
   /**
@@ -95,7 +98,7 @@ export class CgroupHost {
    * memory controller yet gets its processes moved into a leaf (`mcp-registry-gateway`) first, as the
    * "no internal processes" rule demands (cgroups(7)). @returns the host, or why cgroups cannot be used.
    */
-  static setup(own: OwnCgroups, gatewayPid = process.pid): CgroupHost | string {
+  static setup(own: OwnCgroups, budgetMb?: number, gatewayPid = process.pid): CgroupHost | string {
     if (own.version === 0) return own.reason;
     // Several gateways may live in one process (tests) or one cgroup: each gets directories of its own.
     const name = `${PREFIX}${gatewayPid}-${randomBytes(4).toString('hex')}`;
@@ -105,16 +108,22 @@ export class CgroupHost {
         const base = path.join(own.dir, name);
         mkdirSync(base, { recursive: true });
         writeFileSync(path.join(base, 'cgroup.subtree_control'), controllersLine(own.dir));
-        return new CgroupHost(2, { memory: base, pids: undefined });
+        if (budgetMb) writeFileSync(path.join(base, 'memory.max'), String(budgetMb * MIB));
+        return new CgroupHost(2, { memory: base, pids: undefined }, budgetMb);
       }
       const memory = path.join(own.memoryDir, name);
       mkdirSync(memory, { recursive: true });
+      // v1 limits are hierarchical (memory.use_hierarchy is always 1 since Linux 5.x): the children's sum.
+      if (budgetMb) {
+        writeFileSync(path.join(memory, 'memory.limit_in_bytes'), String(budgetMb * MIB));
+        tryWrite(path.join(memory, 'memory.memsw.limit_in_bytes'), String(budgetMb * MIB));
+      }
       let pids: string | undefined;
       if (own.pidsDir) {
         pids = path.join(own.pidsDir, name);
         if (!tryMkdir(pids)) pids = undefined;
       }
-      return new CgroupHost(1, { memory, pids });
+      return new CgroupHost(1, { memory, pids }, budgetMb);
     } catch (err) {
       return `cannot create cgroups: ${(err as Error).message}`;
     }

@@ -26,7 +26,12 @@ export interface SandboxReport {
   /** Why there is no sandbox (auto mode on a machine where bwrap is missing or does not work). */
   reason?: string;
   childUid: number | null;
-  limits: ResourceLimits & { enforced: boolean; memory: MemoryLimitReport };
+  limits: ResourceLimits & {
+    enforced: boolean;
+    memory: MemoryLimitReport;
+    /** How CHILD_DISK_MB is held: a tmpfs of that size (and RLIMIT_FSIZE), RLIMIT_FSIZE alone, or off. */
+    disk: 'tmpfs' | 'rlimit-fsize' | 'off';
+  };
   network: NetworkReport;
 }
 
@@ -87,6 +92,8 @@ export class ChildSandbox {
     private readonly memory: MemoryLimit,
     /** The children's network namespaces (attach gated children with it). */
     readonly network: ChildNetwork,
+    /** HOME and /tmp as a tmpfs of this size, bytes (sandboxed children; bubblewrap 0.8+). */
+    private readonly diskBytes: number | undefined,
   ) {}
 
   /**
@@ -115,14 +122,18 @@ export class ChildSandbox {
       openFiles: s.openFiles,
       processes: s.processes,
       cpuSeconds: s.cpuSeconds,
+      diskMb: s.diskMb,
     };
-    const make = (mode: 'bwrap' | 'none', bwrap: string | null, reason?: string) =>
-      new ChildSandbox(
+    const make = (mode: 'bwrap' | 'none', bwrap: string | null, reason?: string) => {
+      const diskBytes =
+        mode === 'bwrap' && s.diskMb > 0 && bwrap && supportsSize(bwrap) ? s.diskMb * 1024 * 1024 : undefined;
+      const disk = diskBytes ? 'tmpfs' : s.diskMb > 0 && prlimit ? 'rlimit-fsize' : 'off';
+      return new ChildSandbox(
         {
           mode,
           ...(reason ? { reason } : {}),
           childUid: mode === 'bwrap' ? uid : null,
-          limits: { ...limits, enforced: !!prlimit, memory: memory.report },
+          limits: { ...limits, enforced: !!prlimit, memory: memory.report, disk },
           network: network.report,
         },
         bwrap,
@@ -132,11 +143,13 @@ export class ChildSandbox {
         runtimeDirs,
         memory,
         network,
+        diskBytes,
       );
+    };
     if (s.mode === 'none') return make('none', null, 'SANDBOX=none');
     const bwrap = which(s.bwrapPath);
     const failure = bwrap
-      ? probe(bwrap, uid, rootLinks, mustReach, runtimeDirs)
+      ? probe(bwrap, uid, rootLinks, mustReach, runtimeDirs, s.diskMb > 0 && supportsSize(bwrap))
       : `${s.bwrapPath} not found (Debian: apt-get install bubblewrap)`;
     if (!failure) return make('bwrap', bwrap);
     if (s.mode === 'bwrap')
@@ -175,6 +188,7 @@ export class ChildSandbox {
         runtimeDirs: this.runtimeDirs,
         extraReadOnly: plan.sandbox.extraReadOnly,
         network: plan.sandbox.network && this.network.report.mode !== 'none',
+        ...(this.diskBytes ? { diskBytes: this.diskBytes } : {}),
       };
       argv = [this.bwrap as string, ...bwrapArgs(mounts, this.rootLinks), '--', ...inner];
     }
@@ -205,6 +219,12 @@ export class ChildSandbox {
   }
 }
 
+/** True when this bubblewrap sizes a tmpfs (`--size`, bubblewrap 0.8+). */
+function supportsSize(bwrap: string): boolean {
+  const r = spawnSync(bwrap, ['--help'], { encoding: 'utf8', timeout: 10_000 });
+  return /--size\b/.test(`${r.stdout}${r.stderr}`);
+}
+
 /** The uid sandboxed children run as: the configured one when the gateway is root, else its own (null). */
 export function childUidFor(s: Pick<SandboxSettings, 'mode' | 'childUid'>): number | null {
   return process.getuid?.() === 0 && s.mode !== 'none' ? s.childUid : null;
@@ -228,6 +248,7 @@ function probe(
   rootLinks: Record<string, string>,
   mustReach: readonly string[],
   runtimeDirs: string[],
+  tmpfs: boolean,
 ): string | undefined {
   const [packageDir = '/usr', runDir = tmpdir()] = mustReach;
   const dir = mkdtempSync(path.join(runDir, '.sandbox-probe-'));
@@ -245,6 +266,7 @@ function probe(
         runtimeDirs,
         extraReadOnly: [],
         network: true,
+        ...(tmpfs ? { diskBytes: 1024 * 1024 } : {}),
       },
       rootLinks,
     );

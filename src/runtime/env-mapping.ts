@@ -38,6 +38,19 @@ const DENIED_NAMES = new Set([
   'GLIBC_TUNABLES',
   'OPENSSL_CONF',
   'OPENSSL_ENGINES',
+  // OpenSSL 3 loads providers (shared objects) from here.
+  'OPENSSL_MODULES',
+  // The resolver: host aliases from a file of the caller's choice, resolver options and search domains
+  // (resolv.conf(5), hostname(7)) would redirect the child's connections.
+  'HOSTALIASES',
+  'RES_OPTIONS',
+  'LOCALDOMAIN',
+  // zsh reads its startup files from here; the XDG config root holds the configuration many tools load
+  // and run (git hooks via core.hooksPath, npm and pip config, shell rc files).
+  'ZDOTDIR',
+  'XDG_CONFIG_HOME',
+  // corepack downloads and runs package managers from here.
+  'COREPACK_HOME',
   'ELECTRON_RUN_AS_NODE',
   'VIRTUAL_ENV',
   'PERLLIB',

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { GatewayError } from '../errors/gateway-error.js';
 import { findOwnCgroups } from './cgroup-paths.js';
 import { CgroupHost, type ChildCgroup, readText } from './child-cgroups.js';
 
@@ -17,11 +18,15 @@ export interface MemoryLimitReport {
   mechanism: MemoryMechanism;
   /** Why a stronger mechanism is not in force. */
   reason?: string;
+  /** Memory of all children together, MiB (their parent cgroup's limit), where cgroups cap memory. */
+  childrenMemoryMb?: number;
 }
 
 export interface MemoryLimitSettings {
   /** MiB per child; 0: off. */
   memoryMb: number;
+  /** MiB for all children together; 0: the host's memory less a quarter (at least 1 GiB). */
+  childrenMemoryMb: number;
   /** Processes and threads per child (pids.max under cgroups); 0: off. */
   processes: number;
   /** auto: cgroups when they work here, else RLIMIT_DATA; cgroup: required; rlimit: RLIMIT_DATA only. */
@@ -72,13 +77,34 @@ export class MemoryLimit {
     const host = await tryCgroups(s, uid, tools.setpriv);
     if (typeof host !== 'string') {
       const mechanism = host.version === 2 ? 'cgroup-v2' : 'cgroup-v1';
-      return new MemoryLimit({ mechanism }, host, s, uid === null ? null : tools.setpriv);
+      return new MemoryLimit(
+        { mechanism, childrenMemoryMb: host.budgetMb },
+        host,
+        s,
+        uid === null ? null : tools.setpriv,
+      );
     }
     if (s.mechanism === 'cgroup')
       throw new MemoryLimitUnavailableError(
         `CHILD_MEMORY_MECHANISM=cgroup but cgroups cannot be used here: ${host}`,
       );
     return rlimit(host);
+  }
+
+  /**
+   * Refuses a launch while the host's available memory is below one child's limit, where no cgroup
+   * bounds the children together (RLIMIT_DATA caps each child, not their sum).
+   * @throws GatewayError HOST_MEMORY_LOW
+   */
+  checkHeadroom(meminfo = readText('/proc/meminfo') ?? ''): void {
+    if (this.host || this.s.memoryMb === 0) return;
+    const availableMb = meminfoMb(meminfo, 'MemAvailable');
+    if (availableMb === undefined || availableMb >= this.s.memoryMb) return;
+    throw new GatewayError(
+      'HOST_MEMORY_LOW',
+      `The host has ${availableMb} MiB of memory available, less than one server may use (${this.s.memoryMb} MiB).`,
+      { availableMb, childMemoryMb: this.s.memoryMb },
+    );
   }
 
   /** `prlimit` arguments for memory (RLIMIT_DATA), when that is the mechanism. */
@@ -113,6 +139,20 @@ export class MemoryLimit {
   async close(): Promise<void> {
     await this.host?.close();
   }
+}
+
+/** A /proc/meminfo field in MiB (meminfo gives kB), or undefined. */
+export function meminfoMb(meminfo: string, field: string): number | undefined {
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1];
+  return kb === undefined ? undefined : Math.floor(Number(kb) / 1024);
+}
+
+/** The children's budget, MiB: as configured, or the host's memory less a quarter (at least 1 GiB). */
+export function childrenBudgetMb(configured: number, meminfo: string): number | undefined {
+  if (configured > 0) return configured;
+  const total = meminfoMb(meminfo, 'MemTotal');
+  if (total === undefined) return undefined;
+  return Math.max(256, total - Math.max(1024, Math.floor(total / 4)));
 }
 
 const cgroupLimits = (s: MemoryLimitSettings) => ({
@@ -157,7 +197,7 @@ async function tryCgroups(
     readText('/proc/self/mountinfo') ?? '',
     (dir) => readText(path.join(dir, 'cgroup.controllers')),
   );
-  const host = CgroupHost.setup(own);
+  const host = CgroupHost.setup(own, childrenBudgetMb(s.childrenMemoryMb, readText('/proc/meminfo') ?? ''));
   if (typeof host === 'string') return host;
   let cgroup: ChildCgroup | undefined;
   try {

@@ -90,6 +90,8 @@ export class ProcessManager<M = unknown> {
       outputLog?: (processId: string) => ChildOutputLog;
       /** The other gateways on this host (cluster mode); none by default. */
       slots?: HostSlots;
+      /** Throws when the host has no memory to spare for another child (RLIMIT fallback). */
+      headroom?: () => void;
     },
   ) {}
 
@@ -284,6 +286,7 @@ export class ProcessManager<M = unknown> {
   ): Promise<Entry<M>> {
     if (this.shuttingDown)
       throw new GatewayError('PROCESS_LIMIT_REACHED', 'The gateway is shutting down.', { limit: 0 });
+    this.deps.headroom?.();
     return this.slots
       .admit(async (neighbours) => {
         await this.makeRoomFor(req, neighbours, spare);
@@ -295,7 +298,7 @@ export class ProcessManager<M = unknown> {
   /** Creates, registers and starts a process (under the host's launch decision). */
   private createEntry(req: LaunchRequest<M>, owner: string | undefined, spare: boolean): Entry<M> {
     const id = `${req.label}-${randomBytes(6).toString('hex')}`;
-    const { outputLog: openOutputLog, slots: _slots, ...deps } = this.deps;
+    const { outputLog: openOutputLog, slots: _slots, headroom: _headroom, ...deps } = this.deps;
     const outputLog = openOutputLog?.(id);
     const process = new ManagedProcess(id, req.plan, {
       ...deps,

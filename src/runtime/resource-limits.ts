@@ -14,7 +14,12 @@ export interface ResourceLimits {
   processes: number;
   /** CPU seconds; 0: off. */
   cpuSeconds: number;
+  /** Disk per child, MiB (its tmpfs; RLIMIT_FSIZE a little above, so the tmpfs's ENOSPC comes first); 0: off. */
+  diskMb: number;
 }
+
+/** RLIMIT_FSIZE over the disk cap, bytes: a file may not grow past the cap, plus this slack. */
+const FSIZE_SLACK = 1024 * 1024;
 
 /** `prlimit` arguments for the limits (empty when every limit is off). */
 export function prlimitArgs(l: ResourceLimits, withProcesses: boolean): string[] {
@@ -23,6 +28,8 @@ export function prlimitArgs(l: ResourceLimits, withProcesses: boolean): string[]
   if (withProcesses && l.processes > 0) args.push(`--nproc=${l.processes}`);
   // Soft below hard: the soft limit sends SIGXCPU (a recognisable end), the hard one SIGKILL.
   if (l.cpuSeconds > 0) args.push(`--cpu=${l.cpuSeconds}:${l.cpuSeconds + 2}`);
+  // A second guard on disk, also without the sandbox: no file the child writes grows past the cap.
+  if (l.diskMb > 0) args.push(`--fsize=${l.diskMb * 1024 * 1024 + FSIZE_SLACK}`);
   return args;
 }
 
@@ -39,6 +46,7 @@ const LIMIT_SIGNS: Array<[RegExp, string]> = [
     'memory',
   ],
   [/EMFILE|Too many open files/i, 'open files'],
+  [/ENOSPC|No space left on device|EFBIG|File too large/i, 'disk'],
   [/EAGAIN.*(?:spawn|fork)|Resource temporarily unavailable|Cannot fork|BlockingIOError/i, 'processes'],
 ];
 
@@ -52,6 +60,7 @@ export function limitHit(
 ): string | undefined {
   if (exit.oomKilled) return 'memory';
   if (exit.signal === 'SIGXCPU' || exit.code === 128 + 24) return 'CPU time';
+  if (exit.signal === 'SIGXFSZ' || exit.code === 128 + 25) return 'disk';
   for (const [re, what] of LIMIT_SIGNS) if (re.test(stderrTail)) return what;
   return undefined;
 }

@@ -20,6 +20,11 @@ export interface SandboxMounts {
   /** Files or directories the operator adds read-only (e.g. a CA bundle). */
   extraReadOnly: readonly string[];
   network: boolean;
+  /**
+   * When set, HOME and /tmp are one tmpfs of this many bytes instead of the host directories (bubblewrap
+   * 0.8+ `--size`): a write past it gets ENOSPC, and its pages count against the child's memory.
+   */
+  diskBytes?: number;
 }
 
 /** System paths at the root that Debian-like systems link into /usr (merged /usr). */
@@ -77,11 +82,14 @@ export function bwrapArgs(m: SandboxMounts, rootLinks: Readonly<Record<string, s
   for (const entry of ETC_ENTRIES) a.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
   a.push('--proc', '/proc', '--dev', '/dev');
   // /tmp first: later mounts may live below /tmp (test stores do) and must not be hidden by it.
-  a.push('--bind', m.tmpDir, '/tmp');
+  if (m.diskBytes) a.push('--size', String(m.diskBytes), '--tmpfs', '/tmp', '--dir', '/tmp/home');
+  else a.push('--bind', m.tmpDir, '/tmp');
   for (const dir of m.runtimeDirs) a.push('--ro-bind', dir, dir);
   for (const p of m.extraReadOnly) a.push('--ro-bind-try', p, p);
   a.push('--ro-bind', m.packageDir, m.packageDir);
-  a.push('--bind', m.homeDir, m.homeDir, '--bind', m.tmpDir, m.tmpDir);
+  // HOME and TMPDIR keep their paths (the child's environment names them), pointing into the tmpfs.
+  if (m.diskBytes) a.push('--symlink', '/tmp/home', m.homeDir, '--symlink', '/tmp', m.tmpDir);
+  else a.push('--bind', m.homeDir, m.homeDir, '--bind', m.tmpDir, m.tmpDir);
   // The root is a tmpfs bwrap builds the view in; read-only, so files cannot fill memory outside the
   // child's limits (only the mounts below it, home and tmp, stay writable).
   a.push('--remount-ro', '/');

@@ -46,6 +46,32 @@ describe('API keys and roles', () => {
     expect(t.gw.processes.list()).toHaveLength(0);
   });
 
+  it('says only its status on /health to callers without a valid key', async () => {
+    for (const headers of [{}, bearer(`${alice.key}x`)]) {
+      const res = await t.get('/health', { headers });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'ok' });
+    }
+    const asUser = await t.get('/health', { headers: bearer(alice.key) });
+    expect(asUser.body).toMatchObject({ status: 'ok', sandbox: expect.any(Object), processes: expect.any(Object) });
+  });
+
+  it('shows users no absolute host path in answers and listings; admins see the command line', async () => {
+    const launched = await t.get('/package/fixture-echo-mcp/stdio?paths=1', { headers: bearer(bob.key) });
+    expect(launched.status).toBe(200);
+    const listed = await t.get(`/processes/${launched.body.processId}`, { headers: bearer(bob.key) });
+    for (const body of [launched.body, listed.body]) {
+      const text = JSON.stringify(body);
+      expect(text).not.toContain(t.dir);
+      expect(text).not.toContain(process.execPath);
+      expect(body.connectionInfo.command).toBe('node');
+      expect(body.connectionInfo.args.at(-1)).toMatch(/^<store>\/npm\/.*fixture-echo-mcp.*server\.cjs$/);
+    }
+    const asAdmin = await t.get(`/processes/${launched.body.processId}`, { headers: bearer(ops.key) });
+    expect(asAdmin.body.connectionInfo.command).toBe(process.execPath);
+    await t.get(`/processes/${launched.body.processId}`, { method: 'DELETE', headers: bearer(ops.key) });
+  });
+
   it('refuses a wrong key and accepts Bearer and X-API-Key', async () => {
     const wrong = await t.get('/processes', { headers: bearer(`${alice.key}x`) });
     expect(wrong.status).toBe(401);

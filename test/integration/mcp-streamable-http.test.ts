@@ -273,7 +273,7 @@ describe('the process limit reclaims, and refuses only when everything is busy',
     try {
       const first = await connect(`${base}/package/fixture-echo-mcp@1.0.0/mcp?mode=isolated`);
       opened.push(first.client);
-      expect(await eventually(() => t.gw.processes.activeCount() === 2, 5000)).toBe(true);
+      expect(await eventually(() => t.gw.processes.activeCount() === 2, 30_000)).toBe(true);
       opened.push((await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?mode=isolated`)).client); // takes the spare's place
       expect(t.logs.join('')).toContain('reclaimed for a new process at the limit');
       // Both sessions idle: a third one ends the least recently active (the first), whose id is then unknown.
@@ -291,7 +291,8 @@ describe('the process limit reclaims, and refuses only when everything is busy',
       const hung = opened
         .slice(1)
         .map((c) => c.callTool({ name: 'hang', arguments: {} }).catch(() => undefined));
-      await new Promise((r) => setTimeout(r, 200));
+      const allBusy = () => t.gw.processes.list().filter((p) => p.process.inFlight > 0).length === 2;
+      expect(await eventually(allBusy, 30_000)).toBe(true);
       const refused = await fetch(`${base}/package/fixture-echo-mcp@1.3.0/mcp`, {
         method: 'POST',
         headers: MCP_HEADERS,
@@ -301,7 +302,8 @@ describe('the process limit reclaims, and refuses only when everything is busy',
       expect(refused.headers.get('retry-after')).toBeTruthy();
       expect(await refused.json()).toMatchObject({
         code: 'PROCESS_LIMIT_REACHED',
-        guidance: { scope: 'principal', busy: 2 }, // the only principal here holds them all
+        // The only principal here (the keyless local operator, an admin) holds them all, all busy.
+        guidance: { scope: 'gateway', busy: 2 },
       });
       void hung;
     } finally {

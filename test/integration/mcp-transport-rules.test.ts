@@ -205,4 +205,67 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
     expect(noSession.status).toBe(413);
     expect(await noSession.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
+
+  const initialize = (id: number) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+
+  it('refuses initialize in a batch, even a batch of one, and creates nothing', async () => {
+    const sessionsBefore = t.gw.sessions.size;
+    for (const body of [
+      [initialize(1)],
+      [initialize(2), { jsonrpc: '2.0', method: 'notifications/initialized' }],
+    ]) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('mcp-session-id')).toBeNull();
+      const answer = (await res.json()) as { error: { code: number; message: string } };
+      expect(answer.error).toMatchObject({ code: -32600, message: expect.stringMatching(/batch/) });
+    }
+    expect(t.gw.sessions.size).toBe(sessionsBefore);
+  });
+
+  it('refuses a second initialize inside a session with -32600; the session goes on', async () => {
+    const res = await post(initialize(3));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32600);
+    expect((await post({ jsonrpc: '2.0', id: 'after', method: 'tools/list' })).status).toBe(200);
+  });
+
+  it('refuses a mode nobody serves on every protocol, naming the valid ones', async () => {
+    const base = url.replace(/\/mcp$/, '');
+    const tries = [
+      fetch(`${base}/stdio?mode=bogus`),
+      fetch(`${base}/sse?mode=bogus`),
+      fetch(`${base}/mcp`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, 'x-mcp-mode': 'bogus' },
+        body: JSON.stringify(initialize(4)),
+      }),
+      fetch(`${base}/mcp?mode=bogus`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 5,
+          method: 'tools/list',
+          params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+        }),
+      }),
+    ];
+    for (const res of await Promise.all(tries)) {
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({
+        code: 'INVALID_PARAMETER',
+        guidance: { whatYouTried: 'mode', validValues: ['shared', 'isolated'] },
+      });
+    }
+  });
 });

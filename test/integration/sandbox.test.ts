@@ -2,6 +2,7 @@
  * Hostile fixture servers in the bubblewrap sandbox: each attack must fail or be stopped, and the gateway
  * must keep serving the others. Needs bubblewrap (CI installs it); /health must report the sandbox.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -64,8 +65,13 @@ describe('sandboxed children against hostile servers', () => {
     // This machine (and CI's) offers a writable cgroup v1 memory hierarchy to root.
     expect(health.body.sandbox).toEqual({
       mode: 'bwrap',
-      memoryLimit: { mechanism: expect.stringMatching(/^cgroup-v[12]$/), memoryMb: 1024 },
+      memoryLimit: {
+        mechanism: expect.stringMatching(/^cgroup-v[12]$/),
+        memoryMb: 1024,
+        childrenMemoryMb: expect.any(Number),
+      },
       network: { mode: 'isolated', hostPorts: [], allowNets: [] },
+      disk: { mechanism: 'tmpfs', diskMb: 512 },
     });
   });
 
@@ -130,9 +136,32 @@ describe('sandboxed children against hostile servers', () => {
     });
     expect(results.slice(0, readOnly.length).map((r) => r.ok)).toEqual(readOnly.map(() => false));
     expect(results.at(-1)?.ok).toBe(true);
-    // Whatever "succeeded" landed in its private tmp (paths below /tmp) or failed: nothing on the host.
+    // Whatever "succeeded" landed in its private tmpfs (paths below /tmp) or failed: nothing on the host,
+    // not even its own home, which is a tmpfs of CHILD_DISK_MB in the sandbox.
     for (const p of [...readOnly, ...hostPaths]) expect(existsSync(p), p).toBe(false);
-    expect(existsSync(path.join(info.home, 'ok'))).toBe(true);
+    expect(existsSync(path.join(info.home, 'ok'))).toBe(false);
+    expect((await call(id, 'read_paths', { paths: [path.join(info.home, 'ok')] }))[0]).toMatchObject({
+      ok: true,
+      value: 'pwned',
+    });
+  });
+
+  it('fills its disk only up to the default cap: ENOSPC, the host disk and its neighbours untouched', async () => {
+    const id = await launch('fixture-hostile-mcp', '?n=disk');
+    const info = await call(id, 'get_info');
+    const capMb = t.gw.config.sandbox.diskMb;
+    expect(capMb).toBe(512);
+    const filled = await call(id, 'fill_disk', { dir: info.home, mb: capMb * 2 });
+    expect(filled.error).toBe('ENOSPC');
+    expect(filled.writtenMb).toBeLessThanOrEqual(capMb);
+    expect(filled.writtenMb).toBeGreaterThan(capMb / 2);
+    // Nothing reached the host: its run directory holds no data.
+    const usedKb = Number(execFileSync('du', ['-sk', runOf(id)], { encoding: 'utf8' }).split('\t')[0]);
+    expect(usedKb).toBeLessThan(1024);
+    // It serves on (its tmpfs is full, not the machine), and so does its neighbour.
+    expect(await t.callTool(echoId, 'echo', { text: 'neighbour' })).toBe('neighbour');
+    expect(await call(id, 'get_info')).toMatchObject({ home: info.home });
+    expect((await t.get('/health')).body.sandbox.disk).toEqual({ mechanism: 'tmpfs', diskMb: 512 });
   });
 
   it('cannot fork-bomb: process creation stops at the limit and the gateway serves on', async () => {

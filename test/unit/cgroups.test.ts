@@ -84,7 +84,7 @@ describe('CgroupHost on a delegated cgroup v2 directory', () => {
 
   it('moves its processes into a leaf, enables memory and pids, and limits each child', async () => {
     const dir = delegated();
-    const host = CgroupHost.setup({ version: 2, dir }, 4242);
+    const host = CgroupHost.setup({ version: 2, dir }, undefined, 4242);
     if (typeof host === 'string') throw new Error(host);
     expect(readFileSync(path.join(dir, 'mcp-registry-gateway/cgroup.procs'), 'utf8')).toBe(
       String(process.pid),
@@ -112,7 +112,7 @@ describe('CgroupHost on a delegated cgroup v2 directory', () => {
     const dead = 'mcp-registry-99999999-0badc0de';
     const live = `mcp-registry-${process.pid}-1ee71ee7`;
     for (const name of [dead, live]) mkdirSync(path.join(dir, name));
-    const host = CgroupHost.setup({ version: 2, dir }, process.pid);
+    const host = CgroupHost.setup({ version: 2, dir }, undefined, process.pid);
     if (typeof host === 'string') throw new Error(host);
     expect(await host.sweep()).toBe(1);
     expect(existsSync(path.join(dir, dead))).toBe(false);

@@ -68,6 +68,13 @@ describe('mapParamsToEnv', () => {
     'GIT_SSH_COMMAND',
     'TMPDIR',
     'ENV',
+    'OPENSSL_MODULES',
+    'HOSTALIASES',
+    'RES_OPTIONS',
+    'LOCALDOMAIN',
+    'ZDOTDIR',
+    'xdgConfigHome',
+    'COREPACK_HOME',
   ])('refuses %s', (name) => {
     expect(codeOf([[name, 'x']])).toBe('ENV_NAME_DENIED');
   });

@@ -44,6 +44,17 @@ describe('bubblewrap arguments', () => {
     expect(at(a, '--remount-ro', '/')).toBeGreaterThan(at(a, '--bind', mounts.tmpDir, mounts.tmpDir));
   });
 
+  it('makes HOME and /tmp one sized tmpfs when a disk cap is set, keeping their paths', () => {
+    const a = bwrapArgs({ ...mounts, diskBytes: 512 * 1024 * 1024 }, {});
+    const tmpfs = at(a, '--size', String(512 * 1024 * 1024), '--tmpfs', '/tmp');
+    expect(tmpfs).toBeGreaterThan(-1);
+    expect(tmpfs).toBeLessThan(at(a, '--ro-bind', mounts.packageDir, mounts.packageDir));
+    expect(at(a, '--symlink', '/tmp/home', mounts.homeDir)).toBeGreaterThan(tmpfs);
+    expect(at(a, '--symlink', '/tmp', mounts.tmpDir)).toBeGreaterThan(tmpfs);
+    // No host directory is writable to the child then.
+    expect(a.filter((x) => x === '--bind')).toEqual([]);
+  });
+
   it('cuts the network when asked', () => {
     expect(bwrapArgs({ ...mounts, network: false }, {})).toContain('--unshare-net');
   });
@@ -57,12 +68,16 @@ describe('bubblewrap arguments', () => {
 });
 
 describe('resource limits', () => {
-  const limits = { memoryMb: 1024, openFiles: 256, processes: 64, cpuSeconds: 10 };
+  const limits = { memoryMb: 1024, openFiles: 256, processes: 64, cpuSeconds: 10, diskMb: 0 };
   it('builds prlimit options, with the process limit only inside a sandbox', () => {
     // Memory is never an address-space limit (V8 reserves gigabytes for WebAssembly); see memory-limit.ts.
     expect(prlimitArgs(limits, true)).toEqual(['--nofile=256', '--nproc=64', '--cpu=10:12']);
     expect(prlimitArgs(limits, false)).not.toContain('--nproc=64');
-    expect(prlimitArgs({ memoryMb: 0, openFiles: 0, processes: 0, cpuSeconds: 0 }, true)).toEqual([]);
+    expect(prlimitArgs({ ...limits, memoryMb: 0, openFiles: 0, processes: 0, cpuSeconds: 0 }, true)).toEqual(
+      [],
+    );
+    // The disk cap's second guard sits just above the tmpfs, whose ENOSPC a writer meets first.
+    expect(prlimitArgs({ ...limits, diskMb: 1 }, true)).toContain(`--fsize=${2 * 1024 * 1024}`);
     expect(nodeHeapMb(limits)).toBe(768);
     expect(nodeHeapMb({ ...limits, memoryMb: 0 })).toBeUndefined();
   });
@@ -70,6 +85,8 @@ describe('resource limits', () => {
   it('names the limit a stopped child hit', () => {
     expect(limitHit({ code: 152, signal: null }, '')).toBe('CPU time');
     expect(limitHit({ code: null, signal: 'SIGXCPU' }, '')).toBe('CPU time');
+    expect(limitHit({ code: null, signal: 'SIGXFSZ' }, '')).toBe('disk');
+    expect(limitHit({ code: 1, signal: null }, 'Error: ENOSPC: no space left on device, write')).toBe('disk');
     expect(limitHit({ code: 1, signal: null }, 'RangeError: Array buffer allocation failed')).toBe('memory');
     expect(
       limitHit(

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { AppDeps } from '../app-deps.js';
-import { clusterHealthView } from './info-routes.js';
+import { clusterHealthView, healthFor } from './info-routes.js';
 import { processesView, scopedProcesses, scopedSessions, sessionsView } from './process-routes.js';
 
 /** ui/ beside src/ and dist/ (both two levels below the package root). */
@@ -52,7 +52,7 @@ async function snapshot(c: Context, deps: AppDeps) {
   return {
     at: Date.now(),
     principal: { id: principal.id, role: principal.role },
-    health: await clusterHealthView(deps),
+    health: healthFor(principal, await clusterHealthView(deps)),
     ...(await lists()),
     totals: await requestTotals(deps),
   };

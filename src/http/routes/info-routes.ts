@@ -2,6 +2,7 @@
 import type { Hono } from 'hono';
 import type { InstanceStats } from '../../cluster/cluster-types.js';
 import { GatewayError } from '../../errors/gateway-error.js';
+import type { Principal } from '../../policy/principal.js';
 import { API_DOCS, examplesFor, renderDocsHtml } from '../api-docs.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
@@ -24,6 +25,7 @@ export function healthView(deps: AppDeps) {
       ...(deps.sandbox.reason ? { reason: deps.sandbox.reason } : {}),
       memoryLimit: { ...deps.sandbox.limits.memory, memoryMb: deps.sandbox.limits.memoryMb },
       network: deps.sandbox.network,
+      disk: { mechanism: deps.sandbox.limits.disk, diskMb: deps.sandbox.limits.diskMb },
     },
     auth: { keys: deps.keys.size > 0, openRegistry: deps.config.auth.openRegistry },
     store: deps.store.stats(),
@@ -66,6 +68,20 @@ export async function clusterHealthView(deps: AppDeps) {
   }
 }
 
+type HealthView = Awaited<ReturnType<typeof clusterHealthView>>;
+
+/**
+ * What `principal` may read of /health: without a key only the status (a load balancer's probe needs no
+ * more, and the rest tells an attacker what runs here); users all but the instances' host names and pids.
+ */
+export function healthFor(principal: Principal | undefined, view: HealthView): Record<string, unknown> {
+  if (!principal) return { status: view.status };
+  const cluster = 'cluster' in view ? view.cluster : undefined;
+  if (principal.role === 'admin' || !cluster || !('instances' in cluster) || !cluster.instances) return view;
+  const instances = cluster.instances.map(({ host: _host, pid: _pid, ...rest }) => rest);
+  return { ...view, cluster: { ...cluster, instances } };
+}
+
 export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
   app.get('/', (c) => {
     const accept = c.req.header('accept') ?? '';
@@ -76,9 +92,10 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
     return c.json({ ...API_DOCS, examples: examplesFor(base), version: deps.config.server.version });
   });
 
-  app.get('/health', async (c) =>
-    c.json(c.req.query('scope') === 'local' ? healthView(deps) : await clusterHealthView(deps)),
-  );
+  app.get('/health', async (c) => {
+    const view = c.req.query('scope') === 'local' ? healthView(deps) : await clusterHealthView(deps);
+    return c.json(healthFor(c.get('principal'), view));
+  });
 
   const adminOnly = (role: string) => {
     if (role !== 'admin')

@@ -117,13 +117,13 @@ export async function handleMcpRequest(
  * child of its own. Either way no child serves two principals.
  * @throws GatewayError INVALID_PARAMETER for any other value.
  */
-function sessionMode(c: Context, query: Array<[string, string]>): SessionMode {
+export function sessionMode(c: Context, query: ReadonlyArray<[string, string]>): SessionMode {
   const mode = query.find(([k]) => k === 'mode')?.[1] ?? c.req.header('x-mcp-mode') ?? 'shared';
   if (mode === 'isolated' || mode === 'shared') return mode;
   throw new GatewayError(
     'INVALID_PARAMETER',
-    `Invalid parameter: mode must be 'isolated' or 'shared' (got '${mode.slice(0, 40)}').`,
-    { parameter: 'mode' },
+    `Invalid parameter: mode must be 'shared' or 'isolated' (got '${mode.slice(0, 40)}').`,
+    { parameter: 'mode', validValues: ['shared', 'isolated'] },
   );
 }
 

@@ -7,9 +7,10 @@ import type { LaunchAnswer, LaunchStep } from '../../runtime/package-launcher.js
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
 import { retryToOwner } from '../cluster-routing.js';
+import { connectionInfoFor } from '../connection-view.js';
 import { requestConfig } from '../request-config.js';
 import { streamLaunch, wantsProgress } from './launch-progress.js';
-import { handleMcpRequest, handleSseRequest } from './mcp-endpoint.js';
+import { handleMcpRequest, handleSseRequest, sessionMode } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
 
@@ -54,6 +55,8 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
+    // A mode nobody serves is refused on every protocol (stdio and stateless requests ignore it otherwise).
+    sessionMode(c, pairs);
     if (route.protocol !== 'stdio') {
       const endpointDeps = {
         launcher: deps.launcher,
@@ -79,7 +82,9 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
         registry: answer.packageType,
         outcome: answer.reused ? 'reused' : 'started',
       });
-      return { ...answer, ...connectDetails(answer, base) };
+      const admin = c.get('principal').role === 'admin';
+      const connectionInfo = connectionInfoFor(answer.connectionInfo, admin, deps.config.store.dir);
+      return { ...answer, connectionInfo, ...connectDetails(answer, base) };
     };
     const failed = (err: unknown) =>
       deps.metrics.launches.inc({

@@ -7,6 +7,7 @@ import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
 import { clusterWide, mergedList, onProcessOwner } from '../cluster-views.js';
+import { connectionInfoFor } from '../connection-view.js';
 
 /**
  * The public view of a process: secrets stay out. `protocol` is what first started it; `sessions` are the
@@ -16,6 +17,7 @@ async function describe(
   process: ManagedProcess,
   meta: ProcessMeta,
   sessions: ReadonlyArray<{ id: string; transport: string; mode: string }>,
+  viewer: { admin: boolean; storeDir: string },
 ) {
   const live = process.status === 'running' && process.pid !== undefined;
   const now = Date.now();
@@ -37,12 +39,18 @@ async function describe(
     memoryBytes: live ? await process.memoryBytes() : 0,
     ...(process.failure ? { failure: process.failure, ...process.outputTails(20) } : {}),
     server: process.identity,
-    connectionInfo: meta.connectionInfo,
+    connectionInfo: connectionInfoFor(meta.connectionInfo, viewer.admin, viewer.storeDir),
     quality: meta.quality,
     owner: meta.owner,
     network: meta.network,
   };
 }
+
+/** How `principal` sees command lines (absolute host paths for admins only). */
+const viewerOf = (deps: AppDeps, principal: Principal) => ({
+  admin: principal.role === 'admin',
+  storeDir: deps.config.store.dir,
+});
 
 /** The live sessions a process serves. */
 function servedBy(deps: AppDeps, processId: string) {
@@ -75,7 +83,9 @@ export async function processesView(deps: AppDeps, principal: Principal) {
     deps.processes
       .list()
       .filter(({ meta }) => canAccess(principal, meta.owner))
-      .map(({ process, meta }) => describe(process, meta, servedBy(deps, process.id))),
+      .map(({ process, meta }) =>
+        describe(process, meta, servedBy(deps, process.id), viewerOf(deps, principal)),
+      ),
   );
   return {
     processes,
@@ -115,7 +125,9 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.get('/processes/:id', (c) =>
     onProcessOwner(c, deps, c.req.param('id'), async () => {
       const { process, meta } = find(deps, c, c.req.param('id'));
-      return c.json(await describe(process, meta, servedBy(deps, process.id)));
+      return c.json(
+        await describe(process, meta, servedBy(deps, process.id), viewerOf(deps, c.get('principal'))),
+      );
     }),
   );
   app.delete('/processes/:id', (c) =>

@@ -33,7 +33,7 @@ export async function serveSessionRequest(
   const rejected = refusePostHeaders(c.req.raw.headers, true);
   if (rejected) return refusalResponse(rejected, GUIDANCE);
   const body = await readRequestJson(c, maxBodyBytes);
-  const invalid = refusePostBody(body);
+  const invalid = refusePostBody(body, true);
   if (invalid) return refusalResponse(invalid, GUIDANCE);
   if (!isSingleRequest(body)) return transport.handleRequest(c.req.raw, { parsedBody: body });
   if (session.port.inFlight(body.id))
