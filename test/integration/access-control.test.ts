@@ -53,7 +53,11 @@ describe('API keys and roles', () => {
       expect(res.body).toEqual({ status: 'ok' });
     }
     const asUser = await t.get('/health', { headers: bearer(alice.key) });
-    expect(asUser.body).toMatchObject({ status: 'ok', sandbox: expect.any(Object), processes: expect.any(Object) });
+    expect(asUser.body).toMatchObject({
+      status: 'ok',
+      sandbox: expect.any(Object),
+      processes: expect.any(Object),
+    });
   });
 
   it('shows users no absolute host path in answers and listings; admins see the command line', async () => {
