@@ -12,13 +12,14 @@ import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
 import { Relays } from './mcp/relays.js';
 import { childOutputLogs } from './observability/child-output-log.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { createLogger, type Logger, type Rotation } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
 import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
 import { compilePattern, matchesName, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
 import { RateLimiter } from './policy/rate-limiter.js';
+import { groupId } from './process/group-id.js';
 import { InstanceDir } from './process/instance-dir.js';
 import { OrphanReaper } from './process/orphan-reaper.js';
 import { detectRuntimes, type Runtimes, which } from './process/runtime-detect.js';
@@ -75,6 +76,15 @@ function childPassthrough(config: Config): Record<string, string> {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+}
+
+/** How log files rotate and which group may read them; an unknown LOG_FILE_GROUP is a configuration error. */
+function logRotation(config: Config): Rotation {
+  const { maxBytes, maxFiles, fileGroup } = config.log;
+  if (fileGroup === undefined) return { maxBytes, maxFiles };
+  const gid = groupId(fileGroup);
+  if (gid === undefined) throw new ConfigError(`LOG_FILE_GROUP: no group '${fileGroup}' on this system.`);
+  return { maxBytes, maxFiles, gid };
 }
 
 /** Keys, exposure rule and package policy, all checked before anything starts. */
@@ -200,10 +210,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const passthrough = childPassthrough(config); // validated before anything starts
   const security = compileSecurity(config);
   const redactor = new SecretRedactor();
+  const rotation = logRotation(config);
   const logger = createLogger({
     level: config.log.level,
     dir: config.log.dir,
-    rotation: { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },
+    rotation,
     redactor,
     destination: opts.logDestination,
   });
@@ -286,11 +297,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
             slots: new FileHostSlots(runDir, { address: () => cluster.self.address, secret: cluster.secret }),
           }
         : {}),
-      outputLog: childOutputLogs(
-        config.log.dir,
-        { maxBytes: config.log.maxBytes, maxFiles: config.log.maxFiles },
-        mask,
-      ),
+      outputLog: childOutputLogs(config.log.dir, rotation, mask),
     },
   );
   processes.startTimers();

@@ -50,6 +50,11 @@ export const ConfigSchema = z.object({
       .default(10 * 1024 * 1024),
     /** Rotated files kept per log (combined.log.1 … .N). */
     maxFiles: z.coerce.number().int().min(1).max(100).default(5),
+    /**
+     * A group (name or gid) that may read the log files: they are 0640 then (0600, the gateway's user
+     * alone, without it).
+     */
+    fileGroup: z.string().min(1).optional(),
   }),
   registry: z.object({
     npmUrl: url.default('https://registry.npmjs.org'),
@@ -214,6 +219,10 @@ export const ConfigSchema = z.object({
      * configuration's child) and a few KB; at the limit the key's least recently active idle session ends.
      */
     maxSessionsPerKey: z.coerce.number().int().min(1).default(2000),
+    /** Open dashboard event streams per key (a snapshot every 2 s each); 0: no cap. */
+    dashboardStreamsPerKey: z.coerce.number().int().min(0).default(8),
+    /** Open dashboard event streams per client address; 0: no cap. */
+    dashboardStreamsPerAddress: z.coerce.number().int().min(0).default(16),
   }),
   cluster: z.object({
     /**

@@ -24,6 +24,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LOG_DIR', path: ['log', 'dir'], resolvePath: true },
   { env: 'LOG_MAX_BYTES', path: ['log', 'maxBytes'] },
   { env: 'LOG_MAX_FILES', path: ['log', 'maxFiles'] },
+  { env: 'LOG_FILE_GROUP', path: ['log', 'fileGroup'] },
   {
     env: 'NPM_REGISTRY_URL',
     path: ['registry', 'npmUrl'],
@@ -90,6 +91,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'RATE_LIMIT_MESSAGES_PER_KEY', path: ['rateLimit', 'messagesPerKeyPerMinute'] },
   { env: 'RATE_LIMIT_SESSIONS_PER_KEY', path: ['rateLimit', 'sessionsPerKeyPerMinute'] },
   { env: 'MAX_SESSIONS_PER_KEY', path: ['rateLimit', 'maxSessionsPerKey'] },
+  { env: 'DASHBOARD_STREAMS_PER_KEY', path: ['rateLimit', 'dashboardStreamsPerKey'] },
+  { env: 'DASHBOARD_STREAMS_PER_ADDRESS', path: ['rateLimit', 'dashboardStreamsPerAddress'] },
   { env: 'REDIS_URL', path: ['cluster', 'redisUrl'] },
   { env: 'CLUSTER_ADDRESS', path: ['cluster', 'address'] },
   { env: 'CLUSTER_SECRET', path: ['cluster', 'secret'] },

@@ -10,7 +10,8 @@ export type SecurityCode =
   | 'HOST_NOT_ALLOWED'
   | 'POLICY_DENIED'
   | 'RATE_LIMITED'
-  | 'SESSION_LIMIT_REACHED';
+  | 'SESSION_LIMIT_REACHED'
+  | 'TOO_MANY_STREAMS';
 
 interface Entry {
   status: ContentfulStatusCode;
@@ -79,6 +80,17 @@ export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
       limit: d.limit,
       suggestion:
         'Every session of this key has a request in flight: wait for one to finish, or close sessions you no longer use (DELETE with Mcp-Session-Id)',
+    }),
+  },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    title: 'Too many open streams',
+    guidance: (d) => ({
+      limit: d.limit,
+      scope: d.scope,
+      retryAfterSeconds: 10,
+      suggestion:
+        'Close dashboard tabs you do not watch; the operator sets DASHBOARD_STREAMS_PER_KEY and DASHBOARD_STREAMS_PER_ADDRESS',
     }),
   },
 };

@@ -149,7 +149,8 @@ export function createApp(deps: AppDeps): Hono {
     if (body.code === 'PROCESS_LIMIT_REACHED' || body.code === 'HOST_MEMORY_LOW')
       c.header('Retry-After', '30');
     if (body.code === 'CLUSTER_UNAVAILABLE') c.header('Retry-After', '5');
-    if (body.code === 'RATE_LIMITED') c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
+    if (body.code === 'RATE_LIMITED' || body.code === 'TOO_MANY_STREAMS')
+      c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
     if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="mcp-registry-server"');
     return c.json(body, status);
   };

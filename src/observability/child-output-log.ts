@@ -16,7 +16,11 @@ export function childOutputLogs(
   if (!dir) return undefined;
   const processesDir = path.join(dir, 'processes');
   // A child's output is smaller than the gateway's: a fifth of the size, two rotated files.
-  const own: Rotation = { maxBytes: Math.max(1024, Math.floor(rotation.maxBytes / 5)), maxFiles: 2 };
+  const own: Rotation = {
+    ...rotation,
+    maxBytes: Math.max(1024, Math.floor(rotation.maxBytes / 5)),
+    maxFiles: 2,
+  };
   return (processId) => {
     const file = rotatingFile(processesDir, `${processId}.log`, own);
     let closed = false;

@@ -5,7 +5,7 @@
  * classic logrotate scheme: combined.log.1 … .N).
  */
 import cluster from 'node:cluster';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
 import { createStream } from 'rotating-file-stream';
@@ -32,18 +32,34 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-/** How log files rotate. */
+/** How log files rotate, and who may read them. */
 export interface Rotation {
   /** Size past which a file is rotated, bytes. */
   maxBytes: number;
   /** Rotated files kept. */
   maxFiles: number;
+  /**
+   * The group that may read the files (LOG_FILE_GROUP, a gid): files 0640 and folders 0750 then;
+   * otherwise 0600 and 0700, the gateway's user alone (logs name packages, principals and tools).
+   */
+  gid?: number;
 }
 
 /** A file in `dir` rotated past `r.maxBytes`, keeping `r.maxFiles` old ones. Errors go to stderr, once. */
 export function rotatingFile(dir: string, name: string, r: Rotation): Writable {
-  mkdirSync(dir, { recursive: true });
-  const stream = createStream(name, { path: dir, size: `${r.maxBytes}B`, rotate: r.maxFiles });
+  const group = r.gid !== undefined;
+  mkdirSync(dir, { recursive: true, mode: group ? 0o750 : 0o700 });
+  const mode = group ? 0o640 : 0o600;
+  const stream = createStream(name, { path: dir, size: `${r.maxBytes}B`, rotate: r.maxFiles, mode });
+  // Files an older version made, or made under another umask, get the mode too (as each is opened).
+  stream.on('open', (file: string) => {
+    try {
+      chmodSync(file, mode);
+      if (group) chownSync(file, -1, r.gid as number);
+    } catch {
+      // reported by the stream's own error if it cannot write either
+    }
+  });
   let reported = false;
   stream.on('error', (err: Error) => {
     if (!reported) process.stderr.write(`log file ${dir}/${name}: ${err.message}\n`);

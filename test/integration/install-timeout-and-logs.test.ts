@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closeLogFiles, createLogger } from '../../src/observability/logger.js';
 import { SecretRedactor } from '../../src/observability/secret-redactor.js';
+import { groupId } from '../../src/process/group-id.js';
 import { startTestGateway } from '../support/gateway-harness.js';
 import { eventually } from '../support/pids.js';
 
@@ -68,6 +69,31 @@ describe('log files an operator can keep', () => {
       );
       expect(files).not.toContain('combined.log.3');
       expect(await readFile(path.join(dir, 'error.log'), 'utf8')).toContain('the last error');
+      // Only the gateway's user reads them, rotated files included.
+      for (const f of files) expect((await stat(path.join(dir, f))).mode & 0o777, f).toBe(0o600);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets the group LOG_FILE_GROUP names read the files (0640), nobody else', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-logmode-'));
+    try {
+      const logger = createLogger({
+        level: 'info',
+        dir,
+        rotation: { maxBytes: 1 << 20, maxFiles: 2, gid: 65534 },
+      });
+      logger.error('for the group');
+      await closeLogFiles(logger);
+      for (const f of ['combined.log', 'error.log']) {
+        const st = await stat(path.join(dir, f));
+        expect(st.mode & 0o777, f).toBe(0o640);
+        expect(st.gid, f).toBe(65534);
+      }
+      expect(groupId('65534')).toBe(65534);
+      expect(groupId('adm', 'root:x:0:\nadm:x:4:syslog\n')).toBe(4);
+      expect(groupId('no-such-group', 'root:x:0:\n')).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -88,6 +114,7 @@ describe('log files an operator can keep', () => {
       ).toBe(true);
       const kept = await readFile(file, 'utf8');
       expect(kept).toContain('fixture-echo-mcp@1.0.0 starting');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect(kept).not.toContain('kept-secret-77');
       expect(t.logs.join('')).toContain(`"requestId":"${res.headers.get('x-request-id')}"`);
     } finally {

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { StreamCap } from '../../policy/stream-cap.js';
 import type { AppDeps } from '../app-deps.js';
 import { clusterHealthView, healthFor } from './info-routes.js';
 import { processesView, scopedProcesses, scopedSessions, sessionsView } from './process-routes.js';
@@ -68,16 +70,32 @@ export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
   app.get('/dashboard', (c) => asset(c, 'dashboard.html', 'text/html; charset=utf-8'));
   for (const [file, type] of Object.entries(ASSETS))
     app.get(`/dashboard/${file}`, (c) => asset(c, file, type));
-  app.get('/dashboard/events', (c) =>
-    streamSSE(c, async (stream) => {
+  const streams = new StreamCap({
+    perKey: deps.config.rateLimit.dashboardStreamsPerKey,
+    perAddress: deps.config.rateLimit.dashboardStreamsPerAddress,
+  });
+  app.get('/dashboard/events', (c) => {
+    const place = streams.acquire(c.get('principal').id, c.get('clientAddress'));
+    if (typeof place !== 'function')
+      throw new GatewayError(
+        'TOO_MANY_STREAMS',
+        `This ${place.scope === 'key' ? 'key' : 'address'} has ${place.limit} dashboard streams open already.`,
+        { ...place },
+      );
+    return streamSSE(c, async (stream) => {
       let open = true;
       stream.onAbort(() => {
         open = false;
+        place();
       });
-      while (open) {
-        await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(await snapshot(c, deps)) });
-        await stream.sleep(SNAPSHOT_EVERY_MS);
+      try {
+        while (open) {
+          await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(await snapshot(c, deps)) });
+          await stream.sleep(SNAPSHOT_EVERY_MS);
+        }
+      } finally {
+        place();
       }
-    }),
-  );
+    });
+  });
 }
