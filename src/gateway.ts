@@ -11,6 +11,7 @@ import { type Config, ConfigError } from './config/config.js';
 import { createApp } from './http/app.js';
 import { McpSessions } from './mcp/mcp-sessions.js';
 import { Relays } from './mcp/relays.js';
+import { AuditLog } from './observability/audit-log.js';
 import { childOutputLogs } from './observability/child-output-log.js';
 import { createLogger, type Logger, type Rotation } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -219,6 +220,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     destination: opts.logDestination,
   });
   const mask = (s: string) => redactor.mask(s);
+  const audit = AuditLog.open(config.log.dir, rotation);
+  const record = audit.record.bind(audit);
   if (security.warning) logger.warn({ openRegistry: true }, security.warning);
   let sessions: McpSessions | undefined;
   const cluster = await joinCluster(config, logger, () => sessions?.counts() ?? new Map());
@@ -282,10 +285,27 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       hooks: {
         // Secrets are masked while a process lives; its package is published as in use (pruning by the
         // gateways sharing the store spares it).
-        created: (m) => {
+        created: (m, processId) => {
           redactor.add(m.secrets);
           void store.markInUse(storeKeysInUse(m.storeKey));
+          record({
+            type: 'launch',
+            principal: m.owner,
+            package: m.packageName,
+            version: m.version,
+            processId,
+            outcome: 'started',
+          });
         },
+        stopped: (m, processId, reason) =>
+          record({
+            type: 'stop',
+            principal: m.owner,
+            package: m.packageName,
+            version: m.version,
+            processId,
+            detail: reason,
+          }),
         removed: (m) => {
           redactor.remove(m.secrets);
           void store.markInUse(storeKeysInUse());
@@ -327,6 +347,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     systemPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     passthrough,
     nodeHeapMb: nodeHeapMb(config.sandbox),
+    audit: record,
     gates: {
       policy: security.policy,
       chargeInstall: (owner, address) => limiter.install(owner, address),
@@ -336,6 +357,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const relays = new Relays(processes, {
     requestTimeoutMs: config.request.timeoutMs,
     logger,
+    audit: record,
     ...(cluster.enabled ? { statePrefix: `${cluster.self.id}.` } : {}),
   });
   sessions = new McpSessions(
@@ -349,7 +371,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     processes,
     relays,
     logger,
-    { newId: () => cluster.newSessionId(), counter: cluster.sessionCounter },
+    { newId: () => cluster.newSessionId(), counter: cluster.sessionCounter, audit: record },
   );
   sessions.startTimers();
   const metrics = createMetrics(
@@ -375,6 +397,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sandbox: sandbox.report,
     limiter,
     cluster,
+    audit,
     startedAt: Date.now(),
   });
   const live = sessions;
@@ -413,6 +436,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await store.close();
       await runDir.release();
       await memory.close();
+      await audit.close();
       reaper.stop();
     },
   };

@@ -121,6 +121,24 @@ function renderSessions(list) {
   }
 }
 
+/** The latest audit events (admins only: the snapshot carries none for users). */
+function renderAudit(events) {
+  $('audit-section').hidden = !events;
+  if (!events) return;
+  const body = $('audit').tBodies[0];
+  body.replaceChildren();
+  for (const e of events) {
+    const row = body.insertRow();
+    cell(row, new Date(e.at).toLocaleTimeString());
+    cell(row, e.type);
+    cell(row, e.principal ?? e.address ?? '');
+    cell(row, e.package ? `${e.package}${e.version ? `@${e.version}` : ''}` : '');
+    cell(row, e.tool ?? '');
+    cell(row, `${e.outcome ?? ''}${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
+    cell(row, e.detail ?? '');
+  }
+}
+
 function spark(id, values) {
   const svg = $(id);
   const max = Math.max(1e-9, ...values);
@@ -173,6 +191,7 @@ async function follow() {
       renderHealth(snapshot.health, snapshot.principal);
       renderProcesses(snapshot.processes);
       renderSessions(snapshot.sessions);
+      renderAudit(snapshot.audit);
       renderCharts(snapshot);
       if (logsFor) void refreshLogs();
     });

@@ -98,6 +98,8 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
     publicPaths: new Set(DASHBOARD_PUBLIC_PATHS),
   };
   return async (c, next) => {
+    const address = clientAddress(c, s.trustProxy);
+    c.set('clientAddress', address);
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!hostOk(host))
       throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
@@ -121,8 +123,6 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
           registryApi: isRegistryApiPath(c.req.path),
         },
       );
-    const address = clientAddress(c, s.trustProxy);
-    c.set('clientAddress', address);
     if (PUBLIC_PATHS.has(c.req.path)) {
       const known = identifyIfKnown(c, s, address);
       if (known) c.set('principal', known);

@@ -3,6 +3,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
 import type { McpSessions } from '../mcp/mcp-sessions.js';
 import type { Relays } from '../mcp/relays.js';
+import type { AuditLog } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ApiKeys } from '../policy/api-keys.js';
@@ -30,5 +31,7 @@ export interface AppDeps {
   limiter: RateLimiter;
   /** The other instances (cluster mode) or this one alone. */
   cluster: Cluster;
+  /** Security-relevant events (GET /audit, the dashboard). */
+  audit: AuditLog;
   startedAt: number;
 }

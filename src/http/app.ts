@@ -11,6 +11,7 @@ import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { accessControl } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
+import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
@@ -53,6 +54,30 @@ function routeLabel(path: string): string {
   if (path.startsWith('/package/')) return '/package';
   if (path.startsWith('/processes/') || path.startsWith('/logs/')) return '/processes/:id';
   return ['/', '/health', '/metrics', '/processes', '/sessions'].includes(path) ? path : 'other';
+}
+
+/** Refusals the audit log keeps: keys, policy, and requests from web pages or foreign host names. */
+const REFUSALS: Partial<Record<string, 'auth.refused' | 'policy.refused' | 'browser.refused'>> = {
+  AUTH_REQUIRED: 'auth.refused',
+  AUTH_INVALID: 'auth.refused',
+  FORBIDDEN: 'auth.refused',
+  POLICY_DENIED: 'policy.refused',
+  ENV_NAME_DENIED: 'policy.refused',
+  ORIGIN_NOT_ALLOWED: 'browser.refused',
+  HOST_NOT_ALLOWED: 'browser.refused',
+};
+
+function auditRefusal(deps: AppDeps, c: Context, code: string, message: string): void {
+  const type = REFUSALS[code];
+  if (!type) return;
+  const principal = c.get('principal')?.id;
+  deps.audit.record({
+    type,
+    ...(principal ? { principal } : {}),
+    address: c.get('clientAddress') ?? 'unknown',
+    outcome: code,
+    detail: `${c.req.method} ${c.req.path.slice(0, 200)}: ${message.slice(0, 300)}`,
+  });
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -133,6 +158,7 @@ export function createApp(deps: AppDeps): Hono {
   registerPackageRoutes(app, deps);
   registerRegistryApiRoutes(app, deps);
   registerDashboardRoutes(app, deps);
+  registerAuditRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, body } = toErrorResponse(err);
@@ -146,6 +172,7 @@ export function createApp(deps: AppDeps): Hono {
         'request failed',
       );
     else deps.logger.info({ requestId: c.get('requestId'), code: body.code }, 'request refused');
+    auditRefusal(deps, c, body.code, body.message);
     if (body.code === 'PROCESS_LIMIT_REACHED' || body.code === 'HOST_MEMORY_LOW')
       c.header('Retry-After', '30');
     if (body.code === 'CLUSTER_UNAVAILABLE') c.header('Retry-After', '5');

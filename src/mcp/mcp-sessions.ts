@@ -11,6 +11,7 @@ import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from '@
 import type { SessionCounter } from '../cluster/cluster-types.js';
 import { MemorySessionCounter } from '../cluster/memory-state.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { type ClientProfile, profileOf } from '../protocol/versions.js';
@@ -36,6 +37,8 @@ export interface SessionSharing {
   /** A new session id (in a cluster it names this instance, so any instance finds the owner). */
   newId: () => string;
   counter: SessionCounter;
+  /** Where sessions opened and closed are recorded (the audit log). */
+  audit?: AuditSink;
 }
 
 /** A session over Streamable HTTP (2025 eras) or the legacy HTTP+SSE transport (2024-11-05). */
@@ -204,6 +207,15 @@ export class McpSessions {
       { sessionId: id, processId: session.processId, transport: channel.kind, mode },
       'MCP session started',
     );
+    this.sharing.audit?.({
+      type: 'session.open',
+      principal: session.owner,
+      package: session.packageName,
+      version: req.meta.version,
+      sessionId: id,
+      ...(session.processId ? { processId: session.processId } : {}),
+      detail: `${channel.kind}, ${mode}`,
+    });
     return session;
   }
 
@@ -269,6 +281,13 @@ export class McpSessions {
     if (session.mode === 'isolated' && session.processId)
       await this.processes.release(session.processId, `session ended: ${reason}`);
     this.logger.info({ sessionId: id, reason }, 'MCP session ended');
+    this.sharing.audit?.({
+      type: 'session.close',
+      principal: session.owner,
+      package: session.packageName,
+      sessionId: id,
+      detail: reason,
+    });
   }
 
   /** Ends sessions idle past the timeout, and sessions whose child failed for good. */

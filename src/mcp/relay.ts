@@ -36,6 +36,16 @@ export interface Exchange {
   clientToken?: string | number;
   childToken?: string;
   timer: NodeJS.Timeout;
+  /** A tools/call's tool name and start (for the audit log). */
+  tool?: { name: string; started: number };
+}
+
+/** A finished tools/call, for the audit log: the tool's name, never its arguments. */
+export interface ToolCallRecord {
+  tool: string;
+  /** ok, error (a JSON-RPC error), tool-error (a result with isError), cancelled. */
+  outcome: 'ok' | 'error' | 'tool-error' | 'cancelled';
+  ms: number;
 }
 
 type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
@@ -59,6 +69,8 @@ export class Relay implements ProcessClient, PortOwner {
       logger?: Logger;
       /** Begins every MRTR requestState (in a cluster: this instance's id and a dot, to route retries). */
       statePrefix?: string;
+      /** Told of every tools/call that ends (the audit log). */
+      onToolCall?: (call: ToolCallRecord) => void;
     },
   ) {
     this.inputs = new InputRequests(this, o.statePrefix);
@@ -169,16 +181,25 @@ export class Relay implements ProcessClient, PortOwner {
     const timer = setTimeout(() => this.timeOut(childId), this.o.requestTimeoutMs);
     timer.unref();
     const { id: clientId, method } = request;
-    this.exchanges.set(childId, { childId, port, clientId, method, clientToken, childToken, timer });
+    const name = method === 'tools/call' ? params.name : undefined;
+    const tool = typeof name === 'string' ? { name: name.slice(0, 200), started: Date.now() } : undefined;
+    this.exchanges.set(childId, { childId, port, clientId, method, clientToken, childToken, timer, tool });
     port.open.set(clientId, childId);
     const sent = this.child.send({ jsonrpc: '2.0', id: childId, method, params } as JSONRPCMessage);
     if (!sent) this.fail(childId, JsonRpcCode.ServerUnavailable, 'The MCP server is not running.');
     return childId;
   }
 
+  private toolCallEnded(ex: Exchange, outcome: ToolCallRecord['outcome']): void {
+    if (!ex.tool || !this.o.onToolCall) return;
+    this.o.onToolCall({ tool: ex.tool.name, outcome, ms: Date.now() - ex.tool.started });
+  }
+
   /** Cancels an exchange: the child hears notifications/cancelled; the client gets no answer. */
   cancel(childId: string, reason: string): void {
-    if (!this.drop(childId)) return;
+    const ex = this.drop(childId);
+    if (!ex) return;
+    this.toolCallEnded(ex, 'cancelled');
     this.child.send({
       jsonrpc: '2.0',
       method: 'notifications/cancelled',
@@ -215,6 +236,11 @@ export class Relay implements ProcessClient, PortOwner {
 
   private finish(childId: string, m: JSONRPCMessage): void {
     const ex = this.drop(childId);
+    if (ex?.tool) {
+      const failed =
+        'error' in m ? 'error' : (m as { result?: { isError?: unknown } }).result?.isError === true;
+      this.toolCallEnded(ex, failed === 'error' ? 'error' : failed ? 'tool-error' : 'ok');
+    }
     ex?.port?.sink.deliver({ ...m, id: ex.clientId } as JSONRPCMessage, ex.clientId);
   }
 

@@ -3,6 +3,7 @@
  * (one per principal, configuration and client profile) serves every session and stateless request of
  * that principal; an isolated session claims a child of its own. A relay ends with its child.
  */
+import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClientProfile } from '../protocol/versions.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
@@ -15,7 +16,7 @@ export class Relays {
 
   constructor(
     private readonly processes: ProcessManager<ProcessMeta>,
-    private readonly o: { requestTimeoutMs: number; logger: Logger; statePrefix?: string },
+    private readonly o: { requestTimeoutMs: number; logger: Logger; statePrefix?: string; audit?: AuditSink },
   ) {
     processes.onGone((processId, notice) => {
       const relay = this.byProcess.get(processId);
@@ -28,7 +29,26 @@ export class Relays {
   of(process: ManagedProcess): Relay {
     let relay = this.byProcess.get(process.id);
     if (!relay) {
-      relay = new Relay(process, this.o);
+      const meta = this.processes.get(process.id)?.meta;
+      const audit = this.o.audit;
+      relay = new Relay(process, {
+        ...this.o,
+        ...(audit && meta
+          ? {
+              onToolCall: (call) =>
+                audit({
+                  type: 'tool.call',
+                  principal: meta.owner,
+                  package: meta.packageName,
+                  version: meta.version,
+                  processId: process.id,
+                  tool: call.tool,
+                  outcome: call.outcome,
+                  ms: call.ms,
+                }),
+            }
+          : {}),
+      });
       this.byProcess.set(process.id, relay);
     }
     return relay;

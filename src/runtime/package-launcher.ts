@@ -4,6 +4,8 @@
  */
 
 import path from 'node:path';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { AuditSink } from '../observability/audit-log.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
@@ -102,6 +104,8 @@ export interface PackageLauncherDeps {
   gates: LaunchGates;
   /** V8 heap limit for Node servers, MiB (undefined: none). */
   nodeHeapMb?: number | undefined;
+  /** Where installs are recorded (the audit log). */
+  audit?: AuditSink;
 }
 
 /** A short, readable slug of a package name for process ids. */
@@ -156,11 +160,27 @@ export class PackageLauncher {
         step({ step: 'installing', name, version });
       }
       const began = Date.now();
-      const installed = await this.d.store.ensureInstalled(
-        resolved,
-        this.storeKeysInUse(),
-        config.progress ? (line) => step({ step: 'output', line: this.d.redactor.mask(line) }) : undefined,
-      );
+      const audited = (outcome: string) =>
+        cached ||
+        this.d.audit?.({
+          type: 'install',
+          principal: config.caller.owner,
+          package: name,
+          version,
+          outcome,
+          ms: Date.now() - began,
+        });
+      const installed = await this.d.store
+        .ensureInstalled(
+          resolved,
+          this.storeKeysInUse(),
+          config.progress ? (line) => step({ step: 'output', line: this.d.redactor.mask(line) }) : undefined,
+        )
+        .catch((err: unknown) => {
+          audited(err instanceof GatewayError ? err.code : 'INTERNAL_ERROR');
+          throw err;
+        });
+      audited('ok');
       step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);

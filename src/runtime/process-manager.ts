@@ -85,7 +85,12 @@ export class ProcessManager<M = unknown> {
       mask: (s: string) => string;
       clientInfo: { name: string; version: string };
       /** Called when a process is created and when it is forgotten (secret registration). */
-      hooks?: { created?: (meta: M) => void; removed?: (meta: M) => void };
+      hooks?: {
+        created?: (meta: M, processId: string) => void;
+        removed?: (meta: M) => void;
+        /** A process stopped on purpose (idle, request, reclaim, shutdown), with why. */
+        stopped?: (meta: M, processId: string, reason: string) => void;
+      };
       /** Opens the log that keeps a process's output (none: output is kept in memory only). */
       outputLog?: (processId: string) => ChildOutputLog;
       /** The other gateways on this host (cluster mode); none by default. */
@@ -308,7 +313,7 @@ export class ProcessManager<M = unknown> {
       runDir: path.join(this.s.runDir, id),
       onUnexpectedExit: (p, exit) => this.onCrash(p, exit),
     });
-    this.deps.hooks?.created?.(req.meta);
+    this.deps.hooks?.created?.(req.meta, id);
     if (spare) process.niceness = SPARE_NICENESS;
     const entry: Entry<M> = {
       key: req.key,
@@ -416,6 +421,7 @@ export class ProcessManager<M = unknown> {
 
   private async stopEntry(e: Entry<M>, reason: string, notice?: GoneNotice): Promise<void> {
     this.forget(e, notice);
+    this.deps.hooks?.stopped?.(e.meta, e.process.id, reason);
     await e.process.stop(reason);
   }
 

@@ -107,6 +107,10 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
       .locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' })
       .waitFor({ state: 'detached', timeout: 15_000 });
     expect(t.gw.processes.list().filter((p) => p.meta.owner === 'alice')).toHaveLength(0);
+    // The admin sees the audit log (alice's launch and stop); alice sees no audit section.
+    await admin.locator('#audit tbody tr', { hasText: 'stop' }).first().waitFor({ timeout: 15_000 });
+    expect(await admin.locator('#audit tbody tr', { hasText: 'launch' }).count()).toBeGreaterThan(0);
+    expect(await page.locator('#audit-section').isHidden()).toBe(true);
     await page.close();
     await admin.close();
   });

@@ -56,6 +56,8 @@ async function snapshot(c: Context, deps: AppDeps) {
     principal: { id: principal.id, role: principal.role },
     health: healthFor(principal, await clusterHealthView(deps)),
     ...(await lists()),
+    // The audit log is the operator's: admins see its latest events (this instance's).
+    ...(principal.role === 'admin' ? { audit: deps.audit.query({ limit: 25 }) } : {}),
     totals: await requestTotals(deps),
   };
 }
