@@ -86,43 +86,51 @@ describe('a gateway killed with SIGKILL mid-install', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-killed-'));
     await chmod(dir, 0o711);
     const dirs = { STORE_DIR: path.join(dir, 'store'), RUN_DIR: path.join(dir, 'run') };
-    // The slow fixture's postinstall waits a minute; it runs only because it is allowlisted here.
-    const gw = await spawnGateway({ ...dirs, INSTALL_SCRIPTS_ALLOWLIST: 'fixture-slow-install-mcp' });
     try {
-      expect((await fetch(`${gw.url}/package/fixture-echo-mcp@1.0.0/stdio`)).status).toBe(200);
-      const installing = fetch(`${gw.url}/package/fixture-slow-install-mcp/stdio`).catch(() => null);
-      expect(await eventually(() => processesWith('fixture-slow-install-marker').length > 0, 30_000)).toBe(
-        true,
-      );
-      const installer = processesWith('fixture-slow-install-marker');
-      expect(await readdir(path.join(dirs.STORE_DIR, '.staging'))).toHaveLength(1);
-      gw.child.kill('SIGKILL');
-      await gw.exited;
-      await installing;
-      // The watchdog kills the installer's whole process group, like every child's.
-      expect(await waitDead(installer, 8000)).toBe(true);
-      const [left] = await readdir(dirs.RUN_DIR);
-      // The heartbeat, the children's resolv.conf (their network namespaces) and the echo child.
-      expect(await readdir(path.join(dirs.RUN_DIR, left as string))).toHaveLength(3);
+      await killedThenSwept(dirs);
     } finally {
-      if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
-    }
-    const next = await spawnGateway(dirs);
-    try {
-      // Only the new gateway's own (empty) areas remain.
-      const staging = await readdir(path.join(dirs.STORE_DIR, '.staging'));
-      expect(staging).toHaveLength(1);
-      expect(await readdir(path.join(dirs.STORE_DIR, '.staging', staging[0] as string))).toEqual(['.alive']);
-      const run = await readdir(dirs.RUN_DIR);
-      expect(run).toHaveLength(1);
-      expect((await readdir(path.join(dirs.RUN_DIR, run[0] as string))).sort()).toEqual([
-        '.alive',
-        'resolv.conf',
-      ]);
-    } finally {
-      next.child.kill('SIGTERM');
-      await next.exited;
       await rm(dir, { recursive: true, force: true });
     }
   });
 });
+
+/** Kills a gateway mid-install with SIGKILL, then starts another on the same folders: what it finds. */
+async function killedThenSwept(dirs: { STORE_DIR: string; RUN_DIR: string }): Promise<void> {
+  // The slow fixture's postinstall waits a minute; it runs only because it is allowlisted here.
+  const gw = await spawnGateway({ ...dirs, INSTALL_SCRIPTS_ALLOWLIST: 'fixture-slow-install-mcp' });
+  try {
+    expect((await fetch(`${gw.url}/package/fixture-echo-mcp@1.0.0/stdio`)).status).toBe(200);
+    const installing = fetch(`${gw.url}/package/fixture-slow-install-mcp/stdio`).catch(() => null);
+    expect(await eventually(() => processesWith('fixture-slow-install-marker').length > 0, 30_000)).toBe(
+      true,
+    );
+    const installer = processesWith('fixture-slow-install-marker');
+    expect(await readdir(path.join(dirs.STORE_DIR, '.staging'))).toHaveLength(1);
+    gw.child.kill('SIGKILL');
+    await gw.exited;
+    await installing;
+    // The watchdog kills the installer's whole process group, like every child's.
+    expect(await waitDead(installer, 8000)).toBe(true);
+    const [left] = await readdir(dirs.RUN_DIR);
+    // The heartbeat, the children's resolv.conf (their network namespaces) and the echo child.
+    expect(await readdir(path.join(dirs.RUN_DIR, left as string))).toHaveLength(3);
+  } finally {
+    if (gw.child.exitCode === null) gw.child.kill('SIGKILL');
+  }
+  const next = await spawnGateway(dirs);
+  try {
+    // Only the new gateway's own (empty) areas remain.
+    const staging = await readdir(path.join(dirs.STORE_DIR, '.staging'));
+    expect(staging).toHaveLength(1);
+    expect(await readdir(path.join(dirs.STORE_DIR, '.staging', staging[0] as string))).toEqual(['.alive']);
+    const run = await readdir(dirs.RUN_DIR);
+    expect(run).toHaveLength(1);
+    expect((await readdir(path.join(dirs.RUN_DIR, run[0] as string))).sort()).toEqual([
+      '.alive',
+      'resolv.conf',
+    ]);
+  } finally {
+    next.child.kill('SIGTERM');
+    await next.exited;
+  }
+}

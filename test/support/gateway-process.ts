@@ -1,6 +1,6 @@
 /** Runs the gateway as a real separate process (node + tsx, like `npm run dev`) for signal tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -50,10 +50,20 @@ export async function spawnGateway(
   child.stderr?.on('data', (c) => {
     out += String(c);
   });
+  // Its folder goes with it (store, run and log folders the test did not name itself).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.on('exit', (code, signal) => r({ code, signal })),
+    child.on(
+      'exit',
+      (code, signal) => void rm(dir, { recursive: true, force: true }).finally(() => r({ code, signal })),
+    ),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/health`, 30_000);
+  try {
+    await waitForHttp(`${url}/health`, 30_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`the gateway did not come up: ${(err as Error).message}\n${out.slice(-2000)}`);
+  }
   return { child, url, exited, output: () => out };
 }

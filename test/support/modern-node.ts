@@ -1,7 +1,8 @@
 /**
  * A Node binary of at least version 22, for tools that need it (the conformance suite uses `fs.globSync`):
  * this Node when it is new enough, else MCP_TEST_MODERN_NODE (CI sets it), else Node 24 from the npm
- * registry's `node` package, installed once under the temp directory (the place CI uses too).
+ * registry's `node` package, installed once into the user's cache folder (the one .ci/run uses too), so
+ * no run leaves it under /tmp and every run reuses it.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,8 @@ export function modernNode(): string {
   if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
   const given = process.env.MCP_TEST_MODERN_NODE;
   if (given && existsSync(given)) return given;
-  const prefix = path.join(process.env.TMPDIR ?? os.tmpdir(), 'mcp-registry-ci-node24');
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const prefix = path.join(cache, 'mcp-registry-server', 'node24');
   const bin = path.join(prefix, 'node_modules', '.bin', 'node');
   if (!existsSync(bin))
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, 'node@24'], {
