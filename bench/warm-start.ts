@@ -8,6 +8,7 @@
  * bench/results/warm-start.md. Run: npm run bench:warm-start
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +41,25 @@ function timeToInitialize(cmd: string, args: string[], env: NodeJS.ProcessEnv): 
   });
 }
 
+/** The RSS of this process's slirp4netns children (one per running child), KiB each on average. */
+function slirpRssKb(): number | undefined {
+  const rss: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (
+        !/^Name:\s+slirp4netns$/m.test(status) ||
+        !new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)
+      )
+        continue;
+      rss.push(Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return rss.length > 0 ? rss.reduce((a, b) => a + b, 0) / rss.length : undefined;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
@@ -47,15 +67,18 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-bench-'));
   await chmod(dir, 0o711); // sandboxed children (another uid under root) pass through to the store
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
-  const env = (sandbox: string, run: string) => ({
+  const env = (sandbox: string, run: string, network = 'auto') => ({
     STORE_DIR: path.join(dir, 'store'),
     RUN_DIR: path.join(dir, run),
     NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
     LOG_LEVEL: 'warn',
     SANDBOX: sandbox,
+    CHILD_NETWORK: network,
   });
   const gw = await createGateway(loadConfig(env('auto', 'run')), { logDestination: sink });
-  const sandbox = (await (await gw.app.request('/health')).json()) as { sandbox: { mode: string } };
+  const sandbox = (await (await gw.app.request('/health')).json()) as {
+    sandbox: { mode: string; network: { mode: string } };
+  };
   try {
     const request = async (g = gw) => {
       const started = performance.now();
@@ -77,6 +100,20 @@ async function main(): Promise<void> {
       const w = await request();
       warm.push(w.ms);
       reuse.push((await request()).ms);
+    }
+    const slirpKb = slirpRssKb();
+    // The same sandbox on the host's network: what the child's own network namespace costs.
+    const shared = await createGateway(loadConfig(env('auto', 'run-hostnet', 'host')), {
+      logDestination: sink,
+    });
+    const hostNetwork: number[] = [];
+    try {
+      for (let i = 0; i < RUNS; i++) {
+        for (const { process: p } of shared.processes.list()) await shared.processes.stop(p.id);
+        hostNetwork.push((await request(shared)).ms);
+      }
+    } finally {
+      await shared.shutdown();
     }
     // The same warm start without the sandbox (the store is shared; this gateway only reads it).
     const bare = await createGateway(loadConfig(env('none', 'run-bare')), { logDestination: sink });
@@ -107,7 +144,11 @@ async function main(): Promise<void> {
       ['npx -y, empty npx cache (download + install)', npxCold],
       ['gateway, first request (resolve + install + start)', cold.ms],
       ['npx -y, warm npx cache', median(npx)],
-      [`gateway, warm start from its store (new process, sandbox ${sandbox.sandbox.mode})`, median(warm)],
+      [
+        `gateway, warm start from its store (new process, sandbox ${sandbox.sandbox.mode}, network ${sandbox.sandbox.network.mode})`,
+        median(warm),
+      ],
+      ['gateway, warm start from its store (new process, sandbox, CHILD_NETWORK=host)', median(hostNetwork)],
       ['gateway, warm start from its store (new process, SANDBOX=none)', median(unsandboxed)],
       ['node <bin> directly (floor)', median(direct)],
       ['gateway, reuse of the running process', median(reuse)],
@@ -120,7 +161,7 @@ async function main(): Promise<void> {
       '| --- | ---: |',
       ...rows.map(([k, v]) => `| ${k} | ${fmt(v)} |`),
       '',
-      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}. The sandbox (bubblewrap and limits) costs ${fmt(median(warm) - median(unsandboxed))} per new process.`,
+      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}. The child's own network namespace (unshare, slirp4netns, nftables) costs ${fmt(median(warm) - median(hostNetwork))} per new process${slirpKb ? ` and ${(slirpKb / 1024).toFixed(1)} MiB (slirp4netns's RSS) per child` : ''}; bubblewrap and the limits ${fmt(median(hostNetwork) - median(unsandboxed))}.`,
       '',
     ].join('\n');
     process.stdout.write(`${table}\n`);

@@ -200,6 +200,13 @@ async function joinCluster(config: Config, logger: Logger, localSessions: () => 
   try {
     const cluster = await Cluster.create(config.cluster, logger, localSessions);
     if (cluster.enabled) logger.info({ instance: cluster.self.id }, 'cluster mode (Redis)');
+    // Whoever reads Redis reads the secret that signs forwarded requests, and can act as an instance.
+    const redisUrl = config.cluster.redisUrl;
+    if (redisUrl && !new URL(redisUrl).password)
+      logger.warn(
+        { redis: new URL(redisUrl).host },
+        'REDIS_URL has no password: anyone who reaches Redis can read the cluster secret and act as an instance; set requirepass (and CLUSTER_SECRET), see SECURITY.md',
+      );
     return cluster;
   } catch (err) {
     throw new ConfigError((err as Error).message);

@@ -39,6 +39,9 @@ export interface AccessSettings {
  */
 const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 
+/** True for a path any caller may read without a key (charged to the client address alone). */
+export const isPublicPath = (path: string): boolean => PUBLIC_PATHS.has(path);
+
 /** The client's address: the socket peer, or the proxy's last X-Forwarded-For hop when trusted. */
 export function clientAddress(c: Context, trustProxy: boolean): string {
   if (trustProxy) {

@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { toErrorResponse } from '../errors/catalog.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
-import { accessControl } from './access-control.js';
+import { accessControl, isPublicPath } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
@@ -141,7 +141,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', async (c, next) => {
     // The instance that forwarded a request charged it already (the limits are cluster-wide).
     if (forwardOf(c)) return next();
-    const caller = c.get('principal')?.id;
+    // Public paths (/health) count against the address budget only, whoever asks: a key that spent its
+    // budget still sees the gateway's status.
+    const caller = isPublicPath(c.req.path) ? undefined : c.get('principal')?.id;
     // Messages go to the caller's own processes and new sessions cost no process: budgets of their own.
     // Everything else costs the host (launches, operator endpoints); unauthenticated paths (/health)
     // count against the address budget only.

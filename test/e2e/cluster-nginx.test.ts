@@ -173,7 +173,7 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
       }
     }
     await client.callTool({ name: 'notify_list_changed', arguments: {} });
-    expect(await eventually(() => changed.length > 0, 5000)).toBe(true);
+    expect(await eventually(() => changed.length > 0, 30_000)).toBe(true);
     expect(progress.length).toBeGreaterThanOrEqual(5);
     const env = (await client.callTool({ name: 'get_env', arguments: { name: 'API_KEY' } })) as {
       content: Array<{ text: string }>;
@@ -293,7 +293,7 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
     );
     // Back with an empty Redis: both instances re-publish themselves and their sessions.
     expect(
-      await eventually(async () => (await health(a.url)).cluster.total.instances === 2, 10_000, 200),
+      await eventually(async () => (await health(a.url)).cluster.total.instances === 2, 30_000, 200),
     ).toBe(true);
     const again = await sdkClient(`${front.url}/package/fixture-echo-mcp/mcp`);
     await again.client.callTool({ name: 'echo', arguments: { text: 'after' } });
@@ -346,7 +346,7 @@ describe.runIf(NGINX && REDIS_SERVER)('two instances behind nginx, on Redis', ()
     }
     // Within three heartbeats the dead instance is gone from the directory.
     expect(
-      await eventually(async () => (await health(b.url)).cluster.total.instances === 1, 10_000, 250),
+      await eventually(async () => (await health(b.url)).cluster.total.instances === 1, 30_000, 250),
     ).toBe(true);
     await survivor?.client.close();
   });

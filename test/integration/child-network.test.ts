@@ -63,6 +63,10 @@ describe.runIf(REDIS_SERVER)('a child’s own network, in cluster mode with Redi
     await redis?.stop();
   });
 
+  it('warns at start that this REDIS_URL has no password (whoever reaches Redis reads the cluster secret)', () => {
+    expect(t.logs.join('')).toContain('REDIS_URL has no password');
+  });
+
   it('reports the isolated network and what is opened on /health', async () => {
     const { network } = (await t.get('/health')).body.sandbox;
     expect(network).toEqual({ mode: 'isolated', hostPorts: [opened.port], allowNets: ['203.0.113.0/24'] });

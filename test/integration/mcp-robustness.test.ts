@@ -28,7 +28,9 @@ describe('MCP robustness', () => {
     const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp`);
     const controller = new AbortController();
     const call = client.callTool({ name: 'hang', arguments: {} }, undefined, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 200));
+    // Cancelled once the child has it (not a timer: a loaded machine takes its time).
+    const atChild = () => (t?.gw.processes.list() ?? []).some((p) => p.process.inFlight > 0);
+    expect(await eventually(atChild, 30_000)).toBe(true);
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
     const processId = t.gw.sessions.get(transport.sessionId as string, 'local')?.processId;
@@ -88,7 +90,7 @@ describe('MCP robustness', () => {
     const pid = hostInfo(text(await client.callTool({ name: 'get_info', arguments: {} }))).pid;
     // list() rather than get(): get() counts as activity and would keep the session alive.
     expect(
-      await eventually(() => !t?.gw.sessions.list().some((s) => s.id === transport.sessionId), 5000),
+      await eventually(() => !t?.gw.sessions.list().some((s) => s.id === transport.sessionId), 30_000),
     ).toBe(true);
     expect(await waitDead([pid], 5000)).toBe(true);
     await client.close().catch(() => undefined);

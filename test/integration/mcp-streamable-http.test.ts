@@ -112,7 +112,7 @@ describe('Streamable HTTP sessions', () => {
       );
       expect(t.gw.sessions.list().map((s) => s.processId)).toContain(launched.body.processId);
       expect(t.gw.processes.get(launched.body.processId)?.process.pid).toBe(pid);
-      expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 5000)).toBe(true);
+      expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 30_000)).toBe(true);
     } finally {
       await client.close();
     }
@@ -366,7 +366,7 @@ describe('warm pool of several spares', () => {
     try {
       opened.push((await connect(`${base}/package/fixture-echo-mcp@1.3.0/mcp?mode=isolated`)).client);
       expect(
-        await eventually(() => t.logs.filter((l) => l.includes('warm spare ready')).length === 3, 8000),
+        await eventually(() => t.logs.filter((l) => l.includes('warm spare ready')).length === 3, 30_000),
       ).toBe(true);
       const spares = new Set(
         t.gw.processes
@@ -446,7 +446,7 @@ describe('warm spares wait at a low CPU priority', () => {
         opened.push(
           (await connect(`${base}/package/fixture-echo-mcp@1.1.0/mcp?nice=1&mode=isolated`)).client,
         );
-        expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 8000)).toBe(true);
+        expect(await eventually(() => t.logs.some((l) => l.includes('warm spare ready')), 30_000)).toBe(true);
         const spare = t.gw.processes
           .list()
           .find((p) => p.owner === undefined && p.process.status === 'running');

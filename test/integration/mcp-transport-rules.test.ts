@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { MCP_HEADERS } from '../support/mcp-raw.js';
+import { eventually } from '../support/pids.js';
 
 describe('Streamable HTTP transport rules (2025 eras)', () => {
   let t: TestGateway;
@@ -172,8 +173,9 @@ describe('Streamable HTTP transport rules (2025 eras)', () => {
       method: 'tools/call',
       params: { name: 'progress', arguments: {} },
     });
-    // The progress tool answers after a few hundred ms: the id is in flight meanwhile.
-    await new Promise((r) => setTimeout(r, 50));
+    // The progress tool answers after a few hundred ms: the id is in flight meanwhile (waited for, not timed).
+    const dupInFlight = () => t.gw.sessions.get(session, 'local')?.port.inFlight('dup') === true;
+    expect(await eventually(dupInFlight, 30_000)).toBe(true);
     const second = await post({ jsonrpc: '2.0', id: 'dup', method: 'tools/list' });
     expect(second.status).toBe(400);
     expect(await second.json()).toMatchObject({

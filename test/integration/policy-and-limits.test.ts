@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTINSTALL_MARKER } from '../fixtures/npm/packages.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
+import { eventually } from '../support/pids.js';
 
 /** Installed packages: the entries under the store's npm/ and pypi/ folders. */
 async function storeEntries(t: TestGateway): Promise<string[]> {
@@ -133,7 +134,8 @@ describe('abuse limits', () => {
       }),
       second,
     ).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    const inFlight = () => t.gw.processes.list().some((p) => p.process.inFlight > 0);
+    expect(await eventually(inFlight, 30_000)).toBe(true);
     const refused = await post(INIT_2025);
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { code: string }).code).toBe('SESSION_LIMIT_REACHED');

@@ -108,7 +108,7 @@ describe('process manager', () => {
       expect(await tool(t, id, 'echo', { text: `alive ${i}` })).toBe(`alive ${i}`);
     }
     await tool(t, id, 'crash');
-    expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'failed', 5000)).toBe(true);
+    expect(await eventually(() => t?.gw.processes.get(id)?.process.status === 'failed', 30_000)).toBe(true);
     const listed = await t.get(`/processes/${id}`);
     expect(listed.body).toMatchObject({
       status: 'failed',
@@ -135,7 +135,7 @@ describe('process manager', () => {
     t = await startTestGateway({ process: { idleTimeoutMs: 400 } });
     const { body } = await t.get('/package/fixture-echo-mcp/stdio');
     const pid = t.gw.processes.get(body.processId)?.process.pid as number;
-    expect(await eventually(() => t?.gw.processes.get(body.processId) === undefined, 5000)).toBe(true);
+    expect(await eventually(() => t?.gw.processes.get(body.processId) === undefined, 30_000)).toBe(true);
     expect(await waitDead([pid], 3000)).toBe(true);
   });
 
@@ -149,7 +149,7 @@ describe('process manager', () => {
     // Freeze the server itself (in a sandbox, the group leader is bubblewrap, not the server).
     const server = hostInfo(await tool(t, body.processId, 'get_info')).pid;
     process.kill(server, 'SIGSTOP');
-    expect(await eventually(() => p?.restarts === 1 && p.status === 'running', 8000)).toBe(true);
+    expect(await eventually(() => p?.restarts === 1 && p.status === 'running', 30_000)).toBe(true);
     expect(p?.pid).not.toBe(oldPid);
     expect(isAlive(oldPid)).toBe(false);
     expect(isAlive(server)).toBe(false);
