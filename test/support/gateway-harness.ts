@@ -40,7 +40,6 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
     process: { runDir: path.join(dir, 'run') },
     log: { level: 'debug', dir: path.join(dir, 'logs') },
   };
-  const config = loadConfig({}, merge(base, overrides));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -48,7 +47,14 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
       cb();
     },
   });
-  const gw = await createGateway(config, { logDestination: sink });
+  let gw: Gateway;
+  try {
+    gw = await createGateway(loadConfig({}, merge(base, overrides)), { logDestination: sink });
+  } catch (err) {
+    // A gateway that refuses to start (the tests of start-up errors) leaves nothing behind either.
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   let server: ServerType | undefined;
   return {
     gw,
