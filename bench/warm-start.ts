@@ -93,46 +93,37 @@ async function main(): Promise<void> {
     };
     const cold = await request();
     const version = cold.body.version;
-    const warm: number[] = [];
-    const reuse: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      for (const { process: p } of gw.processes.list()) await gw.processes.stop(p.id);
-      const w = await request();
-      warm.push(w.ms);
-      reuse.push((await request()).ms);
-    }
-    const slirpKb = slirpRssKb();
-    // The same sandbox on the host's network: what the child's own network namespace costs.
+    // The same sandbox on the host's network (what the child's own network namespace costs), and no
+    // sandbox at all; the store is shared, these gateways only read it.
     const shared = await createGateway(loadConfig(env('auto', 'run-hostnet', 'host')), {
       logDestination: sink,
     });
+    const bare = await createGateway(loadConfig(env('none', 'run-bare')), { logDestination: sink });
+    const warm: number[] = [];
+    const reuse: number[] = [];
     const hostNetwork: number[] = [];
+    const unsandboxed: number[] = [];
+    const direct: number[] = [];
+    let slirpKb: number | undefined;
+    const fresh = async (g: typeof gw) => {
+      for (const { process: p } of g.processes.list()) await g.processes.stop(p.id);
+      return (await request(g)).ms;
+    };
     try {
+      // Round robin: the machine's drift (a loaded 2-core box) hits every variant alike.
       for (let i = 0; i < RUNS; i++) {
-        for (const { process: p } of shared.processes.list()) await shared.processes.stop(p.id);
-        hostNetwork.push((await request(shared)).ms);
+        warm.push(await fresh(gw));
+        reuse.push((await request()).ms);
+        slirpKb ??= slirpRssKb();
+        hostNetwork.push(await fresh(shared));
+        unsandboxed.push(await fresh(bare));
+        const { command, args } = cold.body.connectionInfo;
+        direct.push(await timeToInitialize(command, args, { PATH: process.env.PATH }));
       }
     } finally {
       await shared.shutdown();
-    }
-    // The same warm start without the sandbox (the store is shared; this gateway only reads it).
-    const bare = await createGateway(loadConfig(env('none', 'run-bare')), { logDestination: sink });
-    const unsandboxed: number[] = [];
-    try {
-      for (let i = 0; i < RUNS; i++) {
-        for (const { process: p } of bare.processes.list()) await bare.processes.stop(p.id);
-        unsandboxed.push((await request(bare)).ms);
-      }
-    } finally {
       await bare.shutdown();
     }
-    const direct: number[] = [];
-    for (let i = 0; i < RUNS; i++)
-      direct.push(
-        await timeToInitialize(cold.body.connectionInfo.command, cold.body.connectionInfo.args, {
-          PATH: process.env.PATH,
-        }),
-      );
     const npmCache = path.join(dir, 'npm-cache');
     const npxEnv = { ...process.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' };
     const npxArgs = ['-y', `${PKG}@${version}`];
@@ -161,7 +152,7 @@ async function main(): Promise<void> {
       '| --- | ---: |',
       ...rows.map(([k, v]) => `| ${k} | ${fmt(v)} |`),
       '',
-      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}. The child's own network namespace (unshare, slirp4netns, nftables) costs ${fmt(median(warm) - median(hostNetwork))} per new process${slirpKb ? ` and ${(slirpKb / 1024).toFixed(1)} MiB (slirp4netns's RSS) per child` : ''}; bubblewrap and the limits ${fmt(median(hostNetwork) - median(unsandboxed))}.`,
+      `Warm start from the store is **${speedup.toFixed(1)}x faster** than \`npx -y\` with a warm cache; reusing a running process answers in ${fmt(median(reuse))}. The child's own network namespace (unshare, slirp4netns, nftables) costs ${fmt(median(warm) - median(hostNetwork))} per new process${slirpKb ? ` and ${(slirpKb / 1024).toFixed(1)} MiB (slirp4netns's RSS) per child` : ''}; bubblewrap and the limits ${fmt(median(hostNetwork) - median(unsandboxed))} (medians of runs taken in turn; differences under about 20 ms are within this machine's noise).`,
       '',
     ].join('\n');
     process.stdout.write(`${table}\n`);
