@@ -17,6 +17,7 @@ import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.j
 import { InputRequests } from './relay-inputs.js';
 import { Port, type PortOwner, type PortSink, type RequestId } from './relay-port.js';
 import { LOG_LEVELS, mostVerboseLevel, Subscriptions } from './relay-subscriptions.js';
+import { type ToolCallRecord, toolCallOf, toolCallOutcome } from './relay-tool-calls.js';
 
 /** The child as the relay sees it (ManagedProcess; a fake in unit tests). */
 export interface RelayChild {
@@ -37,15 +38,7 @@ export interface Exchange {
   childToken?: string;
   timer: NodeJS.Timeout;
   /** A tools/call's tool name and start (for the audit log). */
-  tool?: { name: string; started: number };
-}
-
-/** A finished tools/call, for the audit log: the tool's name, never its arguments. */
-export interface ToolCallRecord {
-  tool: string;
-  /** ok, error (a JSON-RPC error), tool-error (a result with isError), cancelled. */
-  outcome: 'ok' | 'error' | 'tool-error' | 'cancelled';
-  ms: number;
+  tool?: ReturnType<typeof toolCallOf>;
 }
 
 type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
@@ -181,8 +174,7 @@ export class Relay implements ProcessClient, PortOwner {
     const timer = setTimeout(() => this.timeOut(childId), this.o.requestTimeoutMs);
     timer.unref();
     const { id: clientId, method } = request;
-    const name = method === 'tools/call' ? params.name : undefined;
-    const tool = typeof name === 'string' ? { name: name.slice(0, 200), started: Date.now() } : undefined;
+    const tool = toolCallOf(method, params);
     this.exchanges.set(childId, { childId, port, clientId, method, clientToken, childToken, timer, tool });
     port.open.set(clientId, childId);
     const sent = this.child.send({ jsonrpc: '2.0', id: childId, method, params } as JSONRPCMessage);
@@ -236,11 +228,7 @@ export class Relay implements ProcessClient, PortOwner {
 
   private finish(childId: string, m: JSONRPCMessage): void {
     const ex = this.drop(childId);
-    if (ex?.tool) {
-      const failed =
-        'error' in m ? 'error' : (m as { result?: { isError?: unknown } }).result?.isError === true;
-      this.toolCallEnded(ex, failed === 'error' ? 'error' : failed ? 'tool-error' : 'ok');
-    }
+    if (ex?.tool) this.toolCallEnded(ex, toolCallOutcome(m));
     ex?.port?.sink.deliver({ ...m, id: ex.clientId } as JSONRPCMessage, ex.clientId);
   }
 

@@ -6,10 +6,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
-import { ALONE, type CapacityView, type HostSlots, roomFor } from './capacity.js';
+import { ALONE, type HostSlots } from './capacity.js';
 import { crashVerdict, pingOrKill } from './health-check.js';
 import type { LaunchRequest } from './launch-request.js';
 import { type ChildOutputLog, ManagedProcess, type ProcessTimings } from './managed-process.js';
+import { ACTIVE_STATUSES, type GoneNotice, ProcessRoom } from './process-room.js';
 import { SPARE_NICENESS, SparePool } from './spare-pool.js';
 import type { Spawner } from './spawner.js';
 
@@ -46,26 +47,9 @@ interface Entry<M> {
   privileged: boolean;
 }
 
-/** Why a process went, for the calls and sessions it ends (absent: an ordinary stop). */
-export interface GoneNotice {
-  message: string;
-  /** JSON-RPC error `data` for calls cut short: a code and guidance. */
-  data: { code: string; guidance: string };
-}
-
-/** The notice of a process taken, busy, for another principal's fair share. */
-export const RECLAIMED_NOTICE: GoneNotice = Object.freeze({
-  message: "The MCP server was reclaimed for another user's fair share of the gateway's processes.",
-  data: {
-    code: 'PROCESS_RECLAIMED',
-    guidance:
-      'Retry: your session has ended (404); initialize again. The gateway was full and you held more than your fair share (MAX_PROCESSES_PER_PRINCIPAL).',
-  },
-});
-
 export { type LaunchRequest, profiled } from './launch-request.js';
+export { type GoneNotice, RECLAIMED_NOTICE } from './process-room.js';
 
-const ACTIVE = new Set(['starting', 'running', 'restarting']);
 export class ProcessManager<M = unknown> {
   private readonly byId = new Map<string, Entry<M>>();
   /** The unowned process per configuration that stdio requests reuse (and shared mode multiplexes). */
@@ -76,6 +60,9 @@ export class ProcessManager<M = unknown> {
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private shuttingDown = false;
   private readonly goneListeners = new Set<(processId: string, notice?: GoneNotice) => void>();
+  /** Who gives way at the limit, here and on the host's other gateways. */
+  private readonly room: ProcessRoom<Entry<M>>;
+  private readonly slots: HostSlots;
 
   constructor(
     private readonly s: ProcessManagerSettings,
@@ -98,10 +85,19 @@ export class ProcessManager<M = unknown> {
       /** Throws when the host has no memory to spare for another child (RLIMIT fallback). */
       headroom?: () => void;
     },
-  ) {}
-
-  private get slots(): HostSlots {
-    return this.deps.slots ?? ALONE;
+  ) {
+    this.slots = deps.slots ?? ALONE;
+    this.room = new ProcessRoom(
+      s,
+      {
+        entries: () => this.byId.values(),
+        get: (id) => this.byId.get(id),
+        isSpare: (e) => this.spares.has(e.key, e),
+        stop: (e, reason, notice) => this.stopEntry(e, reason, notice),
+      },
+      this.slots,
+      deps.logger,
+    );
   }
 
   /**
@@ -118,12 +114,12 @@ export class ProcessManager<M = unknown> {
     this.timers.push(setInterval(() => void this.sweepIdle(), sweepEvery).unref());
     this.timers.push(setInterval(() => void this.healthCheck(), this.s.healthCheckIntervalMs).unref());
     // Idle or busy changes with every call: neighbours see it within this (their view of what may give way).
-    if (this.deps.slots) this.timers.push(setInterval(() => this.publishSlots(), 2000).unref());
+    if (this.deps.slots) this.timers.push(setInterval(() => this.room.publish(), 2000).unref());
   }
 
   /** Processes that count against the limit. */
   activeCount(): number {
-    return [...this.byId.values()].filter((e) => ACTIVE.has(e.process.status)).length;
+    return [...this.byId.values()].filter((e) => ACTIVE_STATUSES.has(e.process.status)).length;
   }
 
   /**
@@ -132,7 +128,7 @@ export class ProcessManager<M = unknown> {
    */
   async acquire(req: LaunchRequest<M>): Promise<Acquired<M>> {
     const existing = this.byKey.get(req.key);
-    if (existing && ACTIVE.has(existing.process.status)) {
+    if (existing && ACTIVE_STATUSES.has(existing.process.status)) {
       existing.process.lastActivity = Date.now();
       await existing.ready;
       return { process: existing.process, meta: existing.meta, reused: true };
@@ -206,82 +202,12 @@ export class ProcessManager<M = unknown> {
     if (e) await this.stopEntry(e, reason);
   }
 
-  /** What the room decision and the host's other gateways see of each process here. */
-  private views(): CapacityView[] {
-    return [...this.byId.values()].map((e) => ({
-      id: e.process.id,
-      principal: e.principal,
-      spare: this.spares.has(e.key, e),
-      active: ACTIVE.has(e.process.status),
-      idle: e.process.status === 'running' && e.process.inFlight === 0,
-      lastActivity: e.process.lastActivity,
-      ...(e.privileged ? { privileged: true } : {}),
-    }));
-  }
-
-  /**
-   * Makes room for a new process of `principal` at the limit (the host's: `neighbours` are the other
-   * gateways' processes): stops the process `makeRoom` picks (the least recently active with nothing in
-   * flight; its sessions end with it), here or, through its gateway, on a neighbour.
-   * @throws GatewayError PROCESS_LIMIT_REACHED
-   */
-  private async makeRoomFor(req: LaunchRequest<M>, neighbours: readonly CapacityView[], spare: boolean) {
-    const all = [...this.views(), ...neighbours];
-    const victim = roomFor(
-      all,
-      req.principal,
-      this.s.maxProcesses,
-      this.s.maxProcessesPerPrincipal,
-      req.privileged === true,
-    );
-    if (!victim) return;
-    if (spare) throw new GatewayError('PROCESS_LIMIT_REACHED', 'No room for a spare.', { limit: all.length });
-    const entry = this.byId.get(victim.id);
-    if (entry) {
-      if (!victim.busy)
-        return this.stopEntry(
-          entry,
-          'reclaimed for a new process at the limit (least recently active, idle)',
-        );
-      this.deps.logger.warn(
-        {
-          processId: victim.id,
-          owner: entry.principal,
-          for: req.principal,
-          inFlight: entry.process.inFlight,
-        },
-        'busy process reclaimed for a fair share',
-      );
-      return this.stopEntry(entry, 'reclaimed, busy, for another principal’s fair share', RECLAIMED_NOTICE);
-    }
-    if (!(await this.slots.reclaim(victim.id, victim.busy)))
-      throw new GatewayError(
-        'PROCESS_LIMIT_REACHED',
-        `All ${this.s.maxProcesses} processes of this host are busy.`,
-        {
-          limit: this.s.maxProcesses,
-          scope: 'gateway',
-          busy: all.filter((v) => v.active).length,
-        },
-      );
-  }
-
   /**
    * Stops process `id` if it is idle, or with `busy` even with calls in flight (a neighbour gateway on
    * this host needs the room; its fair-share decision saw the process busy).
    */
-  async reclaimIfIdle(id: string, busy = false): Promise<boolean> {
-    const e = this.byId.get(id);
-    if (e?.process.status !== 'running' || (e.process.inFlight > 0 && !busy)) return false;
-    if (e.process.inFlight > 0)
-      await this.stopEntry(e, 'reclaimed, busy, for a fair share on this host', RECLAIMED_NOTICE);
-    else await this.stopEntry(e, 'reclaimed for another gateway of this host at the limit (idle)');
-    return true;
-  }
-
-  /** Publishes this gateway's processes to the host's other gateways. */
-  private publishSlots(): void {
-    this.slots.publish(this.views().filter((v) => v.active));
+  reclaimIfIdle(id: string, busy = false): Promise<boolean> {
+    return this.room.reclaimIfIdle(id, busy);
   }
 
   private async startEntry(
@@ -294,7 +220,7 @@ export class ProcessManager<M = unknown> {
     this.deps.headroom?.();
     return this.slots
       .admit(async (neighbours) => {
-        await this.makeRoomFor(req, neighbours, spare);
+        await this.room.makeFor(req, neighbours, spare);
         return this.createEntry(req, owner, spare);
       })
       .then((entry) => this.awaitReady(entry));
@@ -328,7 +254,7 @@ export class ProcessManager<M = unknown> {
     this.byId.set(id, entry);
     if (spare) this.spares.add(req.key, entry);
     else if (!owner) this.byKey.set(req.key, entry);
-    this.publishSlots();
+    this.room.publish();
     return entry;
   }
 
@@ -346,7 +272,7 @@ export class ProcessManager<M = unknown> {
 
   private forget(entry: Entry<M>, notice?: GoneNotice): void {
     if (this.byId.delete(entry.process.id)) {
-      this.publishSlots();
+      this.room.publish();
       entry.process.closeOutputLog();
       this.deps.hooks?.removed?.(entry.meta);
       for (const listener of this.goneListeners) listener(entry.process.id, notice);
