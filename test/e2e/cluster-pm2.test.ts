@@ -143,6 +143,8 @@ describe.runIf(REDIS_SERVER)('a PM2 cluster of two workers (deploy/ecosystem.con
     const done = await slow.catch((e: unknown) => e);
     expect((done as Text).content?.[0]?.text).toBe('slept 3000 ms');
 
+    // The reloaded workers take their time to listen on a loaded machine: wait for them, not a timer.
+    await waitForHttp(`${url}/health`, 60_000);
     const procs = (await (await fetch(`${url}/processes`)).json()) as { processes: Array<{ pid: number }> };
     const childPids = procs.processes.map((p) => p.pid).filter(Boolean);
     const after = JSON.parse((await run(PM2, ['jlist'], { env: env() })).stdout) as Array<{ pid: number }>;

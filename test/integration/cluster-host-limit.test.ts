@@ -4,7 +4,7 @@
  * through the neighbour's cluster address), and refuses only when every process on the host is busy.
  * Two gateways with a real Redis and one run directory; MAX_PROCESSES=2 is what this test is about.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,10 +51,21 @@ describe.runIf(REDIS_SERVER)('the process limit of a host shared by two gateways
     expect((await local(b)).map((p) => p.packageName)).toEqual(['@fixtures/scoped-mcp']);
     expect(a.logs.join('')).toContain('reclaimed for another gateway of this host');
 
-    // Both processes busy (a call in flight each, published within 2 s): nothing may give way.
-    const busyA = a.callTool((second.body as { processId: string }).processId, 'slow', { ms: 4000 });
-    const busyB = b.callTool((third.body as { processId: string }).processId, 'slow', { ms: 4000 });
-    await new Promise((r) => setTimeout(r, 2500));
+    // Both processes busy (a call in flight each): nothing may give way once A has published its own as
+    // busy (every 2 s) — waited for in A's published file, not with a timer.
+    const busyA = a.callTool((second.body as { processId: string }).processId, 'slow', { ms: 8000 });
+    const busyB = b.callTool((third.body as { processId: string }).processId, 'slow', { ms: 8000 });
+    const publishedBusy = async () => {
+      const file = path.join(
+        path.dirname(a.gw.processes.list()[0]?.process.homeDir ?? ''),
+        '..',
+        'processes.json',
+      );
+      const text = await readFile(file, 'utf8').catch(() => '{}');
+      const views = (JSON.parse(text) as { processes?: Array<{ idle: boolean }> }).processes ?? [];
+      return views.length > 0 && views.every((v) => !v.idle);
+    };
+    expect(await eventually(publishedBusy, 30_000)).toBe(true);
     const refused = await b.get('/package/fixture-multi-bin-mcp/stdio');
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ code: 'PROCESS_LIMIT_REACHED' });
