@@ -124,9 +124,11 @@ export class ChildSandbox {
       cpuSeconds: s.cpuSeconds,
       diskMb: s.diskMb,
     };
-    const make = (mode: 'bwrap' | 'none', bwrap: string | null, reason?: string) => {
-      const diskBytes =
-        mode === 'bwrap' && s.diskMb > 0 && bwrap && supportsSize(bwrap) ? s.diskMb * 1024 * 1024 : undefined;
+    const bwrap = s.mode === 'none' ? null : which(s.bwrapPath);
+    // Asked once: bubblewrap 0.8+ sizes a tmpfs (the disk cap); the probe mounts one too when it does.
+    const tmpfs = s.diskMb > 0 && bwrap !== null && supportsSize(bwrap);
+    const make = (mode: 'bwrap' | 'none', reason?: string) => {
+      const diskBytes = mode === 'bwrap' && tmpfs ? s.diskMb * 1024 * 1024 : undefined;
       const disk = diskBytes ? 'tmpfs' : s.diskMb > 0 && prlimit ? 'rlimit-fsize' : 'off';
       return new ChildSandbox(
         {
@@ -136,7 +138,7 @@ export class ChildSandbox {
           limits: { ...limits, enforced: !!prlimit, memory: memory.report, disk },
           network: network.report,
         },
-        bwrap,
+        mode === 'bwrap' ? bwrap : null,
         tools,
         limits,
         rootLinks,
@@ -146,15 +148,14 @@ export class ChildSandbox {
         diskBytes,
       );
     };
-    if (s.mode === 'none') return make('none', null, 'SANDBOX=none');
-    const bwrap = which(s.bwrapPath);
+    if (s.mode === 'none') return make('none', 'SANDBOX=none');
     const failure = bwrap
-      ? probe(bwrap, uid, rootLinks, mustReach, runtimeDirs, s.diskMb > 0 && supportsSize(bwrap))
+      ? probe(bwrap, uid, rootLinks, mustReach, runtimeDirs, tmpfs)
       : `${s.bwrapPath} not found (Debian: apt-get install bubblewrap)`;
-    if (!failure) return make('bwrap', bwrap);
+    if (!failure) return make('bwrap');
     if (s.mode === 'bwrap')
       throw new SandboxUnavailableError(`SANDBOX=bwrap but bubblewrap cannot run here: ${failure}`);
-    return make('none', null, failure);
+    return make('none', failure);
   }
 
   /** True when children run in bubblewrap. */
@@ -168,6 +169,8 @@ export class ChildSandbox {
    */
   wrap(plan: LaunchPlan, homeDir: string): WrappedLaunch {
     const inSandbox = this.sandboxed && plan.sandbox !== undefined;
+    // Network for this child: its package's (SANDBOX_NO_NETWORK) unless CHILD_NETWORK=none.
+    const online = (plan.sandbox?.network ?? true) && this.network.report.mode !== 'none';
     const prlimit = this.tools.prlimit;
     // RLIMIT_NPROC only inside a sandbox: outside, the kernel counts every process of the uid.
     const limits = prlimit ? [...prlimitArgs(this.limits, inSandbox), ...this.memory.prlimitArgs()] : [];
@@ -187,7 +190,7 @@ export class ChildSandbox {
         tmpDir,
         runtimeDirs: this.runtimeDirs,
         extraReadOnly: plan.sandbox.extraReadOnly,
-        network: plan.sandbox.network && this.network.report.mode !== 'none',
+        network: online,
         ...(this.diskBytes ? { diskBytes: this.diskBytes } : {}),
       };
       argv = [this.bwrap as string, ...bwrapArgs(mounts, this.rootLinks), '--', ...inner];
@@ -203,7 +206,7 @@ export class ChildSandbox {
         argv = [...setprivPrefix(this.tools.setpriv, spawnUid), ...argv];
         spawnUid = null;
       }
-      const net = this.network.wrap(argv, plan.sandbox.network && this.network.report.mode !== 'none');
+      const net = this.network.wrap(argv, online);
       argv = net.argv;
       gated = net.gated;
     }
