@@ -13,11 +13,15 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers. */
-export async function waitFor(url: string, ms = 60_000): Promise<void> {
+export async function waitFor(url: string, ms = 60_000, method = 'GET'): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     try {
-      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await fetch(url, {
+        method,
+        body: method === 'POST' ? '{"jsonrpc":"2.0","method":"ping/none"}' : null,
+        signal: AbortSignal.timeout(1000),
+      });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 200));
@@ -45,10 +49,15 @@ function signalAll(signal: NodeJS.Signals): void {
       }
 }
 
-/** SIGTERM to every started group, then SIGKILL half a second later. */
+/**
+ * SIGTERM to every started group, then SIGKILL once they have exited or after BENCH_STOP_GRACE_MS (500;
+ * more when profiling, so the gateway can shut down and write its profile).
+ */
 export async function stopAll(): Promise<void> {
   signalAll('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
+  const until = Date.now() + Number(process.env.BENCH_STOP_GRACE_MS ?? 500);
+  while (Date.now() < until && children.some((c) => c.exitCode === null && c.signalCode === null))
+    await new Promise((r) => setTimeout(r, 100));
   signalAll('SIGKILL');
 }
 

@@ -20,6 +20,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { callRate, freePort, pct, sequentialLatency, start, stopAll, waitFor } from './bench-support.js';
+import { type CpuTarget, cpuReport, measureCpu } from './cpu-bench.js';
 import { type ManyResult, measureMany } from './many-sessions.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -30,6 +31,9 @@ const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 5000);
 const BIG = 4 * 1024 * 1024;
 const MANY = Number(process.env.BENCH_MANY ?? 1000);
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 500);
+/** `cpu`: only the CPU-per-call table (npm run bench:cpu). */
+const ONLY = process.env.BENCH_ONLY;
+const MINIMAL = 'minimal relay (bench/)';
 
 interface Target {
   name: string;
@@ -116,7 +120,9 @@ async function main(): Promise<void> {
   await chmod(dir, 0o711); // sandboxed children (another uid under root) pass through to the store
   try {
     const gwPort = await freePort();
-    const gw = start(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+    // Profiling: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the gateway only).
+    const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const gw = start(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js')], {
       ...process.env,
       PORT: String(gwPort),
       STORE_DIR: path.join(dir, 'store'),
@@ -164,6 +170,16 @@ async function main(): Promise<void> {
       waitFor(`http://127.0.0.1:${sgPort}/mcp`),
     );
     await waitFor(`http://127.0.0.1:${mpPort}/ping`).catch(() => waitFor(`http://127.0.0.1:${mpPort}/mcp`));
+    const mrPort = await freePort();
+    const mr = start(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'bench/minimal-relay.ts'),
+      String(mrPort),
+      command,
+      ...args,
+    ]);
+    await waitFor(`http://127.0.0.1:${mrPort}/`, 60_000, 'POST');
 
     const ourUrl = `${base}/package/${PKG}@${launched.version}/mcp`;
     const targets: Target[] = [
@@ -179,6 +195,37 @@ async function main(): Promise<void> {
         },
       },
     ];
+    const both = ['2025 session', '2026-07-28 stateless'] as CpuTarget['eras'];
+    const cpuTargets: CpuTarget[] = [
+      { name: MINIMAL, pid: mr.pid as number, url: `http://127.0.0.1:${mrPort}/`, eras: both },
+      { name: 'mcp-registry-server', pid: gw.pid as number, url: ourUrl, eras: both },
+      {
+        name: 'supergateway',
+        pid: sg.pid as number,
+        url: `http://127.0.0.1:${sgPort}/mcp`,
+        eras: ['2025 session'],
+      },
+      {
+        name: 'mcp-proxy',
+        pid: mp.pid as number,
+        url: `http://127.0.0.1:${mpPort}/mcp`,
+        eras: ['2025 session'],
+      },
+    ];
+    // BENCH_CPU_ONLY=minimal,mcp-registry-server: only those (while iterating on one).
+    const only = process.env.BENCH_CPU_ONLY?.split(',');
+    if (only)
+      cpuTargets.splice(
+        0,
+        cpuTargets.length,
+        ...cpuTargets.filter((t) => only.some((o) => t.name.startsWith(o))),
+      );
+    const cpu = await measureCpu(cpuTargets, (line) => process.stderr.write(`cpu: ${line}\n`));
+    const cpuTable = cpuReport(cpuTargets, cpu, MINIMAL);
+    if (ONLY === 'cpu') {
+      process.stdout.write(`${cpuTable}\n`);
+      return;
+    }
     const results = new Map<string, Result>();
     for (const t of targets) {
       process.stderr.write(`measuring ${t.name} …\n`);
@@ -186,14 +233,19 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`measuring ${MANY} sessions of one client …\n`);
     const many = await measureMany(ourUrl, gw.pid, MANY);
-    await writeReport(results, launched.version, many);
+    await writeReport(results, launched.version, many, cpuTable);
   } finally {
     await stopAll();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function writeReport(results: Map<string, Result>, version: string, many: ManyResult): Promise<void> {
+async function writeReport(
+  results: Map<string, Result>,
+  version: string,
+  many: ManyResult,
+  cpuTable: string,
+): Promise<void> {
   const ours = results.get('mcp-registry-server') as Result;
   const fmt = (v: number | string, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : v);
   const rows = [...results.entries()].map(
@@ -223,6 +275,9 @@ async function writeReport(results: Map<string, Result>, version: string, many: 
     '| sessions open | calls answered | refused or failed | p50 ms | p99 ms | gateway RSS per open session |',
     '| ---: | ---: | ---: | ---: | ---: | ---: |',
     `| ${many.opened} | ${many.calls} | ${many.refused} | ${fmt(many.p50, 2)} | ${fmt(many.p99, 2)} | ${fmt(many.kbPerSession, 1)} KB |`,
+    '',
+    "CPU per call, raw keep-alive client (bench/cpu-bench.ts): the proxy process's own utime+stime, against a minimal relay of ~40 lines (bench/minimal-relay.ts) running the same server.",
+    cpuTable,
     '',
   ].join('\n');
   process.stdout.write(`${table}\n`);

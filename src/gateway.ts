@@ -3,14 +3,17 @@
  * main.ts adds the HTTP listener and signals; tests use this directly.
  */
 import { mkdirSync } from 'node:fs';
+import type { createServer } from 'node:http';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import type { Cluster } from './cluster/cluster.js';
 import { FileHostSlots } from './cluster/host-slots.js';
 import { type Config, ConfigError } from './config/config.js';
+import { McpSessions } from './front/mcp-sessions.js';
 import { createApp } from './http/app.js';
-import { McpSessions } from './mcp/mcp-sessions.js';
-import { Relays } from './mcp/relays.js';
+import type { AppDeps } from './http/app-deps.js';
+import { createFrontDoor, frontDoorServer } from './http/front-door.js';
+import { PackageLauncher, type ProcessMeta } from './launch/package-launcher.js';
 import { AuditLog } from './observability/audit-log.js';
 import { childOutputLogs } from './observability/child-output-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -27,7 +30,7 @@ import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
-import { PackageLauncher, type ProcessMeta } from './runtime/package-launcher.js';
+import { Relays } from './relay/relays.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
 import { pythonForChildren } from './runtime/runtime-reach.js';
@@ -46,6 +49,8 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 
 export interface Gateway {
   app: Hono;
+  /** `http.createServer` with the hot path before Hono's listener: pass it to @hono/node-server's `serve`. */
+  createServer: typeof createServer;
   config: Config;
   logger: Logger;
   processes: ProcessManager<ProcessMeta>;
@@ -247,7 +252,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
         }
       : undefined,
   );
-  const app = createApp({
+  const appDeps: AppDeps = {
     config,
     logger,
     metrics,
@@ -263,7 +268,9 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     cluster,
     audit,
     startedAt: Date.now(),
-  });
+  };
+  const app = createApp(appDeps);
+  const frontDoor = await createFrontDoor(appDeps);
   const live = sessions;
   try {
     await cluster.start(app.fetch, () => ({ processes: processes.activeCount(), sessions: live.size }));
@@ -275,6 +282,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
 
   return {
     app,
+    createServer: frontDoorServer(frontDoor),
     config,
     logger,
     processes,

@@ -4,10 +4,10 @@
  * went. Nothing is launched.
  */
 import type { Config } from '../config/config.js';
-import { toErrorResponse } from '../errors/catalog.js';
+import { toErrorResponse } from '../errors/error-response.js';
 import { createGateway } from '../gateway.js';
+import type { LaunchStep } from '../launch/package-launcher.js';
 import { closeLogFiles } from '../observability/logger.js';
-import type { LaunchStep } from '../runtime/package-launcher.js';
 import { CliError } from './cli-error.js';
 
 const LOCAL_CALLER = { owner: 'local', address: '127.0.0.1' };

@@ -39,6 +39,7 @@ export async function serveGateway(config: Config): Promise<void> {
       port: config.server.port,
       hostname: config.server.host,
       serverOptions: serverOptions(config.http),
+      createServer: gw.createServer,
     },
     (info) => {
       gw.logger.info(

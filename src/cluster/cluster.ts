@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
-import { toErrorResponse } from '../errors/catalog.js';
+import { toErrorResponse } from '../errors/error-response.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Logger } from '../observability/logger.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../policy/rate-limit-store.js';

@@ -9,9 +9,9 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { withFileLock } from '../process/file-lock.js';
 import type { InstanceDir } from '../process/instance-dir.js';
 import type { CapacityView, HostSlots } from '../runtime/capacity.js';
-import { withFileLock } from './file-lock.js';
 import { forwardRequest } from './forwarder.js';
 
 const FILE = 'processes.json';

@@ -1,25 +1,10 @@
 /**
- * @module The one place that maps error codes to HTTP status, the `error` title users script against
- * (wording kept from the original registry server) and actionable guidance.
+ * @module The one table of error codes: each code's HTTP status, the `error` title users script against
+ * (wording kept from the original registry server), Retry-After, JSON-RPC code and actionable guidance.
+ * The access, policy and abuse rows live in security-catalog.ts; error-response.ts answers with it.
  */
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type ErrorCode, type ErrorDetails, GatewayError } from './gateway-error.js';
-import { SECURITY_CATALOG } from './security-catalog.js';
-
-/** The JSON body of every error answer. */
-export interface ErrorBody {
-  error: string;
-  code: ErrorCode;
-  message: string;
-  guidance: Record<string, unknown>;
-  [extra: string]: unknown;
-}
-
-interface CatalogEntry {
-  status: ContentfulStatusCode;
-  title: string;
-  guidance: (details: ErrorDetails) => Record<string, unknown>;
-}
+import type { ErrorEntry } from './entry.js';
+import { SECURITY_ENTRIES } from './security-catalog.js';
 
 const EXAMPLES = [
   '/package/firecrawl-mcp/stdio',
@@ -27,8 +12,8 @@ const EXAMPLES = [
 ];
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-const CATALOG: Record<ErrorCode, CatalogEntry> = {
-  ...SECURITY_CATALOG,
+export const CATALOG = {
+  ...SECURITY_ENTRIES,
   INVALID_PACKAGE_SPEC: {
     status: 400,
     title: 'Invalid package name',
@@ -227,6 +212,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
   },
   PROCESS_LIMIT_REACHED: {
     status: 503,
+    retryAfter: 30,
     title: 'Too many active processes',
     guidance: (d) => ({
       limit: d.limit,
@@ -239,6 +225,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
   },
   HOST_MEMORY_LOW: {
     status: 503,
+    retryAfter: 30,
     title: 'Host memory low',
     guidance: (d) => ({
       availableMb: d.availableMb,
@@ -291,6 +278,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
   },
   CLUSTER_UNAVAILABLE: {
     status: 503,
+    retryAfter: 5,
     title: 'Cluster state unavailable',
     guidance: (d) => ({
       ...(d.need ? { need: d.need } : {}),
@@ -333,22 +321,7 @@ const CATALOG: Record<ErrorCode, CatalogEntry> = {
     title: 'Internal error',
     guidance: () => ({ suggestion: 'This is a gateway bug; the operator finds details in the logs' }),
   },
-};
+} satisfies Record<string, ErrorEntry>;
 
-/** Builds the HTTP status and JSON body for an error; unknown errors become INTERNAL_ERROR without leaking text. */
-export function toErrorResponse(err: unknown): { status: ContentfulStatusCode; body: ErrorBody } {
-  const ge =
-    err instanceof GatewayError ? err : new GatewayError('INTERNAL_ERROR', 'An unexpected error occurred.');
-  const entry = CATALOG[ge.code];
-  const body: ErrorBody = {
-    error: entry.title,
-    code: ge.code,
-    message: ge.message,
-    guidance: dropUndefined(entry.guidance(ge.details)),
-  };
-  return { status: entry.status, body };
-}
-
-function dropUndefined(obj: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-}
+/** Every code the gateway can answer with. */
+export type ErrorCode = keyof typeof CATALOG;

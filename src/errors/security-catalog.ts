@@ -1,25 +1,7 @@
-/** @module Status, title and guidance of the access, policy and abuse errors (merged into the catalog). */
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorDetails } from './gateway-error.js';
+/** @module The access, policy and abuse rows of the error table (errors/catalog.ts). */
+import type { ErrorEntry } from './entry.js';
 
-/** The access, policy and abuse codes (part of ErrorCode). */
-export type SecurityCode =
-  | 'AUTH_REQUIRED'
-  | 'AUTH_INVALID'
-  | 'FORBIDDEN'
-  | 'HOST_NOT_ALLOWED'
-  | 'POLICY_DENIED'
-  | 'RATE_LIMITED'
-  | 'SESSION_LIMIT_REACHED'
-  | 'TOO_MANY_STREAMS';
-
-interface Entry {
-  status: ContentfulStatusCode;
-  title: string;
-  guidance: (details: ErrorDetails) => Record<string, unknown>;
-}
-
-export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
+export const SECURITY_ENTRIES = {
   AUTH_REQUIRED: {
     status: 401,
     title: 'Authentication required',
@@ -66,6 +48,7 @@ export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
   },
   RATE_LIMITED: {
     status: 429,
+    retryAfter: (d) => (typeof d.retryAfterSeconds === 'number' ? d.retryAfterSeconds : 60),
     title: 'Too many requests',
     guidance: (d) => ({
       limit: d.limit,
@@ -84,6 +67,7 @@ export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
   },
   TOO_MANY_STREAMS: {
     status: 429,
+    retryAfter: (d) => (typeof d.retryAfterSeconds === 'number' ? d.retryAfterSeconds : 60),
     title: 'Too many open streams',
     guidance: (d) => ({
       limit: d.limit,
@@ -93,4 +77,4 @@ export const SECURITY_CATALOG: Record<SecurityCode, Entry> = {
         'Close dashboard tabs you do not watch; the operator sets DASHBOARD_STREAMS_PER_KEY and DASHBOARD_STREAMS_PER_ADDRESS',
     }),
   },
-};
+} satisfies Record<string, ErrorEntry>;

@@ -42,29 +42,44 @@ const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 /** True for a path any caller may read without a key (charged to the client address alone). */
 export const isPublicPath = (path: string): boolean => PUBLIC_PATHS.has(path);
 
+/** The proxy's last X-Forwarded-For hop, or undefined. */
+function lastForwardedHop(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const hops = header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return hops.at(-1)?.slice(0, 64);
+}
+
 /** The client's address: the socket peer, or the proxy's last X-Forwarded-For hop when trusted. */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const hops = (c.req.header('x-forwarded-for') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const last = hops.at(-1);
-    if (last) return last.slice(0, 64);
-  }
+export function addressOf(
+  forwardedFor: string | undefined,
+  peer: string | undefined,
+  trustProxy: boolean,
+): string {
+  return (trustProxy ? lastForwardedHop(forwardedFor) : undefined) ?? peer ?? 'unknown';
+}
+
+function clientAddress(c: Context, trustProxy: boolean): string {
+  let peer: string | undefined;
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    peer = getConnInfo(c).remote.address;
   } catch {
-    return 'unknown'; // app.request() in tests has no socket
+    // app.request() in tests has no socket
   }
+  return addressOf(c.req.header('x-forwarded-for'), peer, trustProxy);
 }
 
 /** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
-export function presentedKey(c: Context): string | undefined {
-  const auth = c.req.header('authorization');
-  const bearer = auth && /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
-  return bearer || c.req.header('x-api-key')?.trim() || undefined;
+export function keyOf(authorization: string | undefined, apiKey: string | undefined): string | undefined {
+  const bearer = authorization && /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  return bearer || apiKey?.trim() || undefined;
 }
+
+/** The key a request presents (see keyOf). */
+export const presentedKey = (c: Context): string | undefined =>
+  keyOf(c.req.header('authorization'), c.req.header('x-api-key'));
 
 /** The caller of a public path (/health), when it is known; never refuses (a wrong key is no one). */
 function identifyIfKnown(c: Context, s: AccessSettings, address: string): Principal | undefined {
@@ -76,7 +91,18 @@ function identifyIfKnown(c: Context, s: AccessSettings, address: string): Princi
 }
 
 function identify(c: Context, s: AccessSettings, address: string): Principal {
-  const key = presentedKey(c);
+  return principalOf(presentedKey(c), s, address);
+}
+
+/**
+ * Who presents `key` from `address`: a key's principal, the anonymous caller of an open registry, or
+ * the local operator when no keys are configured. @throws GatewayError AUTH_INVALID, AUTH_REQUIRED
+ */
+export function principalOf(
+  key: string | undefined,
+  s: Pick<AccessSettings, 'keys' | 'openRegistry'>,
+  address: string,
+): Principal {
   if (key !== undefined && s.keys.size > 0) {
     const principal = s.keys.authenticate(key);
     if (!principal) throw new GatewayError('AUTH_INVALID', 'The API key is not valid.');

@@ -1,16 +1,16 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
 import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
-import type { McpSessions } from '../mcp/mcp-sessions.js';
-import type { Relays } from '../mcp/relays.js';
+import type { McpSessions } from '../front/mcp-sessions.js';
+import type { PackageLauncher, ProcessMeta } from '../launch/package-launcher.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ApiKeys } from '../policy/api-keys.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { Runtimes } from '../process/runtime-detect.js';
+import type { Relays } from '../relay/relays.js';
 import type { SandboxReport } from '../runtime/child-sandbox.js';
-import type { PackageLauncher, ProcessMeta } from '../runtime/package-launcher.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
 import type { PackageStore } from '../store/package-store.js';
 

@@ -2,15 +2,15 @@
  * @module The Hono application: security headers, request logging and metrics, the routes, and the one
  * error handler that turns every failure into `{error, code, message, guidance}` JSON.
  */
-import { type Context, Hono } from 'hono';
-import { requestId } from 'hono/request-id';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { toErrorResponse } from '../errors/catalog.js';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GatewayError } from '../errors/gateway-error.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { accessControl, isPublicPath } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
+import { errorAnswer, type Meter, recordRequest, requestIdOf } from './request-record.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
@@ -25,14 +25,26 @@ import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
  * answered 404 without any work, so trusting the header costs nothing; a launch a message or session may
  * cause is capacity-managed apart.
  */
-type Meter = 'message' | 'session' | 'request';
-
 declare module 'hono' {
   interface ContextVariableMap {
     /** What the request costs, decided once (access log level, rate limits). */
     meter: Meter;
+    requestId: string;
   }
 }
+
+/**
+ * The security headers of every answer (CSP: scripts only from our own files, the dashboard; styles
+ * also inline, the / page). The hot path sends the same set (front-door.ts).
+ */
+export const securityHeaders = (): MiddlewareHandler =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      frameAncestors: ["'none'"],
+    },
+  });
 
 function meterOf(c: Context): Meter {
   const path = c.req.path;
@@ -49,52 +61,16 @@ function meterOf(c: Context): Meter {
   return 'request';
 }
 
-/** A bounded route label for metrics (never the raw path, which holds package names and ids). */
-function routeLabel(path: string): string {
-  if (path.startsWith('/package/')) return '/package';
-  if (path.startsWith('/processes/') || path.startsWith('/logs/')) return '/processes/:id';
-  return ['/', '/health', '/metrics', '/processes', '/sessions'].includes(path) ? path : 'other';
-}
-
-/** Refusals the audit log keeps: keys, policy, and requests from web pages or foreign host names. */
-const REFUSALS: Partial<Record<string, 'auth.refused' | 'policy.refused' | 'browser.refused'>> = {
-  AUTH_REQUIRED: 'auth.refused',
-  AUTH_INVALID: 'auth.refused',
-  FORBIDDEN: 'auth.refused',
-  POLICY_DENIED: 'policy.refused',
-  ENV_NAME_DENIED: 'policy.refused',
-  ORIGIN_NOT_ALLOWED: 'browser.refused',
-  HOST_NOT_ALLOWED: 'browser.refused',
-};
-
-function auditRefusal(deps: AppDeps, c: Context, code: string, message: string): void {
-  const type = REFUSALS[code];
-  if (!type) return;
-  const principal = c.get('principal')?.id;
-  deps.audit.record({
-    type,
-    ...(principal ? { principal } : {}),
-    address: c.get('clientAddress') ?? 'unknown',
-    outcome: code,
-    detail: `${c.req.method} ${c.req.path.slice(0, 200)}: ${message.slice(0, 300)}`,
-  });
-}
-
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.use(
-    '*',
-    secureHeaders({
-      // Scripts only from our own files (the dashboard); styles also inline (the / page).
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        frameAncestors: ["'none'"],
-      },
-    }),
-  );
+  app.use('*', securityHeaders());
   // Every answer carries X-Request-Id (the client's own when it sent a valid one); log lines name it.
-  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const id = requestIdOf(c.req.header('x-request-id'));
+    c.set('requestId', id);
+    c.header('X-Request-Id', id);
+    await next();
+  });
   app.use('*', async (c, next) => {
     const started = performance.now();
     const counters = deps.cluster.counters;
@@ -106,22 +82,14 @@ export function createApp(deps: AppDeps): Hono {
     } finally {
       counters.inFlight--; // until the answer starts; a streamed answer's calls are the children's in flight
     }
-    const route = routeLabel(c.req.path);
-    const seconds = (performance.now() - started) / 1000;
-    deps.metrics.httpRequests.inc({ route, method: c.req.method, status: String(c.res.status) });
-    deps.metrics.httpDuration.observe({ route }, seconds);
-    // Messages to a child are the hot path (thousands a minute): their lines are debug; metrics count them.
-    const level = c.get('meter') === 'message' && c.res.status < 400 ? 'debug' : 'info';
-    deps.logger[level](
-      {
-        requestId: c.get('requestId'),
-        method: c.req.method,
-        route,
-        status: c.res.status,
-        ms: Math.round(seconds * 1000),
-      },
-      'request',
-    );
+    recordRequest(deps, {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      started,
+      meter: c.get('meter'),
+    });
   });
 
   app.use(
@@ -163,25 +131,15 @@ export function createApp(deps: AppDeps): Hono {
   registerAuditRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500)
-      deps.logger.error(
-        {
-          requestId: c.get('requestId'),
-          code: body.code,
-          err: err instanceof GatewayError ? err.message : err,
-        },
-        'request failed',
-      );
-    else deps.logger.info({ requestId: c.get('requestId'), code: body.code }, 'request refused');
-    auditRefusal(deps, c, body.code, body.message);
-    if (body.code === 'PROCESS_LIMIT_REACHED' || body.code === 'HOST_MEMORY_LOW')
-      c.header('Retry-After', '30');
-    if (body.code === 'CLUSTER_UNAVAILABLE') c.header('Retry-After', '5');
-    if (body.code === 'RATE_LIMITED' || body.code === 'TOO_MANY_STREAMS')
-      c.header('Retry-After', String(body.guidance.retryAfterSeconds ?? 60));
-    if (status === 401) c.header('WWW-Authenticate', 'Bearer realm="mcp-registry-server"');
-    return c.json(body, status);
+    const { status, headers, body } = errorAnswer(deps, err, {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      principal: c.get('principal')?.id,
+      address: c.get('clientAddress'),
+    });
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    return c.json(body, status as ContentfulStatusCode);
   };
   app.notFound((c) => errorJson(new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.'), c));
   app.onError(errorJson);

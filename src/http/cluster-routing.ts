@@ -9,15 +9,29 @@ import type { Cluster, ForwardedEnv } from '../cluster/cluster.js';
 import type { ForwardClaims } from '../cluster/forward-signature.js';
 import { ForwardFailedError, forwardRequest, OwnerUnreachableError } from '../cluster/forwarder.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Principal } from '../policy/principal.js';
 
 /** The verified claims of a request another instance forwarded; undefined when a client sent it. */
 export function forwardOf(c: Context): ForwardClaims | undefined {
   return (c.env as ForwardedEnv | undefined)?.forward;
 }
 
+/** Who asks, as a forwarded request names its caller. */
+export interface RequestOrigin {
+  principal: Principal;
+  clientAddress: string;
+  requestId: string;
+}
+
+const originOf = (c: Context): RequestOrigin => ({
+  principal: c.get('principal'),
+  clientAddress: c.get('clientAddress'),
+  requestId: c.get('requestId'),
+});
+
 /** The claims this instance forwards a request of its caller with. */
-export function claimsOf(c: Context, cluster: Cluster): ForwardClaims {
-  return { principal: c.get('principal'), clientAddress: c.get('clientAddress'), from: cluster.self.id };
+export function claimsOf(o: Omit<RequestOrigin, 'requestId'>, cluster: Cluster): ForwardClaims {
+  return { principal: o.principal, clientAddress: o.clientAddress, from: cluster.self.id };
 }
 
 /** A forwarded request's caller, set in place of the access checks the front instance made. */
@@ -56,7 +70,7 @@ const gone = (id: string) =>
  * connection to a live owner broke, or the directory cannot be reached.
  */
 async function toOwner(
-  c: Context,
+  o: RequestOrigin,
   cluster: Cluster,
   owner: string,
   req: Request,
@@ -65,8 +79,8 @@ async function toOwner(
   if (!info) return undefined;
   cluster.counters.forwardedOut++;
   try {
-    return await forwardRequest(req, info.address, cluster.secret, claimsOf(c, cluster), {
-      requestId: c.get('requestId'),
+    return await forwardRequest(req, info.address, cluster.secret, claimsOf(o, cluster), {
+      requestId: o.requestId,
     });
   } catch (err) {
     if (err instanceof ForwardFailedError) throw ownerFailed(err);
@@ -83,7 +97,7 @@ export function routeToOwner(cluster: Cluster): MiddlewareHandler {
     const id = sessionIdOf(c);
     const owner = id ? cluster.ownerOf(id) : undefined;
     if (!id || !owner || owner === cluster.self.id) return next();
-    const res = await toOwner(c, cluster, owner, c.req.raw);
+    const res = await toOwner(originOf(c), cluster, owner, c.req.raw);
     // The owner is gone (killed, or stopped): its sessions with it; the client re-initializes (404).
     if (!res) throw gone(id);
     return res;
@@ -93,21 +107,28 @@ export function routeToOwner(cluster: Cluster): MiddlewareHandler {
 /**
  * A 2026-07-28 retry (spec basic/patterns/mrtr) whose `requestState` another instance issued: the child's
  * request waits there, so the retry is forwarded (its body re-sent as read). Undefined: served here (when
- * the owner is gone, as an unknown state, and the client starts over).
+ * the owner is gone, as an unknown state, and the client starts over). `forwarded`: the request came
+ * from another instance (it is never sent on).
  */
 export async function retryToOwner(
-  c: Context,
+  o: RequestOrigin & { forwarded: boolean },
   cluster: Cluster,
   body: unknown,
+  request: () => { url: string; headers: Headers },
 ): Promise<Response | undefined> {
   const state = (body as { params?: { requestState?: unknown } }).params?.requestState;
-  if (!cluster.enabled || forwardOf(c) || typeof state !== 'string') return undefined;
+  if (!cluster.enabled || o.forwarded || typeof state !== 'string') return undefined;
   const owner = cluster.ownerOf(state);
   if (!owner || owner === cluster.self.id) return undefined;
-  const req = new Request(c.req.raw.url, {
+  const { url, headers } = request();
+  const req = new Request(url, {
     method: 'POST',
-    headers: c.req.raw.headers,
+    headers,
     body: JSON.stringify(body),
   });
-  return toOwner(c, cluster, owner, req);
+  return toOwner(o, cluster, owner, req);
 }
+
+/** retryToOwner for a request Hono serves. */
+export const retryFromContext = (c: Context, cluster: Cluster, body: unknown) =>
+  retryToOwner({ ...originOf(c), forwarded: !!forwardOf(c) }, cluster, body, () => c.req.raw);

@@ -45,7 +45,7 @@ export async function askOthers(c: Context, deps: AppDeps, method = 'GET', path 
           req,
           instance.address,
           deps.cluster.secret,
-          claimsOf(c, deps.cluster),
+          claimsOf({ principal: c.get('principal'), clientAddress: c.get('clientAddress') }, deps.cluster),
           { target, requestId: c.get('requestId') },
         );
         const text = await res.text();

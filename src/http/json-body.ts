@@ -37,11 +37,21 @@ export async function readJsonBody(
   limit: number,
   incoming?: AsyncIterable<Uint8Array>,
 ): Promise<unknown> {
-  const declared = Number(req.headers.get('content-length') ?? 0);
-  if (declared > limit)
-    throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { limit });
+  refuseDeclaredSize(req.headers.get('content-length') ?? undefined, limit);
   const source = incoming ?? (req.body as AsyncIterable<Uint8Array> | null);
-  const text = source ? (await readCapped(source, limit)).toString('utf8') : '';
+  return parseJsonBody(source ? (await readCapped(source, limit)).toString('utf8') : '');
+}
+
+/** @throws GatewayError PAYLOAD_TOO_LARGE when a declared Content-Length is over `limit` bytes. */
+export function refuseDeclaredSize(contentLength: string | undefined, limit: number): void {
+  if (Number(contentLength ?? 0) > limit) throw tooLarge(limit);
+}
+
+export const tooLarge = (limit: number) =>
+  new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, { limit });
+
+/** Parses a JSON body of at most MAX_JSON_DEPTH levels. @throws GatewayError MALFORMED_REQUEST */
+export function parseJsonBody(text: string): unknown {
   const depth = jsonDepth(text);
   if (depth > MAX_JSON_DEPTH)
     throw new GatewayError(
@@ -71,10 +81,7 @@ async function readCapped(source: AsyncIterable<Uint8Array>, limit: number): Pro
   // Leaving the loop early (the throw) cancels a web stream and destroys a Node stream.
   for await (const value of source) {
     size += value.byteLength;
-    if (size > limit)
-      throw new GatewayError('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes.`, {
-        limit,
-      });
+    if (size > limit) throw tooLarge(limit);
     chunks.push(value);
   }
   const [only] = chunks;

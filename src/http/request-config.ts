@@ -1,7 +1,7 @@
 /** @module The configuration and caller of a package request, as the launcher takes them. */
 import type { Context } from 'hono';
+import type { RequestConfig } from '../launch/package-launcher.js';
 import { configFromHeaders } from '../runtime/env-mapping.js';
-import type { RequestConfig } from '../runtime/package-launcher.js';
 
 /** Query pairs, configuration headers and the caller (set by the access middleware). */
 export function requestConfig(c: Context, query: ReadonlyArray<[string, string]>): RequestConfig {

@@ -57,9 +57,15 @@ export interface AuditQuery {
 
 /** Events kept in memory for queries. */
 const KEPT = 10_000;
+/** Lines are written together at most this often, ms (a tool call each: one write per call would cost). */
+const FLUSH_MS = 100;
 
 export class AuditLog {
+  /** A ring of the latest KEPT events; `next` is where the next one goes. */
   private readonly recent: AuditEvent[] = [];
+  private next = 0;
+  private pending: string[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** `file`: where lines go (none: memory only, e.g. LOG_DIR=off). */
   constructor(private readonly file?: Writable) {}
@@ -88,12 +94,30 @@ export class AuditLog {
   record(event: Omit<AuditEvent, 'at'>): void {
     const full = { at: new Date().toISOString(), ...event } as AuditEvent;
     this.keep(full);
-    this.file?.write(`${JSON.stringify(full)}\n`);
+    if (!this.file) return;
+    this.pending.push(`${JSON.stringify(full)}\n`);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS).unref();
+  }
+
+  /** Writes the lines recorded since the last flush, in one write. */
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pending.length === 0) return;
+    this.file?.write(this.pending.join(''));
+    this.pending = [];
   }
 
   private keep(e: AuditEvent): void {
-    this.recent.push(e);
-    if (this.recent.length > KEPT) this.recent.splice(0, this.recent.length - KEPT);
+    if (this.recent.length < KEPT) this.recent.push(e);
+    else this.recent[this.next] = e;
+    this.next = (this.next + 1) % KEPT;
+  }
+
+  /** The i-th most recent event (0: the latest). */
+  private nthLatest(i: number): AuditEvent {
+    const n = this.recent.length;
+    return this.recent[(this.next - 1 - i + n * 2) % n] as AuditEvent;
   }
 
   /** The events matching `q`, most recent first. */
@@ -101,8 +125,8 @@ export class AuditLog {
     const limit = Math.min(Math.max(q.limit ?? 200, 1), KEPT);
     const [name, version] = splitSpec(q.package);
     const out: AuditEvent[] = [];
-    for (let i = this.recent.length - 1; i >= 0 && out.length < limit; i--) {
-      const e = this.recent[i] as AuditEvent;
+    for (let i = 0; i < this.recent.length && out.length < limit; i++) {
+      const e = this.nthLatest(i);
       if (q.since !== undefined && Date.parse(e.at) < q.since) break;
       if (q.principal !== undefined && e.principal !== q.principal) continue;
       if (q.type !== undefined && e.type !== q.type) continue;
@@ -115,6 +139,7 @@ export class AuditLog {
 
   /** Closes the file (shutdown). */
   close(): Promise<void> {
+    this.flush();
     return new Promise((resolve) => (this.file ? this.file.end(() => resolve()) : resolve()));
   }
 }

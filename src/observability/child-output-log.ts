@@ -4,8 +4,14 @@
  * size like the gateway's own logs. The file outlives the process (its post-mortem); rotation bounds it.
  */
 import path from 'node:path';
-import type { ChildOutputLog } from '../runtime/managed-process.js';
 import { type Rotation, rotatingFile } from './logger.js';
+
+/** Where a child's own output is kept for operators (a rotated file per process), masked by the writer. */
+export interface ChildOutputLog {
+  /** Text the child wrote: a stderr chunk, or a stdout line that is not JSON-RPC. */
+  write(stream: 'stderr' | 'stdout', text: string): void;
+  close(): void;
+}
 
 /** Opens the output log of a process, or returns undefined when logs are not written to files. */
 export function childOutputLogs(

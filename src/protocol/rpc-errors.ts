@@ -15,6 +15,11 @@ export const JsonRpcCode = {
   UnsupportedProtocolVersion: ProtocolErrorCode.UnsupportedProtocolVersion,
   /** Implementation-defined server error range start (JSON-RPC 2.0 §5.1): the MCP server is gone. */
   ServerUnavailable: -32000,
+  /**
+   * The same code as the SDK's Streamable HTTP transport answers a POST it refuses by its headers
+   * (406 Accept, 415 Content-Type, 400 MCP-Protocol-Version), so clients see what they would see there.
+   */
+  TransportRefused: -32000,
   /** The MCP server did not answer within the gateway's request timeout. */
   RequestTimeout: -32001,
   /** 2026-07-28: a header does not repeat the body (spec basic/transports/streamable-http). */

@@ -1,12 +1,12 @@
 /**
  * @module A JSON-RPC channel over a child's stdin/stdout using the MCP stdio framing (one JSON message per
  * line, spec: basic/transports#stdio). Lines are split here (chunks are kept until a newline arrives, so
- * large messages are not copied over and over) and parsed by the SDK's deserializeMessage. Non-JSON lines
- * on stdout are reported and skipped rather than killing the channel.
+ * large messages are not copied over and over), parsed, and checked by the message guard (the SDK
+ * schema's rules). Lines that are not JSON-RPC are reported and skipped rather than killing the channel.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/server';
+import { isJsonRpcMessage } from './message-guard.js';
 import { JsonRpcCode, RpcRequestError } from './rpc-errors.js';
 
 export interface StdioChannelOptions {
@@ -69,10 +69,13 @@ export class StdioChannel {
 
   private parseLine(line: string): void {
     if (line.trim() === '') return;
-    let message: JSONRPCMessage;
+    let message: unknown;
     try {
-      message = deserializeMessage(line);
+      message = JSON.parse(line);
     } catch {
+      message = undefined;
+    }
+    if (!isJsonRpcMessage(message)) {
       this.o.onJunk?.(line.slice(0, 200));
       return;
     }
@@ -100,7 +103,7 @@ export class StdioChannel {
   /** Sends one message (no answer expected). Returns false once the channel is closed. */
   send(message: JSONRPCMessage): boolean {
     if (this.closed) return false;
-    this.stdin.write(serializeMessage(message));
+    this.stdin.write(`${JSON.stringify(message)}\n`);
     return true;
   }
 

@@ -43,8 +43,20 @@ export function profileOf(params: unknown): ClientProfile {
   };
 }
 
+/** Digests already made, per profile object (the default profile's is asked for on every stateless request). */
+const digests = new WeakMap<ClientProfile, string>();
+
 /** A short stable digest of a profile (sorted keys), for configuration keys. */
 export function profileKey(profile: ClientProfile): string {
+  let key = digests.get(profile);
+  if (key === undefined) {
+    key = digestOf(profile);
+    digests.set(profile, key);
+  }
+  return key;
+}
+
+function digestOf(profile: ClientProfile): string {
   const stable = (v: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? `{${Object.keys(v)

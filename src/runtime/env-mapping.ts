@@ -170,15 +170,20 @@ const ENV_HEADER = 'x-mcp-env-';
  * gives FIRECRAWL_API_KEY (header names are case-insensitive, so the suffix is the variable name itself;
  * `-` becomes `_`), and `X-MCP-Args` gives args. The pairs then pass the same checks as query parameters.
  */
-export function configFromHeaders(headers: Headers): Array<[string, string]> {
+export function configFromHeaders(
+  headers: Iterable<[string, string | string[] | undefined]>,
+): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  headers.forEach((value, name) => {
+  for (const [name, raw] of headers) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
     const lower = name.toLowerCase();
     if (lower.startsWith(ENV_HEADER))
       out.push([lower.slice(ENV_HEADER.length).replace(/-/g, '_').toUpperCase(), value]);
     else if (lower === 'x-mcp-args') out.push(['args', value]);
-  });
-  return out;
+  }
+  // In name order, whatever order the client sent them in (web Headers iterate sorted; Node's do not).
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Variables an operator may pass through although requests may not set them: they only add trust or routes. */

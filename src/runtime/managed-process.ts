@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isSpecType, type JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { ChildOutputLog } from '../observability/child-output-log.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode, RpcRequestError } from '../protocol/rpc-errors.js';
 import { StdioChannel } from '../protocol/stdio-channel.js';
@@ -41,15 +42,10 @@ export interface ManagedProcessDeps {
   onUnexpectedExit: (p: ManagedProcess, exit: ChildExit) => void;
 }
 
-/** Where a child's own output is kept for operators (a rotated file per process), masked by the writer. */
-export interface ChildOutputLog {
-  /** Text the child wrote: a stderr chunk, or a stdout line that is not JSON-RPC. */
-  write(stream: 'stderr' | 'stdout', text: string): void;
-  close(): void;
-}
-
 /** The relay attached to a process: it receives what the server sends on its own. */
 export interface ProcessClient {
+  /** Relayed requests the server has not answered (what makes a process busy). */
+  readonly inFlight: number;
   /** A request or notification of the server's, or a response to a relayed request. */
   onMessage(message: JSONRPCMessage): void;
   /** The server exited unexpectedly; in-flight requests must fail now. */
@@ -81,6 +77,8 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
+export type { ChildOutputLog };
+
 export class ManagedProcess {
   status: ProcessStatus = 'starting';
   pid: number | undefined;
@@ -99,8 +97,6 @@ export class ManagedProcess {
    * `@twilio-alpha/mcp` prints `{"level":"error","msg":"Invalid AccountSid"}`), masked, kept apart.
    */
   readonly stdoutNoise: LineRing;
-  /** Ids of relayed requests the server has not answered yet (what makes a process busy). */
-  private readonly pendingIds = new Set<string | number>();
   private handle: ChildHandle | undefined;
   private channel: StdioChannel | undefined;
   private exited: Promise<ChildExit> | undefined;
@@ -200,7 +196,6 @@ export class ManagedProcess {
 
   private async onExit(handle: ChildHandle, channel: StdioChannel, exit: ChildExit): Promise<ChildExit> {
     channel.close(`The MCP server exited (${describeExit(exit)}).`);
-    this.pendingIds.clear();
     // Grandchildren still in the group get a chance to end cleanly, then SIGKILL.
     handle.signalGroup('SIGTERM');
     await sleep(Math.min(this.deps.timings.stopGraceMs, 500));
@@ -224,19 +219,15 @@ export class ManagedProcess {
   /** Sends a message to the server as is. Returns false when it is not running. */
   send(message: JSONRPCMessage): boolean {
     this.lastActivity = Date.now();
-    const sent = this.channel?.send(message) ?? false;
-    if (sent && 'method' in message && 'id' in message) this.pendingIds.add(message.id);
-    // A cancelled request may never be answered (spec basic/utilities/cancellation): no longer busy.
-    if ('method' in message && message.method === 'notifications/cancelled')
-      this.pendingIds.delete(
-        (message.params as { requestId?: string | number } | undefined)?.requestId ?? '',
-      );
-    return sent;
+    return this.channel?.send(message) ?? false;
   }
 
-  /** Requests in flight, relayed or the gateway's own: a process with any is never reclaimed. */
+  /**
+   * Requests in flight, relayed (the relay's count: a cancelled request, which may never be answered,
+   * no longer counts) or the gateway's own: a process with any is never reclaimed.
+   */
   get inFlight(): number {
-    return this.pendingIds.size + (this.channel?.pendingCount ?? 0);
+    return (this.client?.inFlight ?? 0) + (this.channel?.pendingCount ?? 0);
   }
 
   /**
@@ -245,7 +236,6 @@ export class ManagedProcess {
    */
   private onServerMessage(m: JSONRPCMessage): void {
     this.lastActivity = Date.now();
-    if (('result' in m || 'error' in m) && 'id' in m) this.pendingIds.delete(m.id as string | number);
     // JSON-RPC that is no MCP message (`@twilio-alpha/mcp` logs its fatal error as a request with method
     // "log") is shown with the stdout lines: it is often the only word on why a server quits.
     if ('method' in m && !isMcpServerMessage(m))

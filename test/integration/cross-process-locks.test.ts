@@ -8,12 +8,12 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withFileLock } from '../../src/cluster/file-lock.js';
 import { FileHostSlots } from '../../src/cluster/host-slots.js';
+import { withFileLock } from '../../src/process/file-lock.js';
 import { InstanceDir } from '../../src/process/instance-dir.js';
 
 const run = promisify(execFile);
-const LOCK = path.resolve(import.meta.dirname, '../../src/cluster/file-lock.ts');
+const LOCK = path.resolve(import.meta.dirname, '../../src/process/file-lock.ts');
 
 let dir: string | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BoundedEventStore } from '../../src/mcp/bounded-event-store.js';
+import { BoundedEventStore } from '../../src/front/bounded-event-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { eventually, hostInfo, waitDead } from '../support/pids.js';
 
@@ -39,7 +39,7 @@ describe('MCP robustness', () => {
         async () =>
           ((await t?.get(`/logs/${processId}`))?.body.lines ?? [])
             .join('\n')
-            .match(/cancelled request r\d+/) !== null,
+            .match(/cancelled request \d+#\d+/) !== null,
         3000,
       ),
     ).toBe(true);

@@ -244,7 +244,7 @@ describe('Streamable HTTP sessions', () => {
       const session = t.gw.sessions.get(transport.sessionId as string, 'local');
       const cancelled = await eventually(async () => {
         const logs = await t.get(`/logs/${session?.processId}`);
-        return /cancelled request r\d+/.test(logs.body.lines.join('\n'));
+        return /cancelled request \d+#\d+/.test(logs.body.lines.join('\n'));
       }, 3000);
       expect(cancelled).toBe(true);
     } finally {

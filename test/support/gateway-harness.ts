@@ -73,8 +73,14 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
     },
     serve() {
       return new Promise((resolve) => {
-        server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-          resolve(`http://127.0.0.1:${info.port}`),
+        server = serve(
+          {
+            fetch: gw.app.fetch,
+            port: 0,
+            hostname: '127.0.0.1',
+            createServer: gw.createServer,
+          },
+          (info) => resolve(`http://127.0.0.1:${info.port}`),
         );
       });
     },

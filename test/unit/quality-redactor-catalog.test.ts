@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../../src/errors/catalog.js';
+import { toErrorResponse } from '../../src/errors/error-response.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { SecretRedactor } from '../../src/observability/secret-redactor.js';
 import { checkPypiQuality } from '../../src/registry/quality-check.js';

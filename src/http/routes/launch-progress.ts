@@ -6,8 +6,8 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { toErrorResponse } from '../../errors/catalog.js';
-import type { LaunchStep } from '../../runtime/package-launcher.js';
+import { toErrorResponse } from '../../errors/error-response.js';
+import type { LaunchStep } from '../../launch/package-launcher.js';
 
 /**
  * True when the client asked for the progress stream: it accepts event streams and not JSON (MCP

@@ -2,15 +2,22 @@
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../../errors/gateway-error.js';
+import {
+  type McpCaller,
+  type McpEndpointDeps,
+  serveMcp,
+  serveSse,
+  sessionMode,
+} from '../../front/mcp-endpoint.js';
+import type { LaunchAnswer, LaunchStep } from '../../launch/package-launcher.js';
 import { compileOrigins } from '../../policy/origin-check.js';
-import type { LaunchAnswer, LaunchStep } from '../../runtime/package-launcher.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import type { AppDeps } from '../app-deps.js';
-import { retryToOwner } from '../cluster-routing.js';
+import { retryFromContext } from '../cluster-routing.js';
 import { connectionInfoFor } from '../connection-view.js';
 import { requestConfig } from '../request-config.js';
+import { webCall } from '../web-call.js';
 import { streamLaunch, wantsProgress } from './launch-progress.js';
-import { handleMcpRequest, handleSseRequest, sessionMode } from './mcp-endpoint.js';
 
 const PREFIX = '/package/';
 
@@ -52,23 +59,31 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     }),
   );
 
+  const endpoint: McpEndpointDeps = {
+    sessions: deps.sessions,
+    relays: deps.relays,
+    maxBodyBytes: deps.config.request.maxBodyBytes,
+    keepAliveMs: deps.config.session.keepAliveMs,
+  };
+
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
     const route = parsePackagePath(path.slice(PREFIX.length));
     // A mode nobody serves is refused on every protocol (stdio and stateless requests ignore it otherwise).
-    sessionMode(c, pairs);
+    const mode = sessionMode(pairs, c.req.header('x-mcp-mode'));
     if (route.protocol !== 'stdio') {
-      const endpointDeps = {
-        launcher: deps.launcher,
-        sessions: deps.sessions,
-        relays: deps.relays,
-        maxBodyBytes: deps.config.request.maxBodyBytes,
-        keepAliveMs: deps.config.session.keepAliveMs,
-        toOwner: (ctx: Context, body: unknown) => retryToOwner(ctx, deps.cluster, body),
+      const config = requestConfig(c, pairs);
+      const who: McpCaller = {
+        principal: c.get('principal').id,
+        mode,
+        prepare: (run) => deps.launcher.prepare(route, config, run),
+        configKey: `${config.caller.owner}\n${c.get('principal').role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
+        toOwner: (body) => retryFromContext(c, deps.cluster, body),
       };
-      return route.protocol === 'mcp'
-        ? handleMcpRequest(c, route, pairs, endpointDeps)
-        : handleSseRequest(c, route, pairs, endpointDeps);
+      const { call, response } = webCall(c);
+      if (route.protocol === 'mcp') await serveMcp(call, who, endpoint);
+      else await serveSse(call, pairs.find(([k]) => k === 'sessionId')?.[1], who, endpoint);
+      return response;
     }
     if (c.req.method !== 'GET')
       throw new GatewayError('METHOD_NOT_ALLOWED', 'stdio package URLs answer GET.', { allowed: ['GET'] });

@@ -1,9 +1,9 @@
 /** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
 import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import type { ProcessMeta } from '../../launch/package-launcher.js';
 import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
-import type { ProcessMeta } from '../../runtime/package-launcher.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
 import { clusterWide, mergedList, onProcessOwner } from '../cluster-views.js';

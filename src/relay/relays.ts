@@ -7,12 +7,17 @@ import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClientProfile } from '../protocol/versions.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
-import type { ProcessMeta } from '../runtime/package-launcher.js';
 import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
+import type { ProcessMeta } from '../runtime/process-meta.js';
 import { Relay } from './relay.js';
+
+/** Configurations whose shared relay is remembered for stateless requests (the oldest is forgotten first). */
+const MAX_REMEMBERED = 2000;
 
 export class Relays {
   private readonly byProcess = new Map<string, Relay>();
+  /** Stateless requests' shared relays, by principal and configuration (see `sharedFor`). */
+  private readonly byConfig = new Map<string, Relay>();
 
   constructor(
     private readonly processes: ProcessManager<ProcessMeta>,
@@ -63,6 +68,24 @@ export class Relays {
     const { process } = await this.processes.acquire(profiled(req, profile));
     this.processes.markShared(process.id);
     return this.of(process);
+  }
+
+  /**
+   * The shared relay for a stateless request of configuration `key` (principal, package URL and
+   * configuration headers): the relay an earlier request of the same key got, while its child runs, so a
+   * stateless request repeats no preparation (parse, policy, env mapping, resolution, store checks) and
+   * asks the process manager nothing. Otherwise `prepare` runs and the relay is remembered. Policy and
+   * settings are compiled once at start-up, so while the child runs nothing can change the answer.
+   */
+  async sharedFor(key: string, prepare: () => Promise<LaunchRequest<ProcessMeta>>): Promise<Relay> {
+    const hit = this.byConfig.get(key);
+    if (hit && this.byProcess.get(hit.child.id) === hit && hit.child.status === 'running') return hit;
+    const relay = await this.shared(await prepare());
+    this.byConfig.delete(key);
+    this.byConfig.set(key, relay);
+    if (this.byConfig.size > MAX_REMEMBERED)
+      this.byConfig.delete(this.byConfig.keys().next().value as string);
+    return relay;
   }
 
   /** The relay of a child of `owner`'s own (a warm spare when one is ready). */

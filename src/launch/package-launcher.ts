@@ -10,34 +10,20 @@ import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
+import { type EnvLimits, mapParamsToEnv } from '../runtime/env-mapping.js';
+import { buildChildEnv, buildCommand, configurationKey } from '../runtime/launch-plan.js';
+import type { ServerIdentity } from '../runtime/managed-process.js';
+import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
+import type { ProcessMeta } from '../runtime/process-meta.js';
+import { maskArgs, secretArgValues } from '../runtime/secret-args.js';
+import { maskEnv, secretEnvValues } from '../runtime/secret-values.js';
+import { splitArgs } from '../runtime/split-args.js';
 import { parsePackageSpec, type RegistryKind } from '../spec/package-spec.js';
 import type { PackagePath } from '../spec/request-path.js';
 import type { PackageStore } from '../store/package-store.js';
-import { type EnvLimits, mapParamsToEnv } from './env-mapping.js';
-import { buildChildEnv, buildCommand, configurationKey } from './launch-plan.js';
-import type { ServerIdentity } from './managed-process.js';
-import { type LaunchRequest, type ProcessManager, profiled } from './process-manager.js';
-import { maskArgs, secretArgValues } from './secret-args.js';
-import { maskEnv, secretEnvValues } from './secret-values.js';
-import { splitArgs } from './split-args.js';
 
 /** What a process is, as listings and answers show it (never a secret value). */
-export interface ProcessMeta {
-  packageName: string;
-  packageType: RegistryKind;
-  version: string;
-  requestedVersion: string;
-  storeKey: string;
-  protocol: string;
-  quality: QualityReport;
-  connectionInfo: { command: string; args: string[]; env: Record<string, string> };
-  /** Secret values, for the redactor only; stripped from every answer. */
-  secrets: string[];
-  /** The principal (API key id) whose request started it; only they and admins see it. */
-  owner: string;
-  /** Whether the sandbox cuts this server's network. */
-  network: boolean;
-}
+export type { ProcessMeta };
 
 export interface LaunchAnswer {
   success: true;

@@ -2,18 +2,18 @@
  * @module Stateless 2026-07-28 requests: no session and no initialize; each request carries its version
  * in `_meta` and goes to the configuration's shared child through a port of its own on the child's relay.
  * `server/discover` is answered from what the child told the gateway; `subscriptions/listen` opens a
- * stream of change notifications; any other request is one exchange of the SDK's per-request transport,
- * which answers JSON unless something must be streamed before the result (then SSE). A client that
- * disconnects cancels its request; a server request becomes an InputRequiredResult (MRTR).
+ * stream of change notifications; any other request is answered on its POST (JSON, or SSE when
+ * something must be streamed before the result). A client that disconnects cancels its request; a server
+ * request becomes an InputRequiredResult (MRTR).
  */
-import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
-import { PerRequestHTTPServerTransport } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
+import type { Relay } from '../relay/relay.js';
+import { type HttpCall, JSON_HEADERS } from './http-call.js';
 import { listen } from './modern-listen.js';
 import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
-import { rpcErrorResponse } from './post-rules.js';
-import type { Relay } from './relay.js';
-import type { RequestId } from './relay-port.js';
+import { PostReply } from './post-reply.js';
+import { rpcError } from './post-rules.js';
 
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 
@@ -25,64 +25,58 @@ const MODERN_GUIDANCE = {
     'Use one of the supported versions; 2025 versions start with an initialize request instead of _meta.',
 } as Record<number, string>;
 
-/** Validates a modern request; returns an error Response, or null when it may proceed. */
-export function rejectInvalidModern(headers: Headers, body: ModernRequest): Response | null {
-  const verdict = validateModernRequest(headers, body);
-  if (verdict.ok) return null;
+/** Validates a modern request; answers the refusal and returns true when it may not proceed. */
+export function refuseInvalidModern(call: HttpCall, body: ModernRequest): boolean {
+  const verdict = validateModernRequest((name) => call.header(name), body);
+  if (verdict.ok) return false;
   const data = { ...(verdict.data as object | undefined), guidance: MODERN_GUIDANCE[verdict.code] };
-  return rpcErrorResponse(body.id, verdict.code, verdict.message, data);
+  rpcError(call, body.id, verdict.code, verdict.message, data);
+  return true;
 }
 
+type Request = JSONRPCMessage & { id: string | number; method: string; params?: Record<string, unknown> };
+
 /** Serves one validated modern request against the shared child's relay. */
-export async function serveModern(
-  httpRequest: Request,
-  body: ModernRequest,
-  relay: Relay,
-  keepAliveMs: number,
-): Promise<Response> {
-  if (body.id === undefined) return new Response(null, { status: 202 });
-  if (body.method === 'server/discover')
-    return Response.json({ jsonrpc: '2.0', id: body.id, result: discoverResult(relay) });
-  if (body.method === 'subscriptions/listen') return listen(body, relay, keepAliveMs);
-  const transport = new PerRequestHTTPServerTransport({
-    classification: { era: 'modern', revision: '2026-07-28' },
-    responseMode: 'auto',
-    keepAliveMs,
-  });
+export function serveModern(call: HttpCall, body: ModernRequest, relay: Relay, keepAliveMs: number): void {
+  if (body.id === undefined) {
+    call.answer(202, {}, null);
+    return;
+  }
+  if (body.method === 'server/discover') {
+    const result = discoverResult(relay);
+    call.answer(200, JSON_HEADERS, JSON.stringify({ jsonrpc: '2.0', id: body.id, result }));
+    return;
+  }
+  if (body.method === 'subscriptions/listen') {
+    listen(call, body, relay, keepAliveMs);
+    return;
+  }
   const method = body.method;
-  const port = relay.open({
+  const reply = new PostReply(call, [body.id], false, {
+    headers: {},
+    keepAliveMs,
     carriesServerRequests: false,
     acceptsInputRequest: (serverMethod) =>
       MRTR_METHODS.has(method) && declaresCapabilityFor(body, serverMethod),
-    deliver: (m, related) => {
-      if (related === undefined) return; // a stateless request has no stream of its own
-      const final = ('result' in m || 'error' in m) && 'id' in m;
-      void transport
-        .send(final ? toModernResult(method, m) : m, { relatedRequestId: related })
-        .catch(() => undefined);
-      if (final) port.close();
-    },
+    shape: (m) => toModernResult(method, m),
+    onEnd: () => port.close(),
   });
-  transport.onmessage = (m) => {
-    const request = m as JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
-    const state = request.params?.requestState;
-    if (typeof state !== 'string') return port.receive(request);
-    if (!relay.resume(state, port, request))
-      port.sink.deliver(
-        {
-          jsonrpc: '2.0',
-          id: request.id,
-          error: {
-            code: ModernErrorCode.InvalidParams,
-            message: 'Invalid params: requestState is unknown or expired; send the original request again',
-          },
-        } as JSONRPCMessage,
-        request.id,
-      );
-  };
-  transport.onclose = () => port.close();
-  await transport.start();
-  return transport.handleMessage(body as JSONRPCRequest, { request: httpRequest });
+  const port = relay.open(reply);
+  const request = body as Request;
+  const state = request.params?.requestState;
+  if (typeof state !== 'string') {
+    port.receive(request);
+    return;
+  }
+  if (!relay.resume(state, port, request))
+    reply.deliver({
+      jsonrpc: '2.0',
+      id: request.id,
+      error: {
+        code: ModernErrorCode.InvalidParams,
+        message: 'Invalid params: requestState is unknown or expired; send the original request again',
+      },
+    } as JSONRPCMessage);
 }
 
 /** Requests that may end with an InputRequiredResult (spec 2026-07-28 basic/patterns/mrtr "Supported Requests"). */

@@ -1,7 +1,8 @@
 /**
  * @module A client's attachment to a relay: a port per session, per stateless request or per listening
- * stream. The port keeps what the server would keep per client on a child of its own: the requests in
- * flight (client id → relay id), the log level it asked for and the resources it subscribed to.
+ * stream. The port keeps what the server would keep per client on a child of its own: how many of its
+ * requests are in flight (the relay's one in-flight map holds them), the log level it asked for and the
+ * resources it subscribed to.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 
@@ -25,7 +26,8 @@ export interface PortSink {
 
 /** The part of the relay a port calls. */
 export interface PortOwner {
-  fromClient(port: Port, m: JSONRPCMessage): void;
+  fromClient(port: Port, m: JSONRPCMessage, reply?: PortSink): void;
+  isInFlight(port: Port, id: RequestId): boolean;
   closePort(port: Port): void;
 }
 
@@ -33,8 +35,8 @@ export interface PortOwner {
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 export class Port {
-  /** Client request id → relay id, for the requests of this port in flight. */
-  readonly open = new Map<RequestId, string>();
+  /** Requests of this port the child has not answered (the relay's in-flight map holds them). */
+  pending = 0;
   /** Server request ids sent to this client and not answered yet. */
   readonly asked = new Set<RequestId>();
   /** Resource URIs this client subscribed to. */
@@ -50,16 +52,20 @@ export class Port {
     readonly seq: number,
   ) {}
 
-  /** A message from the client: a request, a notification or an answer to a server request. */
-  receive(m: JSONRPCMessage): void {
+  /**
+   * A message from the client: a request, a notification or an answer to a server request. `reply`:
+   * where what belongs to this request goes (its answer, progress, server requests made for it), when
+   * not the port's own sink (a POSTed request answered on its own HTTP exchange).
+   */
+  receive(m: JSONRPCMessage, reply?: PortSink): void {
     if (this.closed) return;
     this.lastActivity = Date.now();
-    this.owner.fromClient(this, m);
+    this.owner.fromClient(this, m, reply);
   }
 
   /** True when a request with this client id is in flight (the id must not be reused meanwhile). */
   inFlight(id: RequestId): boolean {
-    return this.open.has(id);
+    return this.pending > 0 && this.owner.isInFlight(this, id);
   }
 
   /** Whether a log message at `level` reaches this client. */

@@ -10,16 +10,17 @@ import { randomUUID } from 'node:crypto';
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import type { SessionCounter } from '../cluster/cluster-types.js';
 import { MemorySessionCounter } from '../cluster/memory-state.js';
+import { rpcCodeOf } from '../errors/error-response.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { type ClientProfile, profileOf } from '../protocol/versions.js';
-import type { ProcessMeta } from '../runtime/package-launcher.js';
+import type { Relays } from '../relay/relays.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
+import type { ProcessMeta } from '../runtime/process-meta.js';
 import { BoundedEventStore } from './bounded-event-store.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
-import type { Relays } from './relays.js';
 import { SessionPort } from './session-port.js';
 
 export interface McpSessionSettings {
@@ -103,6 +104,11 @@ export class McpSessions {
     if (path !== undefined && session.path !== path) return undefined;
     session.lastActivity = Date.now();
     return session;
+  }
+
+  /** True when a session with this id lives here (whoever holds it). */
+  has(id: string): boolean {
+    return this.sessions.has(id);
   }
 
   get size(): number {
@@ -226,14 +232,10 @@ export class McpSessions {
   /** A legacy session's first message: its initialize picks the child (any other is an error). */
   private async bindAtInitialize(session: McpSession, req: LaunchRequest<ProcessMeta>, m: JSONRPCMessage) {
     const id = 'id' in m ? m.id : undefined;
-    const fail = (message: string, data?: unknown) => {
+    const fail = (message: string, data?: unknown, code: number = JsonRpcCode.InvalidRequest) => {
       if (id !== undefined)
         void session.channel.transport
-          .send({
-            jsonrpc: '2.0',
-            id,
-            error: { code: JsonRpcCode.InvalidRequest, message, data },
-          } as JSONRPCMessage)
+          .send({ jsonrpc: '2.0', id, error: { code, message, data } } as JSONRPCMessage)
           .catch(() => undefined);
       void this.end(session.id, message);
     };
@@ -246,7 +248,11 @@ export class McpSessions {
       session.port.bind(relay);
     } catch (err) {
       const e = err instanceof GatewayError ? err : undefined;
-      fail(e?.message ?? (err as Error).message, e ? { code: e.code, ...e.details } : undefined);
+      fail(
+        e?.message ?? (err as Error).message,
+        e ? { code: e.code, ...e.details } : undefined,
+        e ? rpcCodeOf(e.code) : JsonRpcCode.InternalError,
+      );
     }
   }
 

@@ -52,13 +52,16 @@ const mismatch = (message: string): ModernVerdict => ({
 });
 
 /** Checks a modern request's headers against its body. */
-export function validateModernRequest(headers: Headers, body: ModernRequest): ModernVerdict {
+export function validateModernRequest(
+  header: (name: string) => string | undefined,
+  body: ModernRequest,
+): ModernVerdict {
   const declared = declaredModernVersion(body);
-  const header = headers.get('mcp-protocol-version');
-  if (!header) return mismatch('the MCP-Protocol-Version header is missing');
+  const version = header('mcp-protocol-version');
+  if (!version) return mismatch('the MCP-Protocol-Version header is missing');
   if (declared === undefined) return mismatch(`the body carries no _meta["${PROTOCOL_VERSION_META_KEY}"]`);
-  if (header !== declared)
-    return mismatch(`MCP-Protocol-Version header '${header}' does not match body value '${declared}'`);
+  if (version !== declared)
+    return mismatch(`MCP-Protocol-Version header '${version}' does not match body value '${declared}'`);
   if (!MODERN_VERSIONS.includes(declared)) {
     return {
       ok: false,
@@ -67,15 +70,15 @@ export function validateModernRequest(headers: Headers, body: ModernRequest): Mo
       data: { supported: SUPPORTED_VERSIONS, requested: declared },
     };
   }
-  const method = headers.get('mcp-method');
-  if (method === null) return mismatch('the Mcp-Method header is missing');
+  const method = header('mcp-method');
+  if (method === undefined) return mismatch('the Mcp-Method header is missing');
   if (method !== body.method)
     return mismatch(`Mcp-Method header value '${method}' does not match body value '${body.method}'`);
   const field = NAMED_METHODS[body.method];
   if (field) {
-    const name = headers.get('mcp-name');
+    const name = header('mcp-name');
     const bodyValue = body.params?.[field];
-    if (name === null) return mismatch('the Mcp-Name header is missing');
+    if (name === undefined) return mismatch('the Mcp-Name header is missing');
     if (decodeHeaderValue(name) !== bodyValue)
       return mismatch(
         `Mcp-Name header value '${name.slice(0, 100)}' does not match body value '${String(bodyValue).slice(0, 100)}'`,

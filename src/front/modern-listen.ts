@@ -5,16 +5,13 @@
  * resource subscriptions go through the relay's shared bookkeeping (the child subscribes once).
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { Relay } from '../relay/relay.js';
+import { type HttpCall, SSE_HEADERS } from './http-call.js';
 import { ModernErrorCode, type ModernRequest } from './modern-request.js';
-import { rpcErrorResponse } from './post-rules.js';
-import type { Relay } from './relay.js';
+import { rpcError } from './post-rules.js';
+import { SseWriter } from './sse-writer.js';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
-const SSE_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-};
 
 interface ListenFilter {
   toolsListChanged?: boolean;
@@ -50,16 +47,19 @@ function accepts(f: ListenFilter, m: JSONRPCMessage): boolean {
   return m.method === 'notifications/resources/updated' && !!uri && !!f.resourceSubscriptions?.includes(uri);
 }
 
-export function listen(body: ModernRequest, relay: Relay, keepAliveMs: number): Response {
+export function listen(call: HttpCall, body: ModernRequest, relay: Relay, keepAliveMs: number): void {
   const filter = (body.params as { notifications?: ListenFilter } | undefined)?.notifications;
-  if (!filter || typeof filter !== 'object')
-    return rpcErrorResponse(
+  if (!filter || typeof filter !== 'object') {
+    rpcError(
+      call,
       body.id,
       ModernErrorCode.InvalidParams,
       "Invalid params: 'notifications' is required",
       undefined,
       200,
     );
+    return;
+  }
   const accepted = honoured(filter, (relay.child.identity.capabilities ?? {}) as never);
   const subscriptionId = body.id as string | number;
   const stamp = (m: JSONRPCMessage) => {
@@ -72,48 +72,33 @@ export function listen(body: ModernRequest, relay: Relay, keepAliveMs: number): 
       },
     };
   };
-  const encoder = new TextEncoder();
-  let stop = () => {};
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (m: unknown) =>
-        controller.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(m)}\n\n`));
-      write(
-        stamp({
-          jsonrpc: '2.0',
-          method: 'notifications/subscriptions/acknowledged',
-          params: { notifications: accepted },
-        }),
-      );
-      if (Object.keys(accepted).length === 0) {
-        write({
-          jsonrpc: '2.0',
-          id: subscriptionId,
-          result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID]: subscriptionId } },
-        });
-        controller.close();
-        return;
-      }
-      const port = relay.open({
-        carriesServerRequests: false,
-        deliver: (m, related) => {
-          if (related === undefined && accepts(accepted, m)) write(stamp(m));
-        },
-      });
-      for (const uri of accepted.resourceSubscriptions ?? [])
-        if (relay.subscribe(port, uri)) relay.own('resources/subscribe', { uri });
-      const keepAlive = setInterval(
-        () => controller.enqueue(encoder.encode(': keep-alive\n\n')),
-        keepAliveMs,
-      );
-      stop = () => {
-        port.close();
-        clearInterval(keepAlive);
-      };
-    },
-    cancel() {
-      stop();
+  const sse = new SseWriter(call.stream(SSE_HEADERS), keepAliveMs);
+  sse.message(
+    stamp({
+      jsonrpc: '2.0',
+      method: 'notifications/subscriptions/acknowledged',
+      params: { notifications: accepted },
+    }),
+  );
+  if (Object.keys(accepted).length === 0) {
+    sse.message({
+      jsonrpc: '2.0',
+      id: subscriptionId,
+      result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID]: subscriptionId } },
+    });
+    sse.end();
+    return;
+  }
+  const port = relay.open({
+    carriesServerRequests: false,
+    deliver: (m, related) => {
+      if (related === undefined && accepts(accepted, m) && !sse.message(stamp(m))) port.close();
     },
   });
-  return new Response(stream, { headers: SSE_HEADERS });
+  for (const uri of accepted.resourceSubscriptions ?? [])
+    if (relay.subscribe(port, uri)) relay.own('resources/subscribe', { uri });
+  call.onAbort(() => {
+    port.close();
+    sse.end();
+  });
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
-import type { Port, RequestId } from './relay-port.js';
+import type { Port, PortSink, RequestId } from './relay-port.js';
 
 /** How long a modern client has to retry after an InputRequiredResult, ms. */
 const PARKED_TTL_MS = 5 * 60_000;
@@ -28,6 +28,7 @@ interface ParkingRelay {
 interface ParkableExchange {
   childId: string;
   port: Port | undefined;
+  reply: PortSink | undefined;
   clientId: RequestId;
 }
 
@@ -49,10 +50,12 @@ export class InputRequests {
     const token = `${this.prefix}${randomBytes(18).toString('base64url')}`;
     const key = 'input-1';
     this.parked.set(token, { childId, serverRequestId: m.id, key, expires: Date.now() + PARKED_TTL_MS });
+    const sink = ex.reply ?? port.sink;
     ex.port = undefined;
-    port.open.delete(ex.clientId);
+    ex.reply = undefined;
+    port.pending--;
     const params = 'params' in m ? m.params : undefined;
-    port.sink.deliver(
+    sink.deliver(
       {
         jsonrpc: '2.0',
         id: ex.clientId,
@@ -66,19 +69,24 @@ export class InputRequests {
     );
   }
 
-  /** The retry: the child gets the client's answer; the parked request's result goes to `port`. */
+  /**
+   * The retry: the child gets the client's answer; the parked request's result goes to `port` (or
+   * `reply`). The exchange keeps its relay id, so the retry's own id finds it only through its port.
+   */
   resume(
     requestState: string,
     port: Port,
     request: { id: RequestId; params?: Record<string, unknown> },
+    reply?: PortSink,
   ): boolean {
     const p = this.parked.get(requestState);
     this.parked.delete(requestState);
     const ex = p && p.expires > Date.now() ? this.relay.exchanges.get(p.childId) : undefined;
     if (!p || !ex) return false;
     ex.port = port;
+    ex.reply = reply;
     ex.clientId = request.id;
-    port.open.set(request.id, p.childId);
+    port.pending++;
     const answer = (request.params?.inputResponses as Record<string, unknown> | undefined)?.[p.key];
     this.relay.child.send(
       (answer === undefined

@@ -1,8 +1,8 @@
 /**
  * @module The one relay per child. Clients attach as ports (a session, a stateless request, a listening
- * stream); every relayed request gets an id and progress token of the relay's own, so clients never
- * collide and answers, progress and cancellations find their way back (spec basic/utilities/progress,
- * cancellation). A request past the request timeout fails and the child hears notifications/cancelled; a
+ * stream); every relayed request gets an id of the relay's own, made of its port's number and its client
+ * id, so clients never collide and answers, progress and cancellations find their way back in one map
+ * lookup (spec basic/utilities/progress, cancellation); that id is also the child's progress token. A request past the request timeout fails and the child hears notifications/cancelled; a
  * crash fails everything in flight at once. Initialize is answered from what the child told the gateway
  * (the child was initialized with the client's profile), so a session costs no process by itself.
  * What a server keeps per client is kept per port: subscriptions (the child subscribes once), log
@@ -22,6 +22,8 @@ import { type ToolCallRecord, toolCallOf, toolCallOutcome } from './relay-tool-c
 /** The child as the relay sees it (ManagedProcess; a fake in unit tests). */
 export interface RelayChild {
   readonly id: string;
+  /** `running` while it serves (ManagedProcess's status). */
+  readonly status: string;
   readonly identity: ServerIdentity;
   attach(client: ProcessClient | null): void;
   send(m: JSONRPCMessage): boolean;
@@ -32,10 +34,12 @@ export interface Exchange {
   childId: string;
   /** Undefined while the exchange waits for a modern client's retry (MRTR). */
   port: Port | undefined;
+  /** Where this request's answer and related messages go when not to the port's sink (its HTTP exchange). */
+  reply: PortSink | undefined;
   clientId: RequestId;
   method: string;
+  /** The client's progress token; the child was given the exchange's childId in its place. */
   clientToken?: string | number;
-  childToken?: string;
   timer: NodeJS.Timeout;
   /** A tools/call's tool name and start (for the audit log). */
   tool?: ReturnType<typeof toolCallOf>;
@@ -46,9 +50,20 @@ type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record
 /** Change notifications: they belong to no request; list changes go to every port. */
 const LIST_CHANGED = /^notifications\/(tools|prompts|resources)\/list_changed$/;
 
+/**
+ * The relay's id of a port's request: the port's number and the client's id, typed (1 and "1" are two
+ * ids). Clients must not reuse an id within a session (spec basic "Requests"), so while a request is in
+ * flight its relay id is unique; a stateless request has a port of its own.
+ */
+export const childIdOf = (port: Port, clientId: RequestId): string =>
+  `${port.seq}${typeof clientId === 'number' ? '#' : '$'}${clientId}`;
+
+/** Where an exchange's messages go: its own HTTP exchange, else its port's sink. */
+const sinkOf = (ex: Exchange): PortSink | undefined => ex.reply ?? ex.port?.sink;
+
 export class Relay implements ProcessClient, PortOwner {
+  /** The one in-flight map: every relayed request awaiting the child's answer, by relay id. */
   readonly exchanges = new Map<string, Exchange>();
-  private readonly byToken = new Map<string, string>();
   private readonly serverRequests = new Map<RequestId, Port>();
   private readonly ports = new Set<Port>();
   private readonly subscriptions = new Subscriptions();
@@ -86,17 +101,17 @@ export class Relay implements ProcessClient, PortOwner {
     return this.exchanges.size;
   }
 
-  fromClient(port: Port, m: JSONRPCMessage): void {
+  fromClient(port: Port, m: JSONRPCMessage, reply?: PortSink): void {
     if ('method' in m && 'id' in m) {
-      this.fromClientRequest(port, m as Request);
+      this.fromClientRequest(port, m as Request, reply);
       return;
     }
     if ('method' in m) {
       if (m.method === 'notifications/initialized') return; // the gateway initialized the child
       if (m.method === 'notifications/cancelled') {
         const requestId = (m.params as { requestId?: RequestId } | undefined)?.requestId;
-        const childId = requestId === undefined ? undefined : port.open.get(requestId);
-        if (childId) this.cancel(childId, 'cancelled by the client');
+        if (requestId !== undefined && this.isInFlight(port, requestId))
+          this.cancel(childIdOf(port, requestId), 'cancelled by the client');
         return;
       }
       this.child.send(m);
@@ -109,15 +124,20 @@ export class Relay implements ProcessClient, PortOwner {
     this.child.send(m);
   }
 
-  private fromClientRequest(port: Port, m: Request): void {
+  /** True when the port's request `id` is in flight. */
+  isInFlight(port: Port, id: RequestId): boolean {
+    return this.exchanges.get(childIdOf(port, id))?.port === port;
+  }
+
+  private fromClientRequest(port: Port, m: Request, reply?: PortSink): void {
     const local = this.localAnswer(port, m);
-    if (local) port.sink.deliver({ jsonrpc: '2.0', id: m.id, ...local } as JSONRPCMessage, m.id);
-    else this.relay(port, m.method === 'logging/setLevel' ? this.withLogLevel(port, m) : m);
+    if (local) (reply ?? port.sink).deliver({ jsonrpc: '2.0', id: m.id, ...local } as JSONRPCMessage, m.id);
+    else this.relay(port, m.method === 'logging/setLevel' ? this.withLogLevel(port, m) : m, reply);
   }
 
   /** What the relay answers itself: a reused id, initialize, and subscriptions the child already has. */
   private localAnswer(port: Port, m: Request): object | undefined {
-    if (port.open.has(m.id))
+    if (port.pending > 0 && this.isInFlight(port, m.id))
       return {
         error: { code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: this id is already in flight' },
       };
@@ -155,31 +175,44 @@ export class Relay implements ProcessClient, PortOwner {
     return this.subscriptions.add(port, uri);
   }
 
-  /** Relays a client request under an id (and progress token) of the relay's own. */
-  relay(port: Port, request: Request): string {
-    const childId = `r${this.next++}`;
-    const params = { ...(request.params ?? {}) };
-    const meta = { ...((params._meta as Record<string, unknown> | undefined) ?? {}) };
-    const clientToken = meta.progressToken as string | number | undefined;
-    let childToken: string | undefined;
-    if (clientToken !== undefined) {
-      childToken = `p${this.next++}`;
-      meta.progressToken = childToken;
-      this.byToken.set(childToken, childId);
+  /**
+   * Relays a client request under the relay's id for it, which is also the progress token the child
+   * sees. Params without `_meta` pass as they are (no copy).
+   */
+  relay(port: Port, request: Request, reply?: PortSink): string {
+    const { id: clientId, method } = request;
+    const childId = childIdOf(port, clientId);
+    let params = request.params;
+    let clientToken: string | number | undefined;
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    if (meta) {
+      const childMeta: Record<string, unknown> = {};
+      // Modern per-request metadata means nothing to a legacy child; everything else passes through.
+      for (const k in meta) if (!k.startsWith('io.modelcontextprotocol/')) childMeta[k] = meta[k];
+      clientToken = meta.progressToken as string | number | undefined;
+      if (clientToken !== undefined) childMeta.progressToken = childId;
+      params = { ...params };
+      if (Object.keys(childMeta).length > 0) params._meta = childMeta;
+      else delete params._meta;
     }
-    // Modern per-request metadata means nothing to a legacy child; everything else passes through.
-    for (const k of Object.keys(meta)) if (k.startsWith('io.modelcontextprotocol/')) delete meta[k];
-    if (Object.keys(meta).length > 0) params._meta = meta;
-    else delete params._meta;
     const timer = setTimeout(() => this.timeOut(childId), this.o.requestTimeoutMs);
     timer.unref();
-    const { id: clientId, method } = request;
-    const tool = toolCallOf(method, params);
-    this.exchanges.set(childId, { childId, port, clientId, method, clientToken, childToken, timer, tool });
-    port.open.set(clientId, childId);
+    const tool = toolCallOf(method, params ?? {});
+    this.exchanges.set(childId, { childId, port, reply, clientId, method, clientToken, timer, tool });
+    port.pending++;
     const sent = this.child.send({ jsonrpc: '2.0', id: childId, method, params } as JSONRPCMessage);
     if (!sent) this.fail(childId, JsonRpcCode.ServerUnavailable, 'The MCP server is not running.');
     return childId;
+  }
+
+  /**
+   * The HTTP exchange of the port's request `clientId` went away: what the child sends for it from now
+   * on goes to the port's own sink (a 2025 client's disconnect is no cancellation: spec 2025-11-25
+   * basic/transports "Cancellation").
+   */
+  detachReply(port: Port, clientId: RequestId, reply: PortSink): void {
+    const ex = this.exchanges.get(childIdOf(port, clientId));
+    if (ex?.reply === reply) ex.reply = undefined;
   }
 
   private toolCallEnded(ex: Exchange, outcome: ToolCallRecord['outcome']): void {
@@ -220,16 +253,19 @@ export class Relay implements ProcessClient, PortOwner {
     if (!ex) return undefined;
     clearTimeout(ex.timer);
     this.exchanges.delete(childId);
-    if (ex.port?.open.get(ex.clientId) === childId) ex.port.open.delete(ex.clientId);
-    if (ex.childToken) this.byToken.delete(ex.childToken);
+    if (ex.port) ex.port.pending--;
     this.inputs.forget(childId);
     return ex;
   }
 
   private finish(childId: string, m: JSONRPCMessage): void {
     const ex = this.drop(childId);
-    if (ex?.tool) this.toolCallEnded(ex, toolCallOutcome(m));
-    ex?.port?.sink.deliver({ ...m, id: ex.clientId } as JSONRPCMessage, ex.clientId);
+    if (!ex) return;
+    if (ex.tool) this.toolCallEnded(ex, toolCallOutcome(m));
+    const sink = sinkOf(ex);
+    if (!sink) return;
+    (m as { id: RequestId }).id = ex.clientId; // the child's message is ours alone: no copy
+    sink.deliver(m, ex.clientId);
   }
 
   private fail(childId: string, code: number, message: string, data: Record<string, unknown> = {}): void {
@@ -263,11 +299,12 @@ export class Relay implements ProcessClient, PortOwner {
       return;
     }
     if (params?.progressToken !== undefined) {
-      const ex = this.exchanges.get(this.byToken.get(String(params.progressToken)) ?? '');
-      ex?.port?.sink.deliver(
-        { ...m, params: { ...params, progressToken: ex.clientToken } } as JSONRPCMessage,
-        ex.clientId,
-      );
+      const ex = this.exchanges.get(String(params.progressToken));
+      if (ex?.clientToken !== undefined)
+        sinkOf(ex)?.deliver(
+          { ...m, params: { ...params, progressToken: ex.clientToken } } as JSONRPCMessage,
+          ex.clientId,
+        );
       return;
     }
     if (m.method === 'notifications/cancelled') {
@@ -278,7 +315,7 @@ export class Relay implements ProcessClient, PortOwner {
     const isLog = m.method === 'notifications/message';
     const ex = this.newest((e) => !isLog || !!e.port?.wantsLog(params?.level));
     if (ex?.port) {
-      ex.port.sink.deliver(m, ex.clientId);
+      sinkOf(ex)?.deliver(m, ex.clientId);
       return;
     }
     const targets = isLog
@@ -304,12 +341,12 @@ export class Relay implements ProcessClient, PortOwner {
    * gets a clear error instead of silence.
    */
   private routeServerRequest(m: Request): void {
-    const ex = this.newest(
-      (e) =>
-        !!e.port &&
-        (e.port.sink.carriesServerRequests || !!e.port.sink.acceptsInputRequest?.(m.method, e.clientId)),
-    );
-    if (ex?.port && !ex.port.sink.carriesServerRequests) {
+    const ex = this.newest((e) => {
+      const sink = sinkOf(e);
+      return !!sink && (sink.carriesServerRequests || !!sink.acceptsInputRequest?.(m.method, e.clientId));
+    });
+    const exSink = ex && sinkOf(ex);
+    if (ex?.port && exSink && !exSink.carriesServerRequests) {
       this.inputs.ask(ex, m);
       return;
     }
@@ -330,18 +367,22 @@ export class Relay implements ProcessClient, PortOwner {
     }
     this.serverRequests.set(m.id, port);
     port.asked.add(m.id);
-    port.sink.deliver(m, ex?.clientId);
+    (ex?.port === port && exSink ? exSink : port.sink).deliver(m, ex?.clientId);
   }
 
   /** A modern client's retry after an InputRequiredResult. False when the state is unknown or expired. */
-  resume(requestState: string, port: Port, request: Request): boolean {
-    return this.inputs.resume(requestState, port, request);
+  resume(requestState: string, port: Port, request: Request, reply?: PortSink): boolean {
+    return this.inputs.resume(requestState, port, request, reply);
   }
 
   closePort(port: Port): void {
     this.ports.delete(port);
+    if (port.pending === 0 && port.asked.size === 0 && port.subscriptions.size === 0) return;
+    const open: string[] = [];
+    if (port.pending > 0)
+      for (const ex of this.exchanges.values()) if (ex.port === port) open.push(ex.childId);
     // The child stops working on them; a client still waiting (a POST of an ended session) gets an answer.
-    for (const childId of [...port.open.values()]) {
+    for (const childId of open) {
       this.child.send({
         jsonrpc: '2.0',
         method: 'notifications/cancelled',

@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { isPidAlive } from '../process/pid-alive.js';
 import { KeyedLock } from './keyed-lock.js';
+import { isPidAlive } from './pid-alive.js';
 
 export interface FileLockOptions {
   /** A lock held longer than this is taken for abandoned, ms. */

@@ -5,9 +5,11 @@
  * MCP-Protocol-Version, for a body that is not JSON-RPC 2.0 (JSON-RPC 2.0 section 5.1: -32600 Invalid
  * Request) and for an initialize inside a batch. A refused initialize creates no session and no child.
  */
-import { isInitializeRequest, isJsonContentType, isSpecType } from '@modelcontextprotocol/server';
+import { isJsonContentType } from '@modelcontextprotocol/server';
+import { isJsonRpcMessage } from '../protocol/message-guard.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { LEGACY_VERSIONS } from '../protocol/versions.js';
+import { type HttpCall, JSON_HEADERS } from './http-call.js';
 
 export interface PostRefusal {
   status: 400 | 406 | 415;
@@ -16,25 +18,28 @@ export interface PostRefusal {
 }
 
 /** Why the transport refuses a POST by its headers, or undefined. `versioned`: a session request. */
-export function refusePostHeaders(headers: Headers, versioned: boolean): PostRefusal | undefined {
-  const accept = headers.get('accept') ?? '';
+export function refusePostHeaders(
+  call: Pick<HttpCall, 'header'>,
+  versioned: boolean,
+): PostRefusal | undefined {
+  const accept = call.header('accept') ?? '';
   if (!accept.includes('application/json') || !accept.includes('text/event-stream'))
     return {
       status: 406,
-      code: -32000,
+      code: JsonRpcCode.TransportRefused,
       message: 'Not Acceptable: Client must accept both application/json and text/event-stream',
     };
-  if (!isJsonContentType(headers.get('content-type')))
+  if (!isJsonContentType(call.header('content-type') ?? null))
     return {
       status: 415,
-      code: -32000,
+      code: JsonRpcCode.TransportRefused,
       message: 'Unsupported Media Type: Content-Type must be application/json',
     };
-  const version = headers.get('mcp-protocol-version');
+  const version = call.header('mcp-protocol-version');
   if (versioned && version && !LEGACY_VERSIONS.includes(version))
     return {
       status: 400,
-      code: -32000,
+      code: JsonRpcCode.TransportRefused,
       message: `Bad Request: Unsupported protocol version (supported versions: ${LEGACY_VERSIONS.join(', ')})`,
     };
   return undefined;
@@ -47,13 +52,13 @@ export function refusePostHeaders(headers: Headers, versioned: boolean): PostRef
  */
 export function refusePostBody(body: unknown, inSession = false): PostRefusal | undefined {
   const messages = Array.isArray(body) ? body : [body];
-  if (messages.length === 0 || !messages.every((m) => isSpecType.JSONRPCMessage(m)))
+  if (messages.length === 0 || !messages.every(isJsonRpcMessage))
     return {
       status: 400,
       code: JsonRpcCode.InvalidRequest,
       message: 'Invalid Request: the body is not a JSON-RPC 2.0 message',
     };
-  if (!messages.some((m) => isInitializeRequest(m))) return undefined;
+  if (!messages.some((m) => 'method' in m && m.method === 'initialize')) return undefined;
   if (inSession)
     return {
       status: 400,
@@ -69,21 +74,20 @@ export function refusePostBody(body: unknown, inSession = false): PostRefusal | 
   return undefined;
 }
 
-/** The JSON-RPC error answer for a refusal (guidance in `error.data`, like every error's). */
-export function refusalResponse(r: PostRefusal, guidance: string): Response {
-  return rpcErrorResponse(null, r.code, r.message, { guidance }, r.status);
+/** Answers a refusal as a JSON-RPC error (guidance in `error.data`, like every error's). */
+export function refuse(call: HttpCall, r: PostRefusal, guidance: string): void {
+  rpcError(call, null, r.code, r.message, { guidance }, r.status);
 }
 
-/** A JSON-RPC error answer as an HTTP response (the one shape every refused MCP POST gets). */
-export function rpcErrorResponse(
+/** Answers a JSON-RPC error over HTTP (the one shape every refused MCP POST gets). */
+export function rpcError(
+  call: HttpCall,
   id: string | number | null | undefined,
   code: number,
   message: string,
   data?: unknown,
   status = 400,
-): Response {
-  return Response.json(
-    { jsonrpc: '2.0', id: id ?? null, error: { code, message, ...(data ? { data } : {}) } },
-    { status },
-  );
+): void {
+  const error = { code, message, ...(data ? { data } : {}) };
+  call.answer(status, JSON_HEADERS, JSON.stringify({ jsonrpc: '2.0', id: id ?? null, error }));
 }

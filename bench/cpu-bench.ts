@@ -1,0 +1,241 @@
+/**
+ * What a call costs the proxy itself: CPU time (utime+stime of the proxy's own process, from
+ * /proc/PID/stat) per `tools/call`, with a raw keep-alive HTTP client (node:http, no SDK), at concurrency
+ * 1, 8 and 16, for 2025 sessions (initialize, then calls with Mcp-Session-Id; one session per concurrent
+ * client) and for 2026-07-28 stateless requests (no session; version in `_meta` and headers). Targets are
+ * measured in turn, round after round, and the median of the rounds is reported, so a noisy neighbour
+ * costs every target alike. Used by proxy-bench.ts (npm run bench); alone: npm run bench:cpu.
+ */
+import { readFile } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { pct } from './bench-support.js';
+
+export type Era = '2025 session' | '2026-07-28 stateless';
+
+export interface CpuTarget {
+  name: string;
+  pid: number;
+  url: string;
+  eras: Era[];
+}
+
+export interface CpuResult {
+  /** CPU of the proxy per call, µs. */
+  cpuUs: number;
+  /** Median round trip, ms. */
+  p50: number;
+  /** Calls per second. */
+  rate: number;
+}
+
+/** How long each measurement calls, and warms up before, ms. */
+const MEASURE_MS = Number(process.env.BENCH_CPU_MS ?? 3000);
+const WARM_UP_MS = Number(process.env.BENCH_CPU_WARM_UP_MS ?? 1000);
+const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 3);
+export const CONCURRENCY = [1, 8, 16] as const;
+const MODERN = '2026-07-28';
+const LEGACY = '2025-11-25';
+
+/** utime+stime of a process, µs (clock ticks are 1/100 s on Linux). */
+async function cpuUs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The JSON-RPC answer in a JSON or SSE body. */
+function answerOf(a: Answer): { result?: unknown; error?: unknown } {
+  if (a.status !== 200) throw new Error(`HTTP ${a.status}: ${a.body.slice(0, 200)}`);
+  const text = String(a.headers['content-type']).includes('event-stream')
+    ? (a.body
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .pop()
+        ?.slice(5) ?? '')
+    : a.body;
+  const m = JSON.parse(text);
+  if (m.error) throw new Error(`JSON-RPC error: ${JSON.stringify(m.error).slice(0, 200)}`);
+  return m;
+}
+
+/** A client that calls `echo` over one keep-alive connection, in a session or stateless. */
+async function caller(url: URL, era: Era): Promise<() => Promise<void>> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  let id = 0;
+  if (era === '2026-07-28 stateless') {
+    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+    return async () => {
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: ++id,
+        method: 'tools/call',
+        params: {
+          name: 'echo',
+          arguments: { message: 'bench' },
+          _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN },
+        },
+      });
+      answerOf(await post(agent, url, headers, body));
+    };
+  }
+  const init = await post(
+    agent,
+    url,
+    {},
+    JSON.stringify({
+      jsonrpc: '2.0',
+      id: ++id,
+      method: 'initialize',
+      params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'cpu-bench', version: '1' } },
+    }),
+  );
+  answerOf(init);
+  const session = String(init.headers['mcp-session-id'] ?? '');
+  const headers: Record<string, string> = { 'mcp-protocol-version': LEGACY };
+  if (session) headers['mcp-session-id'] = session;
+  await post(agent, url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  return async () => {
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: ++id,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { message: 'bench' } },
+    });
+    answerOf(await post(agent, url, headers, body));
+  };
+}
+
+/** `conc` clients call back to back for `ms`; the round trip of each call, ms. */
+async function callFor(callers: Array<() => Promise<void>>, ms: number): Promise<number[]> {
+  const times: number[] = [];
+  const until = performance.now() + ms;
+  await Promise.all(
+    callers.map(async (call) => {
+      while (performance.now() < until) {
+        const s = performance.now();
+        await call();
+        times.push(performance.now() - s);
+      }
+    }),
+  );
+  return times;
+}
+
+/**
+ * Waits until the proxy is idle (at most one clock tick of CPU in half a second, for at most 30 s): a
+ * gateway fills its warm pool and writes its store after a launch, work no call should be charged for.
+ */
+async function settle(pid: number): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const before = await cpuUs(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    if ((await cpuUs(pid)) - before <= 10_000) return;
+  }
+}
+
+/** One measurement: `conc` clients call for MEASURE_MS; the proxy's CPU is read before and after. */
+async function measureOnce(t: CpuTarget, era: Era, conc: number): Promise<CpuResult> {
+  await settle(t.pid);
+  const callers = await Promise.all(Array.from({ length: conc }, () => caller(new URL(t.url), era)));
+  await callFor(callers, WARM_UP_MS);
+  const cpu0 = await cpuUs(t.pid);
+  const began = performance.now();
+  const times = await callFor(callers, MEASURE_MS);
+  const wall = performance.now() - began;
+  const cpu = (await cpuUs(t.pid)) - cpu0;
+  return { cpuUs: cpu / times.length, p50: pct(times, 50), rate: times.length / (wall / 1000) };
+}
+
+const median = (xs: number[]) => pct(xs, 50);
+
+/** Every target × era × concurrency, ROUNDS rounds taken in turn; the median of each. */
+export async function measureCpu(
+  targets: CpuTarget[],
+  log: (line: string) => void,
+): Promise<Map<string, CpuResult>> {
+  const rounds = new Map<string, CpuResult[]>();
+  for (let round = 1; round <= ROUNDS; round++)
+    for (const era of ['2025 session', '2026-07-28 stateless'] as const)
+      for (const conc of CONCURRENCY)
+        for (const t of targets.filter((x) => x.eras.includes(era))) {
+          const key = `${t.name}|${era}|${conc}`;
+          log(`round ${round}: ${t.name}, ${era}, concurrency ${conc}`);
+          const r = await measureOnce(t, era, conc);
+          rounds.set(key, [...(rounds.get(key) ?? []), r]);
+        }
+  const out = new Map<string, CpuResult>();
+  for (const [key, rs] of rounds)
+    out.set(key, {
+      cpuUs: median(rs.map((r) => r.cpuUs)),
+      p50: median(rs.map((r) => r.p50)),
+      rate: median(rs.map((r) => r.rate)),
+    });
+  return out;
+}
+
+/** The CPU table (µs per call and ratio to the minimal relay) in Markdown. */
+export function cpuReport(targets: CpuTarget[], results: Map<string, CpuResult>, floor: string): string {
+  const lines: string[] = [];
+  for (const era of ['2025 session', '2026-07-28 stateless'] as const) {
+    const floorOf = (conc: number) => results.get(`${floor}|${era}|${conc}`);
+    lines.push(
+      '',
+      `${era}: proxy CPU per call (µs, ratio to the minimal relay), p50 at concurrency 1, calls/s at 16`,
+      '',
+      '| target | CPU c=1 | CPU c=8 | CPU c=16 | p50 ms c=1 | calls/s c=16 |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const t of targets.filter((x) => x.eras.includes(era))) {
+      const cell = (conc: number) => {
+        const r = results.get(`${t.name}|${era}|${conc}`);
+        const f = floorOf(conc);
+        return r && f ? `${r.cpuUs.toFixed(0)} (${(r.cpuUs / f.cpuUs).toFixed(2)}×)` : '–';
+      };
+      const one = results.get(`${t.name}|${era}|1`);
+      const many = results.get(`${t.name}|${era}|16`);
+      const f1 = floorOf(1);
+      const f16 = floorOf(16);
+      lines.push(
+        `| ${t.name} | ${cell(1)} | ${cell(8)} | ${cell(16)} | ${one && f1 ? `${one.p50.toFixed(3)} (${(one.p50 / f1.p50).toFixed(2)}×)` : '–'} | ${many && f16 ? `${many.rate.toFixed(0)} (${(many.rate / f16.rate).toFixed(2)}×)` : '–'} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}

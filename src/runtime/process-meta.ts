@@ -1,0 +1,21 @@
+/** @module What the gateway records about each child it starts for a package (the launcher fills it in). */
+import type { QualityReport } from '../registry/quality-check.js';
+import type { RegistryKind } from '../spec/package-spec.js';
+
+/** A child's package, configuration (masked) and owner. */
+export interface ProcessMeta {
+  packageName: string;
+  packageType: RegistryKind;
+  version: string;
+  requestedVersion: string;
+  storeKey: string;
+  protocol: string;
+  quality: QualityReport;
+  connectionInfo: { command: string; args: string[]; env: Record<string, string> };
+  /** Secret values, for the redactor only; stripped from every answer. */
+  secrets: string[];
+  /** The principal (API key id) whose request started it; only they and admins see it. */
+  owner: string;
+  /** Whether the sandbox cuts this server's network. */
+  network: boolean;
+}
