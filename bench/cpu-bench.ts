@@ -3,8 +3,7 @@
  * /proc/PID/stat) per `tools/call`, with a raw keep-alive HTTP client (node:http, no SDK), at concurrency
  * 1, 8 and 16, for 2025 sessions (initialize, then calls with Mcp-Session-Id; one session per concurrent
  * client) and for 2026-07-28 stateless requests (no session; version in `_meta` and headers). Targets are
- * measured in turn, round after round, and the median of the rounds is reported, so a noisy neighbour
- * costs every target alike. Used by proxy-bench.ts (npm run bench); alone: npm run bench:cpu.
+ * measured interleaved in short slices, so a noisy neighbour costs every target alike. Used by proxy-bench.ts (npm run bench); alone: npm run bench:cpu.
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -17,6 +16,11 @@ export interface CpuTarget {
   pid: number;
   url: string;
   eras: Era[];
+  /**
+   * Messages per second its rate limit refills at (the gateway at defaults: 60,000 a minute per key):
+   * after each measurement the benchmark waits until what it spent is back, so no call is refused.
+   */
+  refillPerSecond?: number;
 }
 
 export interface CpuResult {
@@ -28,11 +32,11 @@ export interface CpuResult {
   rate: number;
 }
 
-/** How long each measurement calls, and warms up before, ms. */
-const MEASURE_MS = Number(process.env.BENCH_CPU_MS ?? 3000);
+/** Each target calls SLICES slices of SLICE_MS, interleaved, after WARM_UP_MS of warm-up. */
+const SLICE_MS = Number(process.env.BENCH_CPU_SLICE_MS ?? 500);
+const SLICES = Number(process.env.BENCH_CPU_SLICES ?? 6);
 const WARM_UP_MS = Number(process.env.BENCH_CPU_WARM_UP_MS ?? 1000);
-const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 3);
-export const CONCURRENCY = [1, 8, 16] as const;
+export const CONCURRENCY: number[] = process.env.BENCH_CPU_CONC?.split(',').map(Number) ?? [1, 8, 16];
 const MODERN = '2026-07-28';
 const LEGACY = '2025-11-25';
 
@@ -159,8 +163,9 @@ async function callFor(callers: Array<() => Promise<void>>, ms: number): Promise
 }
 
 /**
- * Waits until the proxy is idle (at most one clock tick of CPU in half a second, for at most 30 s): a
- * gateway fills its warm pool and writes its store after a launch, work no call should be charged for.
+ * Waits until a proxy is idle (at most one clock tick of CPU in half a second, for at most 30 s): a
+ * gateway fills its warm pool and writes its store after a launch, work that must neither be charged to
+ * a call nor slow another target's measurement.
  */
 async function settle(pid: number): Promise<void> {
   for (let i = 0; i < 60; i++) {
@@ -170,43 +175,76 @@ async function settle(pid: number): Promise<void> {
   }
 }
 
-/** One measurement: `conc` clients call for MEASURE_MS; the proxy's CPU is read before and after. */
-async function measureOnce(t: CpuTarget, era: Era, conc: number): Promise<CpuResult> {
-  await settle(t.pid);
-  const callers = await Promise.all(Array.from({ length: conc }, () => caller(new URL(t.url), era)));
-  await callFor(callers, WARM_UP_MS);
-  const cpu0 = await cpuUs(t.pid);
-  const began = performance.now();
-  const times = await callFor(callers, MEASURE_MS);
-  const wall = performance.now() - began;
-  const cpu = (await cpuUs(t.pid)) - cpu0;
-  return { cpuUs: cpu / times.length, p50: pct(times, 50), rate: times.length / (wall / 1000) };
+interface Tally {
+  cpu: number;
+  calls: number;
+  wall: number;
+  times: number[];
 }
 
-const median = (xs: number[]) => pct(xs, 50);
+/**
+ * One era and concurrency for every target, interleaved: each target's clients call for SLICE_MS in
+ * turn (the order rotating), SLICES times, and each target's CPU is summed over its slices, so a machine
+ * that is busier or slower for a while (this is a shared 2-core VM) costs every target alike.
+ */
+async function measureInterleaved(
+  targets: CpuTarget[],
+  era: Era,
+  conc: number,
+): Promise<Map<string, CpuResult>> {
+  for (const t of targets) await settle(t.pid);
+  const callers = new Map<CpuTarget, Array<() => Promise<void>>>();
+  for (const t of targets)
+    callers.set(t, await Promise.all(Array.from({ length: conc }, () => caller(new URL(t.url), era))));
+  const spent = new Map<CpuTarget, number>();
+  for (const t of targets) spent.set(t, (await callFor(callers.get(t) ?? [], WARM_UP_MS)).length);
+  const tally = new Map<CpuTarget, Tally>(targets.map((t) => [t, { cpu: 0, calls: 0, wall: 0, times: [] }]));
+  for (let slice = 0; slice < SLICES; slice++)
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[(slice + k) % targets.length] as CpuTarget;
+      const into = tally.get(t) as Tally;
+      const cpu0 = await cpuUs(t.pid);
+      const began = performance.now();
+      const times = await callFor(callers.get(t) ?? [], SLICE_MS);
+      into.wall += performance.now() - began;
+      into.cpu += (await cpuUs(t.pid)) - cpu0;
+      into.calls += times.length;
+      into.times.push(...times);
+    }
+  const out = new Map<string, CpuResult>();
+  for (const [t, r] of tally) {
+    out.set(t.name, { cpuUs: r.cpu / r.calls, p50: pct(r.times, 50), rate: r.calls / (r.wall / 1000) });
+    spent.set(t, (spent.get(t) ?? 0) + r.calls);
+  }
+  // Targets with a rate limit get back what was spent before the next measurement.
+  const wait = Math.max(
+    ...targets.map((t) => (t.refillPerSecond ? (spent.get(t) ?? 0) / t.refillPerSecond : 0)),
+  );
+  await new Promise((r) => setTimeout(r, wait * 1000));
+  return out;
+}
 
-/** Every target × era × concurrency, ROUNDS rounds taken in turn; the median of each. */
+/** Every era and concurrency, targets interleaved within each. */
 export async function measureCpu(
   targets: CpuTarget[],
   log: (line: string) => void,
 ): Promise<Map<string, CpuResult>> {
-  const rounds = new Map<string, CpuResult[]>();
-  for (let round = 1; round <= ROUNDS; round++)
-    for (const era of ['2025 session', '2026-07-28 stateless'] as const)
-      for (const conc of CONCURRENCY)
-        for (const t of targets.filter((x) => x.eras.includes(era))) {
-          const key = `${t.name}|${era}|${conc}`;
-          log(`round ${round}: ${t.name}, ${era}, concurrency ${conc}`);
-          const r = await measureOnce(t, era, conc);
-          rounds.set(key, [...(rounds.get(key) ?? []), r]);
-        }
   const out = new Map<string, CpuResult>();
-  for (const [key, rs] of rounds)
-    out.set(key, {
-      cpuUs: median(rs.map((r) => r.cpuUs)),
-      p50: median(rs.map((r) => r.p50)),
-      rate: median(rs.map((r) => r.rate)),
-    });
+  // The client's own code warms up first: a cold client leaves proxies idle between calls, and idle
+  // costs CPU per call (wake-ups, cold caches), more for whoever is measured first.
+  log('warming up the client on every target');
+  for (const t of targets)
+    await callFor(
+      await Promise.all(Array.from({ length: 8 }, () => caller(new URL(t.url), '2025 session'))),
+      2000,
+    );
+  for (const era of ['2025 session', '2026-07-28 stateless'] as const)
+    for (const conc of CONCURRENCY) {
+      const these = targets.filter((x) => x.eras.includes(era));
+      log(`${era}, concurrency ${conc}: ${these.map((t) => t.name).join(', ')}, interleaved`);
+      for (const [name, r] of await measureInterleaved(these, era, conc))
+        out.set(`${name}|${era}|${conc}`, r);
+    }
   return out;
 }
 
@@ -226,7 +264,8 @@ export function cpuReport(targets: CpuTarget[], results: Map<string, CpuResult>,
       const cell = (conc: number) => {
         const r = results.get(`${t.name}|${era}|${conc}`);
         const f = floorOf(conc);
-        return r && f ? `${r.cpuUs.toFixed(0)} (${(r.cpuUs / f.cpuUs).toFixed(2)}×)` : '–';
+        if (!r) return '–';
+        return f ? `${r.cpuUs.toFixed(0)} (${(r.cpuUs / f.cpuUs).toFixed(2)}×)` : r.cpuUs.toFixed(0);
       };
       const one = results.get(`${t.name}|${era}|1`);
       const many = results.get(`${t.name}|${era}|16`);

@@ -128,6 +128,13 @@ async function main(): Promise<void> {
       STORE_DIR: path.join(dir, 'store'),
       RUN_DIR: path.join(dir, 'run'),
       NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
+      // Investigations only (the benchmark's figures are at defaults): BENCH_GATEWAY_ENV='SANDBOX=none'.
+      ...Object.fromEntries(
+        (process.env.BENCH_GATEWAY_ENV ?? '')
+          .split(' ')
+          .filter(Boolean)
+          .map((kv) => kv.split('=', 2) as [string, string]),
+      ),
     });
     const base = `http://127.0.0.1:${gwPort}`;
     await waitFor(`${base}/health`);
@@ -198,7 +205,7 @@ async function main(): Promise<void> {
     const both = ['2025 session', '2026-07-28 stateless'] as CpuTarget['eras'];
     const cpuTargets: CpuTarget[] = [
       { name: MINIMAL, pid: mr.pid as number, url: `http://127.0.0.1:${mrPort}/`, eras: both },
-      { name: 'mcp-registry-server', pid: gw.pid as number, url: ourUrl, eras: both },
+      { name: 'mcp-registry-server', pid: gw.pid as number, url: ourUrl, eras: both, refillPerSecond: 1000 },
       {
         name: 'supergateway',
         pid: sg.pid as number,

@@ -37,8 +37,8 @@ export interface McpCaller {
   principal: string;
   mode: SessionMode;
   prepare: Preparer;
-  /** The principal and configuration (package URL, configuration headers) as one key. */
-  configKey: string;
+  /** The principal and configuration (package URL, configuration headers) as one key (stateless requests). */
+  configKey: () => string;
   /**
    * The answer of the instance that holds a modern request's `requestState` (an MRTR retry that reached
    * another instance of the cluster), or undefined when it is held here.
@@ -114,7 +114,7 @@ async function serveStateless(
   if (refuseInvalidModern(call, body)) return;
   const elsewhere = await who.toOwner?.(body);
   if (elsewhere) return call.respond(elsewhere);
-  const relay: Relay = await d.relays.sharedFor(who.configKey, () => who.prepare(async (req) => req));
+  const relay: Relay = await d.relays.sharedFor(who.configKey(), () => who.prepare(async (req) => req));
   serveModern(call, body, relay, d.keepAliveMs);
 }
 

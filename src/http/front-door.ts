@@ -24,15 +24,15 @@ import { errorAnswer, recordRequest, requestIdOf } from './request-record.js';
 
 const PREFIX = '/package/';
 
-/** The headers Hono's secureHeaders middleware sets, taken once from the middleware itself. */
-async function staticSecurityHeaders(): Promise<Record<string, string>> {
+/** The headers Hono's secureHeaders middleware sets (name, value, …), taken once from the middleware itself. */
+async function staticSecurityHeaders(): Promise<string[]> {
   const probe = new Hono();
   probe.use('*', securityHeaders());
   probe.get('/', (c) => c.body(null, 204));
   const res = await probe.request('/');
-  const out: Record<string, string> = {};
+  const out: string[] = [];
   res.headers.forEach((value, name) => {
-    out[name] = value;
+    out.push(name, value);
   });
   return out;
 }
@@ -89,7 +89,7 @@ export async function createFrontDoor(
     const requestId = requestIdOf(one(h['x-request-id']));
     const q = url.indexOf('?');
     const path = pathOf(q === -1 ? url : url.slice(0, q));
-    const call = new NodeCall(req, res, path, { ...secure, 'x-request-id': requestId });
+    const call = new NodeCall(req, res, path, [...secure, 'x-request-id', requestId]);
     let principal: Principal | undefined;
     let address: string | undefined;
     counters.requests++;
@@ -114,18 +114,22 @@ export async function createFrontDoor(
       const pairs = q === -1 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];
       const caller = principal;
       const from = address;
-      // A session's POST needs none of this: it is made only for stateless requests and new sessions.
-      const configHeaders = configFromHeaders(Object.entries(h));
+      // Only stateless requests and new sessions need the configuration (a session's POST does not).
+      let configHeaders: Array<[string, string]> | undefined;
+      const headersOfConfig = () => {
+        configHeaders ??= configFromHeaders(Object.entries(h));
+        return configHeaders;
+      };
       const who: McpCaller = {
         principal: principal.id,
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
-        configKey: `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(configHeaders)}`,
+        configKey: () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
         prepare: (run) =>
           deps.launcher.prepare(
             parsePackagePath(path.slice(PREFIX.length)),
             {
               query: pairs,
-              headers: configHeaders,
+              headers: headersOfConfig(),
               caller: { owner: caller.id, address: from, admin: caller.role === 'admin' },
             },
             run,

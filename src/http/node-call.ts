@@ -35,15 +35,22 @@ export class NodeCall implements HttpCall {
   private body: Promise<unknown> | undefined;
   private bytes: Buffer | undefined;
 
-  /** `base`: headers every answer carries (security headers, X-Request-Id). */
+  /** `base`: headers every answer carries (security headers, X-Request-Id), as name, value, name, value… */
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     path: string,
-    private readonly base: Record<string, string>,
+    private readonly base: string[],
   ) {
     this.method = req.method ?? 'GET';
     this.path = path;
+  }
+
+  /** The base headers and `own`, flat (the form writeHead takes with the least work). */
+  private headers(own: Record<string, string>): string[] {
+    const out = this.base.slice();
+    for (const name in own) out.push(name, own[name] as string);
+    return out;
   }
 
   header(name: string): string | undefined {
@@ -63,7 +70,7 @@ export class NodeCall implements HttpCall {
   answer(status: number, headers: Record<string, string>, body: string | null): void {
     if (this.status !== 0) return;
     this.status = status;
-    this.res.writeHead(status, Object.assign({}, this.base, headers));
+    this.res.writeHead(status, this.headers(headers));
     this.res.end(body ?? undefined);
   }
 
@@ -71,7 +78,7 @@ export class NodeCall implements HttpCall {
     const res = this.res;
     if (this.status === 0) {
       this.status = 200;
-      res.writeHead(200, Object.assign({}, this.base, headers));
+      res.writeHead(200, this.headers(headers));
       res.flushHeaders();
     }
     return {
@@ -89,11 +96,11 @@ export class NodeCall implements HttpCall {
   respond(web: Response): void {
     if (this.status !== 0) return;
     this.status = web.status;
-    const headers: Record<string, string> = { ...this.base };
+    const headers: Record<string, string> = {};
     web.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    this.res.writeHead(web.status, headers);
+    this.res.writeHead(web.status, this.headers(headers));
     if (!web.body) {
       this.res.end();
       return;

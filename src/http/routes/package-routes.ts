@@ -77,7 +77,8 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
         principal: c.get('principal').id,
         mode,
         prepare: (run) => deps.launcher.prepare(route, config, run),
-        configKey: `${config.caller.owner}\n${c.get('principal').role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
+        configKey: () =>
+          `${config.caller.owner}\n${c.get('principal').role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
         toOwner: (body) => retryFromContext(c, deps.cluster, body),
       };
       const { call, response } = webCall(c);
