@@ -16,6 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../policy/rate-limit-store.js';
 import type { InstanceDirectory, InstanceInfo, InstanceStats, SessionCounter } from './cluster-types.js';
 import { type ForwardClaims, verifyForward } from './forward-signature.js';
+import { LeasedRateLimitStore } from './leased-rate-limit-store.js';
 import { MemoryDirectory, MemorySessionCounter } from './memory-state.js';
 import { RedisConnection } from './redis-connection.js';
 import { RedisDirectory } from './redis-directory.js';
@@ -96,7 +97,7 @@ export class Cluster {
       true,
       new RedisDirectory(self, conn, s.keyPrefix, s.heartbeatMs),
       counter,
-      new RedisRateLimitStore(conn, s.keyPrefix, logger),
+      new LeasedRateLimitStore(new RedisRateLimitStore(conn, s.keyPrefix, logger)),
       secret,
       s,
       logger,

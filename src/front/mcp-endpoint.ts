@@ -1,23 +1,80 @@
 /**
  * @module Era dispatch for `/package/{spec}/mcp` and `/package/{spec}/sse`. `/mcp` is Streamable HTTP: a
- * request with Mcp-Session-Id belongs to a 2025 session (POSTs: session-post.ts; GET streams and DELETE:
+ * request with Mcp-Session-Id belongs to a 2025 session (POSTs: serveSessionPost; GET streams and DELETE:
  * the session's SDK transport); a request whose `_meta` (or MCP-Protocol-Version header) names 2026-07-28
  * is stateless (modern-exchange.ts); an initialize without a session creates one, on the configuration's
  * shared child or a child of its own with `mode=isolated`. `/sse` is the legacy HTTP+SSE transport.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { MODERN_VERSIONS, profileOf } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
+import type { RequestId } from '../relay/relay-port.js';
 import type { Relays } from '../relay/relays.js';
 import type { LaunchRequest } from '../runtime/process-manager.js';
 import type { ProcessMeta } from '../runtime/process-meta.js';
 import type { HttpCall } from './http-call.js';
-import type { McpSessions, SessionMode } from './mcp-sessions.js';
+import type { McpSession, McpSessions, SessionMode } from './mcp-sessions.js';
 import { refuseInvalidModern, serveModern } from './modern-exchange.js';
 import { declaredModernVersion, type ModernRequest } from './modern-request.js';
+import { PostReply } from './post-reply.js';
 import { refuse, refusePostBody, refusePostHeaders } from './post-rules.js';
-import { serveSessionPost } from './session-post.js';
+
+type RequestMessage = JSONRPCMessage & { id: RequestId; method: string };
+
+const isRequest = (m: JSONRPCMessage): m is RequestMessage => 'method' in m && 'id' in m;
+
+const GUIDANCE = 'Fix the request as the message says; the session goes on.';
+
+/**
+ * A POST in a 2025-era session: the transport rules (post-rules.ts), then each message to the session's
+ * relay; requests are answered on this POST (post-reply.ts). No SDK transport and no web objects: this
+ * is the hot path.
+ */
+export async function serveSessionPost(
+  call: HttpCall,
+  session: McpSession,
+  s: { maxBodyBytes: number; keepAliveMs: number },
+): Promise<void> {
+  const rejected = refusePostHeaders(call, true);
+  if (rejected) return refuse(call, rejected, GUIDANCE);
+  const body = await call.json(s.maxBodyBytes);
+  const invalid = refusePostBody(body, true);
+  if (invalid) return refuse(call, invalid, GUIDANCE);
+  const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
+  const ids = messages.filter(isRequest).map((m) => m.id);
+  const reused = ids.find((id, i) => session.port.inFlight(id) || ids.indexOf(id) !== i);
+  if (reused !== undefined)
+    return refuse(
+      call,
+      {
+        status: 400,
+        code: JsonRpcCode.InvalidRequest,
+        message: `Invalid Request: a request with id ${JSON.stringify(reused).slice(0, 60)} is already in flight in this session`,
+      },
+      'Use a new id for every request of a session; wait for the answer or cancel the first request.',
+    );
+  const headers = { 'mcp-session-id': session.id };
+  if (ids.length === 0) {
+    for (const m of messages) session.port.receive(m);
+    return call.answer(202, headers, null);
+  }
+  const reply = new PostReply(call, ids, Array.isArray(body), {
+    headers,
+    keepAliveMs: s.keepAliveMs,
+    carriesServerRequests: true,
+    // A 2025 client's disconnect is no cancellation: what comes later goes to its GET stream.
+    onEnd: () => {
+      for (const id of ids) session.port.detachReply(id, reply);
+    },
+  });
+  // Straight to the relay when the session is bound (it always is on Streamable HTTP).
+  const target = session.port.target;
+  for (const m of messages)
+    if (target) target.relay.fromClient(target.port, m, isRequest(m) ? reply : undefined);
+    else session.port.receive(m, isRequest(m) ? reply : undefined);
+}
 
 /**
  * How a request's configuration becomes a launch request (launch/: resolve, policy, store); `run` gets

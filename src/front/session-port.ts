@@ -38,6 +38,11 @@ export class SessionPort implements PortSink {
     return this.port !== undefined;
   }
 
+  /** The relay and port of a bound session (a POST hands its messages to the relay directly). */
+  get target(): { relay: Relay; port: Port } | undefined {
+    return this.relay && this.port ? { relay: this.relay, port: this.port } : undefined;
+  }
+
   /** Attaches to the child's relay and hands over what waited. */
   bind(relay: Relay): void {
     this.relay = relay;
@@ -50,7 +55,7 @@ export class SessionPort implements PortSink {
   /** A client message; `reply`: the POST that carried a request, which answers it. */
   receive(m: JSONRPCMessage, reply?: PortSink): void {
     if (this.port) {
-      this.port.receive(m, reply);
+      this.relay?.fromClient(this.port, m, reply);
       return;
     }
     if (this.queue.length === 0) this.onUnbound?.(m);

@@ -58,8 +58,6 @@ export class Port {
    * not the port's own sink (a POSTed request answered on its own HTTP exchange).
    */
   receive(m: JSONRPCMessage, reply?: PortSink): void {
-    if (this.closed) return;
-    this.lastActivity = Date.now();
     this.owner.fromClient(this, m, reply);
   }
 

@@ -101,7 +101,13 @@ export class Relay implements ProcessClient, PortOwner {
     return this.exchanges.size;
   }
 
+  /**
+   * A message from a port's client: a request (answered to `reply` when given: its HTTP exchange), a
+   * notification, or an answer to a server request. Nothing from a closed port.
+   */
   fromClient(port: Port, m: JSONRPCMessage, reply?: PortSink): void {
+    if (port.closed) return;
+    port.lastActivity = Date.now();
     if ('method' in m && 'id' in m) {
       this.fromClientRequest(port, m as Request, reply);
       return;

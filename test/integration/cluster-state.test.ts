@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceDirectory, InstanceInfo, SessionCounter } from '../../src/cluster/cluster-types.js';
+import { LeasedRateLimitStore } from '../../src/cluster/leased-rate-limit-store.js';
 import { MemoryDirectory, MemorySessionCounter } from '../../src/cluster/memory-state.js';
 import { RedisConnection } from '../../src/cluster/redis-connection.js';
 import { RedisDirectory } from '../../src/cluster/redis-directory.js';
@@ -87,6 +88,26 @@ const implementations: Array<[string, () => Impl]> = [
       };
     },
   ],
+  [
+    'in Redis, leased (as cluster mode runs it)',
+    () => {
+      const prefix = `l${randomBytes(4).toString('hex')}:`;
+      return {
+        directory: async (self) => {
+          const dir = new RedisDirectory(self, await connect(), prefix, 1000);
+          await dir.beat(stats);
+          return dir;
+        },
+        counter: async (selfId) => {
+          const conn = await connect();
+          const dir = new RedisDirectory(info(selfId), conn, prefix, 1000);
+          await dir.beat(stats);
+          return new RedisSessionCounter(conn, prefix, selfId, () => new Map());
+        },
+        rates: async () => new LeasedRateLimitStore(new RedisRateLimitStore(await connect(), prefix, logger)),
+      };
+    },
+  ],
 ];
 
 describe.each(implementations)('shared state %s', (_name, make) => {
@@ -161,6 +182,38 @@ describe('cluster-only behaviour on a real Redis', () => {
     const rule = { name: 'shared', capacity: 5, periodMs: 60_000 };
     const takes = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? ra : rb).take('k', rule)));
     expect(takes.filter((t) => t.allowed)).toHaveLength(5);
+  });
+
+  it('leases a large budget in batches: two instances never allow more than the budget, and most messages cost no round trip', async () => {
+    const prefix = `m${randomBytes(4).toString('hex')}:`;
+    let roundTrips = 0;
+    const counted = (conn: Awaited<ReturnType<typeof connect>>): RateLimitStore => {
+      const redis = new RedisRateLimitStore(conn, prefix, logger);
+      return {
+        take: (key, rule, cost) => {
+          roundTrips++;
+          return redis.take(key, rule, cost);
+        },
+      };
+    };
+    const a = new LeasedRateLimitStore(counted(await connect()));
+    const b = new LeasedRateLimitStore(counted(await connect()));
+    const rule = { name: 'messages', capacity: 2000, periodMs: 60 * 60_000 }; // refills 0.55 a second
+    const began = Date.now();
+    let allowed = 0;
+    for (let i = 0; i < 1500; i++) if ((await (i % 2 ? a : b).take('busy', rule)).allowed) allowed++;
+    expect(allowed).toBe(1500);
+    expect(roundTrips).toBeLessThan(1500 / 20 + 4); // a lease is a hundredth of the budget
+    const more = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => (i % 2 ? a : b).take('busy', rule)),
+    );
+    allowed += more.filter((d) => d.allowed).length;
+    const refill = Math.ceil(((Date.now() - began) / 1000) * (2000 / 3600)) + 1;
+    expect(allowed).toBeLessThanOrEqual(2000 + refill);
+    // What two lapsed-unspent leases can cost the caller at most.
+    expect(allowed).toBeGreaterThanOrEqual(2000 - 2 * 20);
+    const refused = more.find((d) => !d.allowed);
+    expect(refused?.retryAfterMs).toBeGreaterThan(0);
   });
 
   it("a dead instance's entry expires after three beats, and its sessions stop counting", async () => {

@@ -6,11 +6,11 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import type { EventSink, HttpCall } from '../../src/front/http-call.js';
+import { serveSessionPost } from '../../src/front/mcp-endpoint.js';
 import type { McpSession } from '../../src/front/mcp-sessions.js';
 import { refuseInvalidModern, serveModern } from '../../src/front/modern-exchange.js';
 import type { ModernRequest } from '../../src/front/modern-request.js';
 import { type ClientTransport, SessionPort } from '../../src/front/session-port.js';
-import { serveSessionPost } from '../../src/front/session-post.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Relay } from '../../src/relay/relay.js';
 import { FakeChild } from '../support/fake-child.js';
@@ -128,7 +128,7 @@ describe('front: a POST in a 2025 session', () => {
     const c = new FakeCall(call(6, 'slow', { _meta: { progressToken: 'p1' } }));
     await serveSessionPost(c, s, SETTINGS);
     const sent = child.last('tools/call');
-    const token = (sent.params?._meta as { progressToken: string }).progressToken;
+    const token = (sent.params?._meta as { progressToken?: string } | undefined)?.progressToken;
     child.emit({ method: 'notifications/progress', params: { progressToken: token, progress: 1 } });
     child.emit({ id: sent.id, result: {} });
     expect(c.headers['content-type']).toBe('text/event-stream');
