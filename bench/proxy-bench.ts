@@ -14,6 +14,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -148,6 +150,27 @@ async function main(): Promise<void> {
     const { command, args } = launched.connectionInfo;
     const serverLine = [command, ...args].join(' ');
 
+    // The same gateway with tracing on (OTLP/HTTP to a sink in this process that accepts and drops),
+    // on the same store and run directory as a second worker of one host would be.
+    const sink = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    sink.unref();
+    const tracedPort = await freePort();
+    const traced = start(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+      ...process.env,
+      PORT: String(tracedPort),
+      STORE_DIR: path.join(dir, 'store'),
+      RUN_DIR: path.join(dir, 'run'),
+      NPM_DOWNLOADS_API_URL: 'http://127.0.0.1:9',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+    });
+    const tracedBase = `http://127.0.0.1:${tracedPort}`;
+    await waitFor(`${tracedBase}/health`);
+    await fetch(`${tracedBase}/package/${PKG}@${launched.version}/stdio`);
+
     const sgPort = await freePort();
     const sg = start(process.execPath, [
       path.join(ROOT, 'node_modules/supergateway/dist/index.js'),
@@ -206,6 +229,13 @@ async function main(): Promise<void> {
     const cpuTargets: CpuTarget[] = [
       { name: MINIMAL, pid: mr.pid as number, url: `http://127.0.0.1:${mrPort}/`, eras: both },
       { name: 'mcp-registry-server', pid: gw.pid as number, url: ourUrl, eras: both, refillPerSecond: 1000 },
+      {
+        name: 'mcp-registry-server, tracing on',
+        pid: traced.pid as number,
+        url: `${tracedBase}/package/${PKG}@${launched.version}/mcp`,
+        eras: both,
+        refillPerSecond: 1000,
+      },
       {
         name: 'supergateway',
         pid: sg.pid as number,

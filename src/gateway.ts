@@ -19,6 +19,7 @@ import { childOutputLogs } from './observability/child-output-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { SecretRedactor } from './observability/secret-redactor.js';
+import { Tracing } from './observability/tracing.js';
 import { matchesName } from './policy/package-pattern.js';
 import { RateLimiter } from './policy/rate-limiter.js';
 import { InstanceDir } from './process/instance-dir.js';
@@ -206,6 +207,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     cacheTtlMs: r.cacheTtlMs,
     logger,
   });
+  const tracing = Tracing.fromEnv(process.env, config.server.version);
+  if (tracing.enabled) logger.info('traces go to the OTLP endpoint of OTEL_EXPORTER_OTLP_ENDPOINT');
   const launcher = new PackageLauncher({
     resolver,
     store,
@@ -217,6 +220,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     passthrough,
     nodeHeapMb: nodeHeapMb(config.sandbox),
     audit: record,
+    tracing,
     gates: {
       policy: security.policy,
       chargeInstall: (owner, address) => limiter.install(owner, address),
@@ -227,6 +231,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     requestTimeoutMs: config.request.timeoutMs,
     logger,
     audit: record,
+    tracing,
     ...(cluster.enabled ? { statePrefix: `${cluster.self.id}.` } : {}),
   });
   sessions = new McpSessions(
@@ -267,6 +272,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     limiter,
     cluster,
     audit,
+    tracing,
     startedAt: Date.now(),
   };
   const app = createApp(appDeps);
@@ -309,6 +315,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await runDir.release();
       await memory.close();
       await audit.close();
+      await tracing.shutdown();
       reaper.stop();
     },
   };

@@ -67,7 +67,7 @@ export const SECURITY_ENTRIES = {
   },
   TOO_MANY_STREAMS: {
     status: 429,
-    retryAfter: (d) => (typeof d.retryAfterSeconds === 'number' ? d.retryAfterSeconds : 60),
+    retryAfter: 10,
     title: 'Too many open streams',
     guidance: (d) => ({
       limit: d.limit,

@@ -7,6 +7,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Tracing } from '../observability/tracing.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { MODERN_VERSIONS, profileOf } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
@@ -20,6 +21,7 @@ import { refuseInvalidModern, serveModern } from './modern-exchange.js';
 import { declaredModernVersion, type ModernRequest } from './modern-request.js';
 import { PostReply } from './post-reply.js';
 import { refuse, refusePostBody, refusePostHeaders } from './post-rules.js';
+import { requestSpan } from './request-span.js';
 
 type RequestMessage = JSONRPCMessage & { id: RequestId; method: string };
 
@@ -35,7 +37,7 @@ const GUIDANCE = 'Fix the request as the message says; the session goes on.';
 export async function serveSessionPost(
   call: HttpCall,
   session: McpSession,
-  s: { maxBodyBytes: number; keepAliveMs: number },
+  s: { maxBodyBytes: number; keepAliveMs: number; tracing?: Tracing | undefined },
 ): Promise<void> {
   const rejected = refusePostHeaders(call, true);
   if (rejected) return refuse(call, rejected, GUIDANCE);
@@ -63,6 +65,8 @@ export async function serveSessionPost(
   const reply = new PostReply(call, ids, Array.isArray(body), {
     headers,
     keepAliveMs: s.keepAliveMs,
+    // A span per POST of a single request (batches, from 2025-03-26 clients only, get none).
+    span: Array.isArray(body) ? undefined : requestSpan(s.tracing, call, body as RequestMessage),
     carriesServerRequests: true,
     // A 2025 client's disconnect is no cancellation: what comes later goes to its GET stream.
     onEnd: () => {
@@ -87,6 +91,8 @@ export interface McpEndpointDeps {
   relays: Relays;
   maxBodyBytes: number;
   keepAliveMs: number;
+  /** Spans of requests (tracing on). */
+  tracing?: Tracing;
 }
 
 /** Who asks, and for which configuration. */
@@ -172,7 +178,7 @@ async function serveStateless(
   const elsewhere = await who.toOwner?.(body);
   if (elsewhere) return call.respond(elsewhere);
   const relay: Relay = await d.relays.sharedFor(who.configKey(), () => who.prepare(async (req) => req));
-  serveModern(call, body, relay, d.keepAliveMs);
+  serveModern(call, body, relay, d.keepAliveMs, d.tracing);
 }
 
 /**

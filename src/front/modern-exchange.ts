@@ -7,6 +7,7 @@
  * request becomes an InputRequiredResult (MRTR).
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { Tracing } from '../observability/tracing.js';
 import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
 import { type HttpCall, JSON_HEADERS } from './http-call.js';
@@ -14,6 +15,7 @@ import { listen } from './modern-listen.js';
 import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
 import { PostReply } from './post-reply.js';
 import { rpcError } from './post-rules.js';
+import { requestSpan } from './request-span.js';
 
 const SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 
@@ -37,7 +39,13 @@ export function refuseInvalidModern(call: HttpCall, body: ModernRequest): boolea
 type Request = JSONRPCMessage & { id: string | number; method: string; params?: Record<string, unknown> };
 
 /** Serves one validated modern request against the shared child's relay. */
-export function serveModern(call: HttpCall, body: ModernRequest, relay: Relay, keepAliveMs: number): void {
+export function serveModern(
+  call: HttpCall,
+  body: ModernRequest,
+  relay: Relay,
+  keepAliveMs: number,
+  tracing?: Tracing,
+): void {
   if (body.id === undefined) {
     call.answer(202, {}, null);
     return;
@@ -60,6 +68,7 @@ export function serveModern(call: HttpCall, body: ModernRequest, relay: Relay, k
       MRTR_METHODS.has(method) && declaresCapabilityFor(body, serverMethod),
     shape: (m) => toModernResult(method, m),
     onEnd: () => port.close(),
+    span: requestSpan(tracing, call, body),
   });
   const port = relay.open(reply);
   const request = body as Request;

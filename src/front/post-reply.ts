@@ -5,6 +5,7 @@
  * (2025-03-26) is answered once every request in it is: a JSON array, or events.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { endSpan, type Span } from '../observability/tracing.js';
 import type { PortSink, RequestId } from '../relay/relay-port.js';
 import { type HttpCall, JSON_HEADERS, SSE_HEADERS } from './http-call.js';
 import { SseWriter } from './sse-writer.js';
@@ -21,6 +22,8 @@ export interface PostReplyOptions {
   shape?: (m: JSONRPCMessage) => JSONRPCMessage;
   /** Called once when the answer has ended, or the client went away first. */
   onEnd?: () => void;
+  /** The request's span (tracing on); it ends with the answer. */
+  span?: Span | undefined;
 }
 
 const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
@@ -29,6 +32,8 @@ const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
 export class PostReply implements PortSink {
   readonly carriesServerRequests: boolean;
   readonly acceptsInputRequest?: (method: string, related: RequestId) => boolean;
+  readonly span: Span | undefined;
+  private error: string | undefined;
   private readonly waiting: Set<RequestId>;
   private readonly answers: JSONRPCMessage[] = [];
   private sse: SseWriter | undefined;
@@ -43,6 +48,7 @@ export class PostReply implements PortSink {
   ) {
     this.waiting = new Set(ids);
     this.carriesServerRequests = o.carriesServerRequests;
+    this.span = o.span;
     if (o.acceptsInputRequest) this.acceptsInputRequest = o.acceptsInputRequest;
     call.onAbort(() => this.finish());
   }
@@ -59,6 +65,7 @@ export class PostReply implements PortSink {
       if (!this.sse.message(m)) this.finish();
       return;
     }
+    if ('error' in m) this.error = m.error.message;
     const answer = this.o.shape ? this.o.shape(m) : m;
     if (this.sse) this.sse.message(answer);
     else this.answers.push(answer);
@@ -77,6 +84,7 @@ export class PostReply implements PortSink {
     if (this.ended) return;
     this.ended = true;
     this.sse?.end();
+    if (this.span) endSpan(this.span, this.waiting.size > 0 ? 'the client went away' : this.error);
     this.o.onEnd?.();
   }
 }

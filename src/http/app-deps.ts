@@ -6,6 +6,7 @@ import type { PackageLauncher, ProcessMeta } from '../launch/package-launcher.js
 import type { AuditLog } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { ApiKeys } from '../policy/api-keys.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { Runtimes } from '../process/runtime-detect.js';
@@ -33,5 +34,7 @@ export interface AppDeps {
   cluster: Cluster;
   /** Security-relevant events (GET /audit, the dashboard). */
   audit: AuditLog;
+  /** Spans, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing;
   startedAt: number;
 }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import { Hono } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type McpCaller, type McpEndpointDeps, serveMcp, sessionMode } from '../front/mcp-endpoint.js';
+import { carrierOfHeaders } from '../observability/tracing.js';
 import { compileHostCheck } from '../policy/host-check.js';
 import type { Principal } from '../policy/principal.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
@@ -65,6 +66,7 @@ export async function createFrontDoor(
     relays: deps.relays,
     maxBodyBytes: deps.config.request.maxBodyBytes,
     keepAliveMs: deps.config.session.keepAliveMs,
+    tracing: deps.tracing,
   };
 
   /** A hot request, judged on its request line and headers alone (nothing read, nothing charged). */
@@ -130,6 +132,7 @@ export async function createFrontDoor(
             {
               query: pairs,
               headers: headersOfConfig(),
+              trace: carrierOfHeaders((name) => one(h[name])),
               caller: { owner: caller.id, address: from, admin: caller.role === 'admin' },
             },
             run,

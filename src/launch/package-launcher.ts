@@ -7,6 +7,7 @@ import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { AuditSink } from '../observability/audit-log.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
+import { endSpan, SpanKind, type TraceCarrier, type Tracing } from '../observability/tracing.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
@@ -54,6 +55,8 @@ export interface RequestConfig {
   caller: { owner: string; address: string; admin?: boolean };
   /** Told each step of preparing and starting the package (install progress for clients that watch). */
   progress?: (step: LaunchStep) => void;
+  /** The W3C trace context the request came with (its launch span joins that trace). */
+  trace?: TraceCarrier | undefined;
 }
 
 /** A step of getting a package ready, as clients watching the install see it. */
@@ -92,6 +95,8 @@ export interface PackageLauncherDeps {
   nodeHeapMb?: number | undefined;
   /** Where installs are recorded (the audit log). */
   audit?: AuditSink;
+  /** Spans of launches and installs (tracing on). */
+  tracing?: Tracing;
 }
 
 /** A short, readable slug of a package name for process ids. */
@@ -133,6 +138,13 @@ export class PackageLauncher {
     // Only what is secret is masked, so servers' own messages about plain settings stay readable.
     const secrets = [...secretEnvValues(mapped), ...secretArgValues(userArgs)];
     this.d.redactor.add(secrets);
+    const span = this.d.tracing?.start(
+      'package.launch',
+      SpanKind.INTERNAL,
+      { 'mcp.package.spec': route.spec },
+      config.trace,
+    );
+    let failure: string | undefined;
     try {
       const step = config.progress ?? (() => undefined);
       step({ step: 'resolving', spec: route.spec });
@@ -156,6 +168,14 @@ export class PackageLauncher {
           outcome,
           ms: Date.now() - began,
         });
+      const installSpan = cached
+        ? undefined
+        : this.d.tracing?.start(
+            'package.install',
+            SpanKind.INTERNAL,
+            { 'mcp.package.name': name, 'mcp.package.version': version, 'mcp.package.registry': registry },
+            span,
+          );
       const installed = await this.d.store
         .ensureInstalled(
           resolved,
@@ -164,8 +184,10 @@ export class PackageLauncher {
         )
         .catch((err: unknown) => {
           audited(err instanceof GatewayError ? err.code : 'INTERNAL_ERROR');
+          endSpan(installSpan, err instanceof GatewayError ? err.code : 'INTERNAL_ERROR');
           throw err;
         });
+      endSpan(installSpan);
       audited('ok');
       step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
@@ -212,8 +234,12 @@ export class PackageLauncher {
           },
         },
       });
+    } catch (err) {
+      failure = err instanceof GatewayError ? err.code : 'INTERNAL_ERROR';
+      throw err;
     } finally {
       this.d.redactor.remove(secrets);
+      endSpan(span, failure);
     }
   }
 

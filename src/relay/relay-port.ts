@@ -5,6 +5,8 @@
  * resources it subscribed to.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { Span } from '../observability/tracing.js';
+import type { toolCallOf } from './relay-tool-calls.js';
 
 export type RequestId = string | number;
 
@@ -22,6 +24,8 @@ export interface PortSink {
    * (spec 2026-07-28 basic/patterns/mrtr).
    */
   acceptsInputRequest?(method: string, related: RequestId): boolean;
+  /** The span of the client request this sink answers (tracing on): relayed work hangs under it. */
+  readonly span?: Span | undefined;
 }
 
 /** The part of the relay a port calls. */
@@ -30,6 +34,27 @@ export interface PortOwner {
   isInFlight(port: Port, id: RequestId): boolean;
   closePort(port: Port): void;
 }
+
+/** A relayed request in flight (the relay's one in-flight map holds them). */
+export interface Exchange {
+  childId: string;
+  /** Undefined while the exchange waits for a modern client's retry (MRTR). */
+  port: Port | undefined;
+  /** Where this request's answer and related messages go when not to the port's sink (its HTTP exchange). */
+  reply: PortSink | undefined;
+  clientId: RequestId;
+  method: string;
+  /** The client's progress token; the child was given the exchange's childId in its place. */
+  clientToken?: string | number;
+  timer: NodeJS.Timeout;
+  /** A tools/call's tool name and start (for the audit log). */
+  tool?: ReturnType<typeof toolCallOf>;
+  /** The round trip's span (tracing on). */
+  span?: Span | undefined;
+}
+
+/** Where an exchange's messages go: its own HTTP exchange, else its port's sink. */
+export const sinkOf = (ex: Exchange): PortSink | undefined => ex.reply ?? ex.port?.sink;
 
 /** Log levels, least severe first (spec server/utilities/logging). */
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];

@@ -48,4 +48,19 @@ export function mostVerboseLevel(ports: Iterable<Port>): number | undefined {
   return most;
 }
 
+/**
+ * A client's `logging/setLevel`: the port's level is recorded, and the child is asked for the most
+ * verbose level any port wants (each port then gets what it asked for).
+ */
+export function withLogLevel<R extends { params?: Record<string, unknown> }>(
+  ports: Iterable<Port>,
+  port: Port,
+  m: R,
+): R {
+  const at = LOG_LEVELS.indexOf(String(m.params?.level));
+  if (at === -1) return m; // the child answers the invalid level itself
+  port.logLevel = at;
+  return { ...m, params: { ...m.params, level: LOG_LEVELS[mostVerboseLevel(ports) ?? at] } };
+}
+
 export { LOG_LEVELS };

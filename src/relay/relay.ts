@@ -11,13 +11,16 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
+import { endSpan, type Span, type Tracing } from '../observability/tracing.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
-import { LEGACY_VERSIONS } from '../protocol/versions.js';
 import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.js';
+import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
-import { Port, type PortOwner, type PortSink, type RequestId } from './relay-port.js';
-import { LOG_LEVELS, mostVerboseLevel, Subscriptions } from './relay-subscriptions.js';
+import { routeNotification } from './relay-notifications.js';
+import { type Exchange, Port, type PortOwner, type PortSink, type RequestId, sinkOf } from './relay-port.js';
+import { LOG_LEVELS, mostVerboseLevel, Subscriptions, withLogLevel } from './relay-subscriptions.js';
 import { type ToolCallRecord, toolCallOf, toolCallOutcome } from './relay-tool-calls.js';
+import { childSpan } from './relay-trace.js';
 
 /** The child as the relay sees it (ManagedProcess; a fake in unit tests). */
 export interface RelayChild {
@@ -30,25 +33,7 @@ export interface RelayChild {
   request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<unknown>;
 }
 
-export interface Exchange {
-  childId: string;
-  /** Undefined while the exchange waits for a modern client's retry (MRTR). */
-  port: Port | undefined;
-  /** Where this request's answer and related messages go when not to the port's sink (its HTTP exchange). */
-  reply: PortSink | undefined;
-  clientId: RequestId;
-  method: string;
-  /** The client's progress token; the child was given the exchange's childId in its place. */
-  clientToken?: string | number;
-  timer: NodeJS.Timeout;
-  /** A tools/call's tool name and start (for the audit log). */
-  tool?: ReturnType<typeof toolCallOf>;
-}
-
 type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
-
-/** Change notifications: they belong to no request; list changes go to every port. */
-const LIST_CHANGED = /^notifications\/(tools|prompts|resources)\/list_changed$/;
 
 /**
  * The relay's id of a port's request: the port's number and the client's id, typed (1 and "1" are two
@@ -58,15 +43,13 @@ const LIST_CHANGED = /^notifications\/(tools|prompts|resources)\/list_changed$/;
 export const childIdOf = (port: Port, clientId: RequestId): string =>
   `${port.seq}${typeof clientId === 'number' ? '#' : '$'}${clientId}`;
 
-/** Where an exchange's messages go: its own HTTP exchange, else its port's sink. */
-const sinkOf = (ex: Exchange): PortSink | undefined => ex.reply ?? ex.port?.sink;
-
 export class Relay implements ProcessClient, PortOwner {
   /** The one in-flight map: every relayed request awaiting the child's answer, by relay id. */
   readonly exchanges = new Map<string, Exchange>();
-  private readonly serverRequests = new Map<RequestId, Port>();
-  private readonly ports = new Set<Port>();
-  private readonly subscriptions = new Subscriptions();
+  /** Server requests asked of a port and not answered yet, by the child's id for them. */
+  readonly serverRequests = new Map<RequestId, Port>();
+  readonly ports = new Set<Port>();
+  readonly subscriptions = new Subscriptions();
   private readonly inputs: InputRequests;
   private next = 1;
 
@@ -79,6 +62,8 @@ export class Relay implements ProcessClient, PortOwner {
       statePrefix?: string;
       /** Told of every tools/call that ends (the audit log). */
       onToolCall?: (call: ToolCallRecord) => void;
+      /** Spans of each round trip to the child, when tracing is on. */
+      tracing?: Tracing;
     },
   ) {
     this.inputs = new InputRequests(this, o.statePrefix);
@@ -138,7 +123,7 @@ export class Relay implements ProcessClient, PortOwner {
   private fromClientRequest(port: Port, m: Request, reply?: PortSink): void {
     const local = this.localAnswer(port, m);
     if (local) (reply ?? port.sink).deliver({ jsonrpc: '2.0', id: m.id, ...local } as JSONRPCMessage, m.id);
-    else this.relay(port, m.method === 'logging/setLevel' ? this.withLogLevel(port, m) : m, reply);
+    else this.relay(port, m.method === 'logging/setLevel' ? withLogLevel(this.ports, port, m) : m, reply);
   }
 
   /** What the relay answers itself: a reused id, initialize, and subscriptions the child already has. */
@@ -147,33 +132,12 @@ export class Relay implements ProcessClient, PortOwner {
       return {
         error: { code: JsonRpcCode.InvalidRequest, message: 'Invalid Request: this id is already in flight' },
       };
-    if (m.method === 'initialize') return { result: this.initializeResult(m.params) };
+    if (m.method === 'initialize') return { result: initializeResultOf(this.child.identity, m.params) };
     const uri = (m.params as { uri?: unknown } | undefined)?.uri;
     if (typeof uri !== 'string') return undefined;
     if (m.method === 'resources/subscribe' && !this.subscriptions.add(port, uri)) return { result: {} };
     if (m.method === 'resources/unsubscribe' && !this.subscriptions.remove(port, uri)) return { result: {} };
     return undefined;
-  }
-
-  /** The child's identity, at the revision it agreed with the gateway for this client's profile. */
-  private initializeResult(params: unknown): Record<string, unknown> {
-    const id = this.child.identity;
-    const requested = (params as { protocolVersion?: string } | undefined)?.protocolVersion;
-    const fallback = requested && LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0];
-    return {
-      protocolVersion: id.protocolVersion ?? fallback,
-      capabilities: id.capabilities ?? {},
-      serverInfo: id.serverInfo ?? { name: 'unknown', version: '0' },
-      ...(id.instructions ? { instructions: id.instructions } : {}),
-    };
-  }
-
-  /** Records the port's level; the child is asked for the most verbose level any port wants. */
-  private withLogLevel(port: Port, m: Request): Request {
-    const at = LOG_LEVELS.indexOf(String(m.params?.level));
-    if (at === -1) return m; // the child answers the invalid level itself
-    port.logLevel = at;
-    return { ...m, params: { ...m.params, level: LOG_LEVELS[mostVerboseLevel(this.ports) ?? at] } };
   }
 
   /** Adds a subscriber for a port that is no session (a listening stream); true: tell the child. */
@@ -204,7 +168,12 @@ export class Relay implements ProcessClient, PortOwner {
     const timer = setTimeout(() => this.timeOut(childId), this.o.requestTimeoutMs);
     timer.unref();
     const tool = toolCallOf(method, params ?? {});
-    this.exchanges.set(childId, { childId, port, reply, clientId, method, clientToken, timer, tool });
+    const tracing = this.o.tracing;
+    let span: Span | undefined;
+    if (tracing?.enabled) {
+      ({ span, params } = childSpan(tracing, this.child.id, method, tool?.name, params, reply ?? port.sink));
+    }
+    this.exchanges.set(childId, { childId, port, reply, clientId, method, clientToken, timer, tool, span });
     port.pending++;
     const sent = this.child.send({ jsonrpc: '2.0', id: childId, method, params } as JSONRPCMessage);
     if (!sent) this.fail(childId, JsonRpcCode.ServerUnavailable, 'The MCP server is not running.');
@@ -228,7 +197,7 @@ export class Relay implements ProcessClient, PortOwner {
 
   /** Cancels an exchange: the child hears notifications/cancelled; the client gets no answer. */
   cancel(childId: string, reason: string): void {
-    const ex = this.drop(childId);
+    const ex = this.drop(childId, `cancelled: ${reason}`);
     if (!ex) return;
     this.toolCallEnded(ex, 'cancelled');
     this.child.send({
@@ -254,10 +223,12 @@ export class Relay implements ProcessClient, PortOwner {
     );
   }
 
-  drop(childId: string): Exchange | undefined {
+  /** Forgets an exchange (its span ends, an error when `error` says why). */
+  drop(childId: string, error?: string): Exchange | undefined {
     const ex = this.exchanges.get(childId);
     if (!ex) return undefined;
     clearTimeout(ex.timer);
+    if (ex.span) endSpan(ex.span, error);
     this.exchanges.delete(childId);
     if (ex.port) ex.port.pending--;
     this.inputs.forget(childId);
@@ -265,7 +236,7 @@ export class Relay implements ProcessClient, PortOwner {
   }
 
   private finish(childId: string, m: JSONRPCMessage): void {
-    const ex = this.drop(childId);
+    const ex = this.drop(childId, 'error' in m ? m.error.message : undefined);
     if (!ex) return;
     if (ex.tool) this.toolCallEnded(ex, toolCallOutcome(m));
     const sink = sinkOf(ex);
@@ -290,51 +261,10 @@ export class Relay implements ProcessClient, PortOwner {
       this.routeServerRequest(m as Request);
       return;
     }
-    if ('method' in m) this.routeNotification(m as JSONRPCMessage & { method: string });
+    if ('method' in m) routeNotification(this, m as JSONRPCMessage & { method: string });
   }
 
-  private routeNotification(m: JSONRPCMessage & { method: string }): void {
-    const params = ('params' in m ? m.params : undefined) as Record<string, unknown> | undefined;
-    if (LIST_CHANGED.test(m.method)) {
-      for (const p of this.ports) p.sink.deliver(m);
-      return;
-    }
-    if (m.method === 'notifications/resources/updated') {
-      const subs = this.subscriptions.of(String(params?.uri));
-      for (const p of subs ?? this.lonePort()) p.sink.deliver(m);
-      return;
-    }
-    if (params?.progressToken !== undefined) {
-      const ex = this.exchanges.get(String(params.progressToken));
-      if (ex?.clientToken !== undefined)
-        sinkOf(ex)?.deliver(
-          { ...m, params: { ...params, progressToken: ex.clientToken } } as JSONRPCMessage,
-          ex.clientId,
-        );
-      return;
-    }
-    if (m.method === 'notifications/cancelled') {
-      const port = this.serverRequests.get(params?.requestId as RequestId);
-      port?.sink.deliver(m);
-      return;
-    }
-    const isLog = m.method === 'notifications/message';
-    const ex = this.newest((e) => !isLog || !!e.port?.wantsLog(params?.level));
-    if (ex?.port) {
-      sinkOf(ex)?.deliver(m, ex.clientId);
-      return;
-    }
-    const targets = isLog
-      ? [...this.ports].filter((p) => p.logLevel !== undefined && p.wantsLog(params?.level))
-      : [];
-    for (const p of targets.length > 0 ? targets : this.lonePort()) p.sink.deliver(m);
-  }
-
-  /** The only port, when there is exactly one (a child of its own): it gets what belongs to no one. */
-  private lonePort(): Port[] {
-    return this.ports.size === 1 ? [...this.ports] : [];
-  }
-
+  /** The most recent exchange in flight that `filter` accepts. */
   newest(filter: (e: Exchange) => boolean): Exchange | undefined {
     let found: Exchange | undefined;
     for (const e of this.exchanges.values()) if (e.port && filter(e)) found = e;

@@ -5,6 +5,7 @@
  */
 import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { ClientProfile } from '../protocol/versions.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
@@ -21,7 +22,13 @@ export class Relays {
 
   constructor(
     private readonly processes: ProcessManager<ProcessMeta>,
-    private readonly o: { requestTimeoutMs: number; logger: Logger; statePrefix?: string; audit?: AuditSink },
+    private readonly o: {
+      requestTimeoutMs: number;
+      logger: Logger;
+      statePrefix?: string;
+      audit?: AuditSink;
+      tracing?: Tracing;
+    },
   ) {
     processes.onGone((processId, notice) => {
       const relay = this.byProcess.get(processId);

@@ -59,6 +59,28 @@ interface Impl {
   rates(): Promise<RateLimitStore>;
 }
 
+/** The Redis implementations under a prefix of their own; `rates` makes the rate-limit store. */
+function inRedis(
+  letter: string,
+  rates: (conn: Awaited<ReturnType<typeof connect>>, prefix: string) => RateLimitStore,
+): Impl {
+  const prefix = `${letter}${randomBytes(4).toString('hex')}:`;
+  return {
+    directory: async (self) => {
+      const dir = new RedisDirectory(self, await connect(), prefix, 1000);
+      await dir.beat(stats);
+      return dir;
+    },
+    counter: async (selfId) => {
+      const conn = await connect();
+      const dir = new RedisDirectory(info(selfId), conn, prefix, 1000);
+      await dir.beat(stats);
+      return new RedisSessionCounter(conn, prefix, selfId, () => new Map());
+    },
+    rates: async () => rates(await connect(), prefix),
+  };
+}
+
 const implementations: Array<[string, () => Impl]> = [
   [
     'in memory',
@@ -68,45 +90,11 @@ const implementations: Array<[string, () => Impl]> = [
       rates: async () => new MemoryRateLimitStore(),
     }),
   ],
-  [
-    'in Redis',
-    () => {
-      const prefix = `t${randomBytes(4).toString('hex')}:`;
-      return {
-        directory: async (self) => {
-          const dir = new RedisDirectory(self, await connect(), prefix, 1000);
-          await dir.beat(stats);
-          return dir;
-        },
-        counter: async (selfId) => {
-          const conn = await connect();
-          const dir = new RedisDirectory(info(selfId), conn, prefix, 1000);
-          await dir.beat(stats);
-          return new RedisSessionCounter(conn, prefix, selfId, () => new Map());
-        },
-        rates: async () => new RedisRateLimitStore(await connect(), prefix, logger),
-      };
-    },
-  ],
+  ['in Redis', () => inRedis('t', (conn, prefix) => new RedisRateLimitStore(conn, prefix, logger))],
   [
     'in Redis, leased (as cluster mode runs it)',
-    () => {
-      const prefix = `l${randomBytes(4).toString('hex')}:`;
-      return {
-        directory: async (self) => {
-          const dir = new RedisDirectory(self, await connect(), prefix, 1000);
-          await dir.beat(stats);
-          return dir;
-        },
-        counter: async (selfId) => {
-          const conn = await connect();
-          const dir = new RedisDirectory(info(selfId), conn, prefix, 1000);
-          await dir.beat(stats);
-          return new RedisSessionCounter(conn, prefix, selfId, () => new Map());
-        },
-        rates: async () => new LeasedRateLimitStore(new RedisRateLimitStore(await connect(), prefix, logger)),
-      };
-    },
+    () =>
+      inRedis('l', (conn, prefix) => new LeasedRateLimitStore(new RedisRateLimitStore(conn, prefix, logger))),
   ],
 ];
 

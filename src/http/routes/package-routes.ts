@@ -64,6 +64,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     relays: deps.relays,
     maxBodyBytes: deps.config.request.maxBodyBytes,
     keepAliveMs: deps.config.session.keepAliveMs,
+    tracing: deps.tracing,
   };
 
   const handle = async (c: Context) => {
