@@ -32,9 +32,19 @@ export class LeasedRateLimitStore implements RateLimitStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(key: string, rule: BucketRule, cost = 1): Promise<RateDecision> {
+  take(key: string, rule: BucketRule, cost = 1): RateDecision | Promise<RateDecision> {
     if (rule.capacity < LEASE_MIN_CAPACITY) return this.shared.take(key, rule, cost);
     const id = `${rule.name}\u0000${key}`;
+    // The common case answers at once: tokens left in this instance's lease.
+    const lease = this.leases.get(id);
+    if (lease && !lease.refused && lease.expires > this.now() && lease.tokens >= cost) {
+      lease.tokens -= cost;
+      return { allowed: true, retryAfterMs: 0 };
+    }
+    return this.takeLeased(id, key, rule, cost);
+  }
+
+  private async takeLeased(id: string, key: string, rule: BucketRule, cost: number): Promise<RateDecision> {
     for (;;) {
       const lease = this.leases.get(id);
       const now = this.now();
@@ -51,7 +61,7 @@ export class LeasedRateLimitStore implements RateLimitStore {
       await pending.catch(() => undefined);
     }
     const size = Math.max(cost, Math.floor(rule.capacity / LEASE_FRACTION));
-    const fetch = this.shared.take(key, rule, size);
+    const fetch = Promise.resolve(this.shared.take(key, rule, size));
     this.fetching.set(id, fetch);
     let d: RateDecision;
     try {

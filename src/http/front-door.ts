@@ -112,7 +112,8 @@ export async function createFrontDoor(
       if (!hostOk(host))
         throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
       principal = principalOf(keyOf(one(h.authorization), one(h['x-api-key'])), access, address);
-      await deps.limiter.message(principal.id, address);
+      const charged = deps.limiter.message(principal.id, address); // at once unless the budget is shared
+      if (charged) await charged;
       const pairs = q === -1 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];
       const caller = principal;
       const from = address;

@@ -17,9 +17,12 @@ export interface RateDecision {
   retryAfterMs: number;
 }
 
-/** Where buckets live. `take` is atomic per key. */
+/**
+ * Where buckets live. `take` is atomic per key; a store that needs no I/O answers at once (the hot path
+ * then awaits nothing), a shared one with a promise.
+ */
 export interface RateLimitStore {
-  take(key: string, rule: BucketRule, cost?: number): Promise<RateDecision>;
+  take(key: string, rule: BucketRule, cost?: number): RateDecision | Promise<RateDecision>;
 }
 
 interface Bucket {
@@ -36,7 +39,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     private readonly maxBuckets = 100_000,
   ) {}
 
-  async take(key: string, rule: BucketRule, cost = 1): Promise<RateDecision> {
+  take(key: string, rule: BucketRule, cost = 1): RateDecision {
     const now = this.now();
     const id = `${rule.name}\u0000${key}`;
     const rate = rule.capacity / rule.periodMs;

@@ -7,7 +7,7 @@
  * thousands of calls a minute) is never throttled.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import type { BucketRule, RateLimitStore } from './rate-limit-store.js';
+import type { BucketRule, RateDecision, RateLimitStore } from './rate-limit-store.js';
 
 export interface RateLimitSettings {
   /** Requests per minute per caller; 0: off. */
@@ -63,29 +63,34 @@ export class RateLimiter {
    * unauthenticated `/health`) share behind the same address. `caller` undefined: address only.
    * @throws GatewayError RATE_LIMITED with retryAfterSeconds.
    */
-  async request(caller: string | undefined, address: string): Promise<void> {
-    if (this.rules.key && caller !== undefined)
-      await this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key');
-    if (this.rules.address)
-      await this.charge(`a:${address}`, this.rules.address, 'requests per minute per address');
+  request(caller: string | undefined, address: string): void | Promise<void> {
+    const byAddress = () =>
+      this.rules.address
+        ? this.charge(`a:${address}`, this.rules.address, 'requests per minute per address')
+        : undefined;
+    const first =
+      this.rules.key && caller !== undefined
+        ? this.charge(`k:${caller}`, this.rules.key, 'requests per minute per key')
+        : undefined;
+    return first ? first.then(byAddress) : byAddress();
   }
 
   /**
    * Charges one message inside a session (`Mcp-Session-Id`, or a POST to a legacy SSE session): the
    * caller's message budget only. @throws GatewayError RATE_LIMITED
    */
-  async message(caller: string | undefined, address: string): Promise<void> {
+  message(caller: string | undefined, address: string): void | Promise<void> {
     if (this.rules.message)
-      await this.charge(`m:${caller ?? address}`, this.rules.message, 'messages per minute per key');
+      return this.charge(`m:${caller ?? address}`, this.rules.message, 'messages per minute per key');
   }
 
   /**
    * Charges one new MCP session (an initialize without a session, a legacy SSE stream): a session costs no
    * process and a few KB, so it has a budget of its own per caller. @throws GatewayError RATE_LIMITED
    */
-  async session(caller: string | undefined, address: string): Promise<void> {
+  session(caller: string | undefined, address: string): void | Promise<void> {
     if (this.rules.session)
-      await this.charge(`s:${caller ?? address}`, this.rules.session, 'new sessions per minute per key');
+      return this.charge(`s:${caller ?? address}`, this.rules.session, 'new sessions per minute per key');
   }
 
   /** Charges one install (a package version not in the store yet). @throws GatewayError RATE_LIMITED */
@@ -96,8 +101,14 @@ export class RateLimiter {
     await this.charge(`a:${address}`, rule, 'installs per hour per address');
   }
 
-  private async charge(key: string, rule: BucketRule, what: string): Promise<void> {
-    const d = await this.store.take(key, rule);
+  /** Charges one token; at once when the store answers at once. @throws GatewayError RATE_LIMITED */
+  private charge(key: string, rule: BucketRule, what: string): void | Promise<void> {
+    const d = this.store.take(key, rule);
+    if (d instanceof Promise) return d.then((answer) => this.verdict(answer, rule, what));
+    this.verdict(d, rule, what);
+  }
+
+  private verdict(d: RateDecision, rule: BucketRule, what: string): void {
     if (d.allowed) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(d.retryAfterMs / 1000));
     throw new GatewayError('RATE_LIMITED', `Rate limit reached: ${rule.capacity} ${what}.`, {
