@@ -1,6 +1,7 @@
 /** @module What the HTTP layer needs from the rest of the gateway (passed in, never imported as singletons). */
 import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
+import type { McpEndpointDeps } from '../front/mcp-endpoint.js';
 import type { McpSessions } from '../front/mcp-sessions.js';
 import type { PackageLauncher, ProcessMeta } from '../launch/package-launcher.js';
 import type { AuditLog } from '../observability/audit-log.js';
@@ -37,4 +38,15 @@ export interface AppDeps {
   /** Spans, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
   tracing: Tracing;
   startedAt: number;
+}
+
+/** What the MCP endpoints of the front need, the same for the hot path and Hono's routes. */
+export function mcpEndpointDeps(deps: AppDeps): McpEndpointDeps {
+  return {
+    sessions: deps.sessions,
+    relays: deps.relays,
+    maxBodyBytes: deps.config.request.maxBodyBytes,
+    keepAliveMs: deps.config.session.keepAliveMs,
+    tracing: deps.tracing,
+  };
 }

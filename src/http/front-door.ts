@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
-import { type McpCaller, type McpEndpointDeps, serveMcp, sessionMode } from '../front/mcp-endpoint.js';
+import { type McpCaller, serveMcp, sessionMode } from '../front/mcp-endpoint.js';
 import { carrierOfHeaders } from '../observability/tracing.js';
 import { compileHostCheck } from '../policy/host-check.js';
 import type { Principal } from '../policy/principal.js';
@@ -18,7 +18,7 @@ import { configFromHeaders } from '../runtime/env-mapping.js';
 import { parsePackagePath } from '../spec/request-path.js';
 import { addressOf, keyOf, principalOf } from './access-control.js';
 import { securityHeaders } from './app.js';
-import type { AppDeps } from './app-deps.js';
+import { type AppDeps, mcpEndpointDeps } from './app-deps.js';
 import { retryToOwner } from './cluster-routing.js';
 import { NodeCall } from './node-call.js';
 import { errorAnswer, recordRequest, requestIdOf } from './request-record.js';
@@ -61,13 +61,7 @@ export async function createFrontDoor(
   const access = { keys: deps.keys, openRegistry: deps.config.auth.openRegistry };
   const trustProxy = deps.config.http.trustProxy;
   const counters = deps.cluster.counters;
-  const endpoint: McpEndpointDeps = {
-    sessions: deps.sessions,
-    relays: deps.relays,
-    maxBodyBytes: deps.config.request.maxBodyBytes,
-    keepAliveMs: deps.config.session.keepAliveMs,
-    tracing: deps.tracing,
-  };
+  const endpoint = mcpEndpointDeps(deps);
 
   /** A hot request, judged on its request line and headers alone (nothing read, nothing charged). */
   const isHot = (req: IncomingMessage): boolean => {

@@ -1,4 +1,5 @@
 /** API keys, roles, ownership, Host and Origin checks, and the start-up exposure rule, through the real app. */
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createGateway } from '../../src/gateway.js';
@@ -157,6 +158,49 @@ describe('API keys and roles', () => {
     const listed = await t.get('/sessions', { headers: bearer(bob.key) });
     expect(listed.body.sessions).toEqual([]);
     expect((await t.get('/sessions', { headers: bearer(alice.key) })).body.sessions).toHaveLength(1);
+  });
+  it('applies every check on the hot path too: no key, a wrong key and a rebound Host name are refused', async () => {
+    const url = `${base}/package/fixture-echo-mcp/mcp?hot=1`;
+    const headers = { ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' };
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    });
+    const before = t.gw.processes.list().length;
+    const none = await fetch(url, { method: 'POST', headers, body });
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { code: string }).code).toBe('AUTH_REQUIRED');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const wrong = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, ...bearer('mcp_not_a_key') },
+      body,
+    });
+    expect(((await wrong.json()) as { code: string }).code).toBe('AUTH_INVALID');
+    // A page's DNS-rebound name reaching the loopback port (undici will not send another Host: node:http does).
+    const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        url,
+        { method: 'POST', headers: { ...headers, ...bearer(alice.key), host: 'attacker.example' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).code).toBe('HOST_NOT_ALLOWED');
+    expect(t.gw.processes.list()).toHaveLength(before);
+    const own = await fetch(url, { method: 'POST', headers: { ...headers, ...bearer(alice.key) }, body });
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('echo');
   });
 });
 

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../src/policy/api-keys.js';
 import { POSTINSTALL_MARKER } from '../fixtures/npm/packages.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
@@ -209,5 +210,50 @@ describe('install scripts', () => {
     expect(await install({ store: { installScriptsAllowlist: ['fixture-postinstall-mcp'] } })).toBe(200);
     expect(existsSync(POSTINSTALL_MARKER)).toBe(true); // the control: the script does run when allowed
     await rm(POSTINSTALL_MARKER, { force: true });
+  });
+});
+
+describe('the message budget on the hot path', () => {
+  const alice = generateApiKey('alice', 'user');
+  const bob = generateApiKey('bob', 'user');
+  let t: TestGateway;
+  let base: string;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      auth: { apiKeys: [alice.entry, bob.entry] },
+      rateLimit: { messagesPerKeyPerMinute: 5 },
+    });
+    base = await t.serve();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('charges each stateless message to its key: a key past its budget gets 429, another key is served', async () => {
+    const call = (key: string) =>
+      fetch(`${base}/package/fixture-echo-mcp/mcp`, {
+        method: 'POST',
+        headers: {
+          ...MCP_HEADERS,
+          authorization: `Bearer ${key}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/list',
+          params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+        }),
+      });
+    for (let i = 0; i < 5; i++) expect((await call(alice.key)).status).toBe(200);
+    const over = await call(alice.key);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await over.json()).toMatchObject({
+      code: 'RATE_LIMITED',
+      guidance: { limit: '5 messages per minute per key' },
+    });
+    expect((await call(bob.key)).status).toBe(200);
   });
 });

@@ -12,7 +12,7 @@ import {
 import type { LaunchAnswer, LaunchStep } from '../../launch/package-launcher.js';
 import { compileOrigins } from '../../policy/origin-check.js';
 import { parsePackagePath } from '../../spec/request-path.js';
-import type { AppDeps } from '../app-deps.js';
+import { type AppDeps, mcpEndpointDeps } from '../app-deps.js';
 import { retryFromContext } from '../cluster-routing.js';
 import { connectionInfoFor } from '../connection-view.js';
 import { requestConfig } from '../request-config.js';
@@ -59,13 +59,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     }),
   );
 
-  const endpoint: McpEndpointDeps = {
-    sessions: deps.sessions,
-    relays: deps.relays,
-    maxBodyBytes: deps.config.request.maxBodyBytes,
-    keepAliveMs: deps.config.session.keepAliveMs,
-    tracing: deps.tracing,
-  };
+  const endpoint = mcpEndpointDeps(deps);
 
   const handle = async (c: Context) => {
     const { path, pairs } = rawParts(c.req.url);
