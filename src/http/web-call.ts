@@ -3,6 +3,7 @@
  * DELETE, requests from browsers and forwarded requests (the hot path has its own: front-door.ts). What
  * the front answers becomes the route's Response.
  */
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import type { EventSink, HttpCall } from '../front/http-call.js';
 import { readRequestJson } from './json-body.js';
@@ -22,7 +23,14 @@ export function webCall(c: Context): { call: HttpCall; response: Promise<Respons
     aborted = true;
     for (const cb of aborts.splice(0)) cb();
   };
-  c.req.raw.signal?.addEventListener('abort', abort, { once: true });
+  // Served by Node: the response's own 'close' says the client left. Reading `c.req.raw.signal` would
+  // make @hono/node-server build the whole web Request (a stream over the body) for every request.
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing)
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) abort();
+    });
+  else c.req.raw.signal?.addEventListener('abort', abort, { once: true });
   let body: Promise<unknown> | undefined;
   const call: HttpCall = {
     method: c.req.method,
