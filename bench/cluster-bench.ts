@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { callRate, freePort, sequentialLatency, start, stopAll, waitFor } from './bench-support.js';
+import { callRate, freePort, pct, sequentialLatency, start, stopAll, waitFor } from './bench-support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const PKG = '@modelcontextprotocol/server-everything';
@@ -53,6 +53,23 @@ async function latency(client: Client): Promise<{ p50: number; p99: number }> {
   const result = await sequentialLatency(SEQUENTIAL, WARM_UP, (i) => echo(client, `m${i}`));
   await client.close();
   return result;
+}
+
+/**
+ * Sequential calls of several clients taken in turn, one call each per round (this VM's speed drifts:
+ * side by side, the differences are the hops', not the minute's).
+ */
+async function latencies(clients: Client[]): Promise<Lat[]> {
+  const lat: number[][] = clients.map(() => []);
+  for (let i = 0; i < WARM_UP; i++) for (const c of clients) await echo(c, `w${i}`);
+  for (let i = 0; i < SEQUENTIAL; i++)
+    for (const [k, c] of clients.entries()) {
+      const s = performance.now();
+      await echo(c, `m${i}`);
+      lat[k]?.push(performance.now() - s);
+    }
+  await Promise.all(clients.map((c) => c.close()));
+  return lat.map((l) => ({ p50: pct(l, 50), p99: pct(l, 99) }));
 }
 
 /** 2026-07-28 stateless tools/call (no session: served by the instance the request reaches). */
@@ -97,7 +114,9 @@ async function throughput(clients: Client[]): Promise<number> {
 
 async function gateway(dir: string, env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  start(process.execPath, [path.join(ROOT, 'dist/main.js')], {
+  // Profiling: BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the gateways only).
+  const nodeArgs = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  start(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js')], {
     ...process.env,
     PORT: String(port),
     STORE_DIR: path.join(dir, 'store'),
@@ -134,15 +153,26 @@ async function main(): Promise<void> {
     process.stderr.write('one instance …\n');
     const one = await latency(await connect(mcp(single)));
     const oneModern = await modernLatency(mcp(single));
-    process.stderr.write('cluster, on the owner …\n');
-    const local = await latency(await connect(mcp(a)));
-    process.stderr.write('cluster, forwarded …\n');
-    const forwarded = await latency(
+    // The floor of one more hop: a minimal Node proxy in front of the owner.
+    const proxyPort = await freePort();
+    start(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'minimal-proxy.ts'),
+      String(proxyPort),
+      new URL(a).port,
+    ]);
+    await waitFor(`http://127.0.0.1:${proxyPort}/health`);
+    const proxied = (base: string) => base.replace(new URL(a).host, `127.0.0.1:${proxyPort}`);
+    process.stderr.write('cluster: on the owner, forwarded, through a minimal proxy, in turn …\n');
+    const [local, forwarded, floor] = (await latencies([
+      await connect(mcp(a)),
       await connect(
         mcp(a),
         routed(mcp(a), () => mcp(b)),
       ),
-    );
+      await connect(proxied(mcp(a))),
+    ])) as [Lat, Lat, Lat];
     const clusterModern = await modernLatency(mcp(b));
     process.stderr.write('throughput …\n');
     const oneRate = await throughput(
@@ -165,6 +195,7 @@ async function main(): Promise<void> {
       oneModern,
       local,
       forwarded,
+      floor,
       clusterModern,
       oneRate,
       ownerRate,
@@ -187,6 +218,7 @@ async function report(r: {
   oneModern: Lat;
   local: Lat;
   forwarded: Lat;
+  floor: Lat;
   clusterModern: Lat;
   oneRate: number;
   ownerRate: number;
@@ -205,10 +237,11 @@ async function report(r: {
     row('one instance (no Redis)', r.one, r.one),
     row('cluster, requests on the owner', r.local, r.one),
     row('cluster, every request forwarded', r.forwarded, r.one),
+    row('floor: owner behind a minimal Node proxy (bench/minimal-proxy.ts)', r.floor, r.one),
     row('one instance, 2026-07-28 stateless', r.oneModern, r.oneModern),
     row('cluster, 2026-07-28 stateless (served where it lands)', r.clusterModern, r.oneModern),
     '',
-    `Added latency of a forwarded request: p50 +${ms(r.forwarded.p50 - r.local.p50)} ms, p99 +${ms(r.forwarded.p99 - r.local.p99)} ms (forwarded vs on the owner).`,
+    `Added latency of a forwarded request: p50 +${ms(r.forwarded.p50 - r.local.p50)} ms, p99 +${ms(r.forwarded.p99 - r.local.p99)} ms (forwarded vs on the owner, taken in turn); a minimal proxy's hop adds p50 +${ms(r.floor.p50 - r.local.p50)} ms.`,
     '',
     '| 16 sessions | calls/s | vs one instance |',
     '| --- | ---: | ---: |',

@@ -279,7 +279,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const frontDoor = await createFrontDoor(appDeps);
   const live = sessions;
   try {
-    await cluster.start(app.fetch, () => ({ processes: processes.activeCount(), sessions: live.size }));
+    await cluster.start(
+      app.fetch,
+      () => ({ processes: processes.activeCount(), sessions: live.size }),
+      frontDoorServer(frontDoor.wrapForwarded),
+    );
   } catch (err) {
     throw new ConfigError(
       `CLUSTER_ADDRESS: cannot listen on ${config.cluster.address} (${(err as Error).message}).`,
@@ -288,7 +292,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
 
   return {
     app,
-    createServer: frontDoorServer(frontDoor),
+    createServer: frontDoorServer(frontDoor.wrap),
     config,
     logger,
     processes,

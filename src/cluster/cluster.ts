@@ -7,6 +7,7 @@
  * beyond the public port.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
@@ -127,13 +128,18 @@ export class Cluster {
 
   /**
    * Listens on the cluster address for signed requests (served by `fetch` with the claims as
-   * `env.forward`), joins the directory and starts the heartbeat. Nothing to do for one instance.
+   * `env.forward`, on a server made by `createServer`: the hot path's, which serves some itself), joins the directory and starts the heartbeat. Nothing to do for one instance.
    */
-  async start(fetch: Fetch, stats: () => Pick<InstanceStats, 'processes' | 'sessions'>): Promise<void> {
+  async start(
+    fetch: Fetch,
+    stats: () => Pick<InstanceStats, 'processes' | 'sessions'>,
+    createServer?: typeof createHttpServer,
+  ): Promise<void> {
     if (!this.enabled || !(this.directory instanceof RedisDirectory)) return;
     const directory = this.directory;
     const { host, port } = splitAddress(this.settings.address);
     const server = createAdaptorServer({
+      ...(createServer ? { createServer } : {}),
       // Idle connections from the others' pools stay open a long time (fewer reuse races, see forwarder).
       serverOptions: { keepAliveTimeout: 55_000 },
       fetch: (req: Request, env: Record<string, unknown>) => {

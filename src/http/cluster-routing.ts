@@ -61,27 +61,27 @@ const ownerFailed = (cause: unknown) =>
     { cause },
   );
 
-const gone = (id: string) =>
+/** The 404 for a session whose owner is gone (its sessions went with it; the client re-initializes). */
+export const sessionGone = (id: string) =>
   new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
 
 /**
- * Sends `req` to instance `owner` as this request's caller. Undefined when the owner is gone (its entry
- * expired, or nothing listens at its address any more). @throws GatewayError CLUSTER_UNAVAILABLE when the
- * connection to a live owner broke, or the directory cannot be reached.
+ * Sends a request to instance `owner` as this request's caller, through `send` (a web Request on the
+ * Hono path, Node's own on the hot path). Undefined when the owner is gone (its entry expired, or nothing
+ * listens at its address any more). @throws GatewayError CLUSTER_UNAVAILABLE when the connection to a
+ * live owner broke, or the directory cannot be reached.
  */
-async function toOwner(
+export async function toOwner<T>(
   o: RequestOrigin,
   cluster: Cluster,
   owner: string,
-  req: Request,
-): Promise<Response | undefined> {
+  send: (address: string, claims: ForwardClaims) => Promise<T>,
+): Promise<T | undefined> {
   const info = await cluster.directory.lookup(owner);
   if (!info) return undefined;
   cluster.counters.forwardedOut++;
   try {
-    return await forwardRequest(req, info.address, cluster.secret, claimsOf(o, cluster), {
-      requestId: o.requestId,
-    });
+    return await send(info.address, claimsOf(o, cluster));
   } catch (err) {
     if (err instanceof ForwardFailedError) throw ownerFailed(err);
     if (!(err instanceof OwnerUnreachableError)) throw err;
@@ -90,6 +90,12 @@ async function toOwner(
   }
 }
 
+/** `toOwner` with a web Request (the Hono path, MRTR retries). */
+const requestToOwner = (o: RequestOrigin, cluster: Cluster, owner: string, req: Request) =>
+  toOwner(o, cluster, owner, (address, claims) =>
+    forwardRequest(req, address, cluster.secret, claims, { requestId: o.requestId }),
+  );
+
 /** Forwards requests for sessions held by other instances to them. */
 export function routeToOwner(cluster: Cluster): MiddlewareHandler {
   return async (c, next) => {
@@ -97,9 +103,9 @@ export function routeToOwner(cluster: Cluster): MiddlewareHandler {
     const id = sessionIdOf(c);
     const owner = id ? cluster.ownerOf(id) : undefined;
     if (!id || !owner || owner === cluster.self.id) return next();
-    const res = await toOwner(originOf(c), cluster, owner, c.req.raw);
+    const res = await requestToOwner(originOf(c), cluster, owner, c.req.raw);
     // The owner is gone (killed, or stopped): its sessions with it; the client re-initializes (404).
-    if (!res) throw gone(id);
+    if (!res) throw sessionGone(id);
     return res;
   };
 }
@@ -126,7 +132,7 @@ export async function retryToOwner(
     headers,
     body: JSON.stringify(body),
   });
-  return toOwner(o, cluster, owner, req);
+  return requestToOwner(o, cluster, owner, req);
 }
 
 /** retryToOwner for a request Hono serves. */

@@ -3,11 +3,20 @@
  * Metadata: a browser's requests take the Hono path, which judges them) that carries the id of a session
  * held here, or a 2026-07-28 version (stateless). It is served on Node's own request and response, with
  * the same checks, answers and records as the Hono path, each done once: Host, key, message budget,
- * then the front (front/mcp-endpoint.ts). Everything else, including sessions other instances hold,
- * goes to Hono.
+ * then the front (front/mcp-endpoint.ts). In a cluster, such a POST for a session another instance
+ * holds is passed on to it the same way (no web objects), and a signed one that another instance passed
+ * on is served here as the caller it names, on the cluster listener. Everything else goes to Hono.
  */
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type RequestListener,
+  type ServerResponse,
+} from 'node:http';
 import { Hono } from 'hono';
+import { type ForwardClaims, verifyForward } from '../cluster/forward-signature.js';
+import { passable, sendTo } from '../cluster/forwarder.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type McpCaller, serveMcp, sessionMode } from '../front/mcp-endpoint.js';
 import { carrierOfHeaders } from '../observability/tracing.js';
@@ -19,7 +28,7 @@ import { parsePackagePath } from '../spec/request-path.js';
 import { addressOf, keyOf, principalOf } from './access-control.js';
 import { securityHeaders } from './app.js';
 import { type AppDeps, mcpEndpointDeps } from './app-deps.js';
-import { retryToOwner } from './cluster-routing.js';
+import { type RequestOrigin, retryToOwner, sessionGone, toOwner } from './cluster-routing.js';
 import { NodeCall } from './node-call.js';
 import { errorAnswer, recordRequest, requestIdOf } from './request-record.js';
 
@@ -50,45 +59,99 @@ function pathOf(raw: string): string {
 }
 
 /**
- * Builds the front door once: `wrap(fallback)` gives the listener that serves the hot path itself and
- * hands everything else to `fallback` (Hono's listener).
+ * The request's path and query as the WHATWG URL parser gives them (what the owner checks a forwarded
+ * request's signature against on either path).
  */
-export async function createFrontDoor(
-  deps: AppDeps,
-): Promise<(fallback: RequestListener) => RequestListener> {
+function targetOf(raw: string): string {
+  if (/^[\w@%+~\-/.?&=:,]*$/.test(raw) && !/\/\.\.?(\/|$|\?)/.test(raw)) return raw;
+  const url = new URL(raw, 'http://front');
+  return url.pathname + url.search;
+}
+
+/** Where a hot request is served: here, or (an instance id) by the instance that holds its session. */
+const HERE = '';
+
+export interface FrontDoor {
+  /** The public listener: serves the hot path itself and hands everything else to `fallback` (Hono's). */
+  wrap(fallback: RequestListener): RequestListener;
+  /** The cluster listener: serves hot requests other instances signed, and hands the rest to `fallback`. */
+  wrapForwarded(fallback: RequestListener): RequestListener;
+}
+
+/** Builds the front door once. */
+export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
   const secure = await staticSecurityHeaders();
   const hostOk = compileHostCheck(deps.config.server.host, deps.config.http.allowedHosts);
   const access = { keys: deps.keys, openRegistry: deps.config.auth.openRegistry };
   const trustProxy = deps.config.http.trustProxy;
-  const counters = deps.cluster.counters;
+  const cluster = deps.cluster;
+  const counters = cluster.counters;
   const endpoint = mcpEndpointDeps(deps);
 
-  /** A hot request, judged on its request line and headers alone (nothing read, nothing charged). */
-  const isHot = (req: IncomingMessage): boolean => {
-    if (req.method !== 'POST') return false;
+  /**
+   * Where a hot request goes, judged on its request line and headers alone (nothing read, nothing
+   * charged): HERE, the id of the instance holding its session (`elsewhere`: public listener only), or
+   * undefined (not hot: Hono serves it).
+   */
+  const routeOf = (req: IncomingMessage, elsewhere: boolean): string | undefined => {
+    if (req.method !== 'POST') return undefined;
     const url = req.url ?? '';
-    if (!url.startsWith(PREFIX)) return false;
+    if (!url.startsWith(PREFIX)) return undefined;
     const q = url.indexOf('?');
-    if (!(q === -1 ? url : url.slice(0, q)).endsWith('/mcp')) return false;
+    if (!(q === -1 ? url : url.slice(0, q)).endsWith('/mcp')) return undefined;
     const h = req.headers;
-    if (h.origin !== undefined || h.referer !== undefined || h['sec-fetch-site'] !== undefined) return false;
+    if (h.origin !== undefined || h.referer !== undefined || h['sec-fetch-site'] !== undefined)
+      return undefined;
     const session = one(h['mcp-session-id']);
-    if (session !== undefined) return deps.sessions.has(session);
+    if (session !== undefined) {
+      if (deps.sessions.has(session)) return HERE;
+      const owner = elsewhere ? cluster.ownerOf(session) : undefined;
+      return owner && owner !== cluster.self.id ? owner : undefined;
+    }
     const version = one(h['mcp-protocol-version']);
-    return version !== undefined && MODERN_VERSIONS.includes(version);
+    return version !== undefined && MODERN_VERSIONS.includes(version) ? HERE : undefined;
   };
 
-  const serveHot = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** Passes a hot request on to the instance that holds its session, and its answer back. */
+  const passOn = async (call: NodeCall, owner: string, origin: RequestOrigin): Promise<void> => {
+    const h = call.req.headers;
+    const headers: OutgoingHttpHeaders = {};
+    for (const name in h) if (passable(name)) headers[name] = h[name];
+    headers['x-request-id'] = origin.requestId; // one request id in both instances' log lines
+    const body = await call.forwardBody();
+    const target = targetOf(call.req.url ?? '/');
+    const answer = await toOwner(origin, cluster, owner, (address, claims) =>
+      sendTo(address, cluster.secret, claims, {
+        method: 'POST',
+        target,
+        headers,
+        body,
+        onAbort: (abort) => call.onAbort(abort), // the owner sees the client leave too
+      }),
+    );
+    if (!answer) throw sessionGone(one(h['mcp-session-id']) ?? '');
+    call.passOn(answer);
+  };
+
+  /** `forwarded`: the verified claims of a request another instance passed on (checked and charged there). */
+  const serveHot = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    forwarded?: ForwardClaims,
+  ): Promise<void> => {
     const started = performance.now();
     const h = req.headers;
     const url = req.url ?? '/';
     const requestId = requestIdOf(one(h['x-request-id']));
     const q = url.indexOf('?');
     const path = pathOf(q === -1 ? url : url.slice(0, q));
-    const call = new NodeCall(req, res, path, [...secure, 'x-request-id', requestId]);
+    // A forwarded request's answer gets the security headers on the instance that passes it back.
+    const call = new NodeCall(req, res, path, [...(forwarded ? [] : secure), 'x-request-id', requestId]);
     let principal: Principal | undefined;
     let address: string | undefined;
-    counters.requests++;
+    if (forwarded) counters.forwardedIn++;
+    else counters.requests++;
     counters.inFlight++;
     res.once('finish', () =>
       recordRequest(deps, {
@@ -101,13 +164,19 @@ export async function createFrontDoor(
       }),
     );
     try {
-      address = addressOf(one(h['x-forwarded-for']), req.socket.remoteAddress, trustProxy);
-      const host = one(h.host) ?? '';
-      if (!hostOk(host))
-        throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
-      principal = principalOf(keyOf(one(h.authorization), one(h['x-api-key'])), access, address);
-      const charged = deps.limiter.message(principal.id, address); // at once unless the budget is shared
-      if (charged) await charged;
+      if (forwarded) {
+        principal = forwarded.principal;
+        address = forwarded.clientAddress;
+      } else {
+        address = addressOf(one(h['x-forwarded-for']), req.socket.remoteAddress, trustProxy);
+        const host = one(h.host) ?? '';
+        if (!hostOk(host))
+          throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
+        principal = principalOf(keyOf(one(h.authorization), one(h['x-api-key'])), access, address);
+        const charged = deps.limiter.message(principal.id, address); // at once unless the budget is shared
+        if (charged) await charged;
+      }
+      if (route !== HERE) return await passOn(call, route, { principal, clientAddress: address, requestId });
       const pairs = q === -1 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];
       const caller = principal;
       const from = address;
@@ -134,7 +203,7 @@ export async function createFrontDoor(
           ),
         toOwner: (body) =>
           retryToOwner(
-            { principal: caller, clientAddress: from, requestId, forwarded: false },
+            { principal: caller, clientAddress: from, requestId, forwarded: !!forwarded },
             deps.cluster,
             body,
             () => call.webRequest(),
@@ -159,9 +228,20 @@ export async function createFrontDoor(
     }
   };
 
-  return (fallback) => (req, res) => {
-    if (!isHot(req)) return fallback(req, res);
-    void serveHot(req, res);
+  return {
+    wrap: (fallback) => (req, res) => {
+      const route = routeOf(req, cluster.enabled);
+      if (route === undefined) return fallback(req, res);
+      void serveHot(req, res, route);
+    },
+    wrapForwarded: (fallback) => (req, res) => {
+      if (routeOf(req, false) !== HERE) return fallback(req, res);
+      const claims = verifyForward(cluster.secret, 'POST', targetOf(req.url ?? '/'), {
+        get: (name) => one(req.headers[name]),
+      });
+      if (!claims) return fallback(req, res); // which refuses it
+      void serveHot(req, res, HERE, claims);
+    },
   };
 }
 

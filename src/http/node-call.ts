@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { BUFFER_LIMIT, passable } from '../cluster/forwarder.js';
 import type { EventSink, HttpCall } from '../front/http-call.js';
 import { parseJsonBody, refuseDeclaredSize, tooLarge } from './json-body.js';
 
@@ -108,6 +109,53 @@ export class NodeCall implements HttpCall {
     Readable.fromWeb(web.body as never)
       .on('error', () => this.res.destroy())
       .pipe(this.res);
+  }
+
+  /**
+   * The body to pass on to another instance: whole when small and of declared length (read once), else
+   * the request itself as a stream.
+   */
+  async forwardBody(): Promise<Buffer | Readable | undefined> {
+    const length = Number(this.header('content-length') ?? Number.NaN);
+    if (length === 0) return undefined;
+    if (length <= BUFFER_LIMIT) {
+      this.bytes = await readBody(this.req, BUFFER_LIMIT);
+      return this.bytes;
+    }
+    return this.req;
+  }
+
+  /** Sends another instance's answer on as it came, with this call's base headers in place of its own. */
+  passOn(answer: IncomingMessage): void {
+    if (this.status !== 0) {
+      answer.resume();
+      return;
+    }
+    this.status = answer.statusCode ?? 502;
+    const raw = answer.rawHeaders;
+    const own = new Set<string>();
+    for (let i = 0; i < this.base.length; i += 2) own.add(this.base[i] as string);
+    const headers = this.base.slice();
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = (raw[i] as string).toLowerCase();
+      if (passable(name) && !own.has(name)) headers.push(name, raw[i + 1] as string);
+    }
+    const length = answer.headers['content-length'];
+    if (length !== undefined) headers.push('content-length', length);
+    answer.on('error', () => this.res.destroy());
+    if (length !== undefined && Number(length) <= BUFFER_LIMIT) {
+      // A small answer of known length (a JSON answer, as a rule) goes out in one write.
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('end', () => {
+        this.res.writeHead(this.status, headers);
+        this.res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      });
+      return;
+    }
+    this.res.writeHead(this.status, headers);
+    this.res.flushHeaders(); // an SSE answer's head goes at once
+    answer.pipe(this.res);
   }
 
   webRequest(): Request {

@@ -1,11 +1,10 @@
 /** API keys, roles, ownership, Host and Origin checks, and the start-up exposure rule, through the real app. */
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createGateway } from '../../src/gateway.js';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
+import { INIT_2025, MCP_HEADERS, rawPost } from '../support/mcp-raw.js';
 
 const alice = generateApiKey('alice', 'user');
 const bob = generateApiKey('bob', 'user');
@@ -180,21 +179,7 @@ describe('API keys and roles', () => {
     });
     expect(((await wrong.json()) as { code: string }).code).toBe('AUTH_INVALID');
     // A page's DNS-rebound name reaching the loopback port (undici will not send another Host: node:http does).
-    const rebound = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        url,
-        { method: 'POST', headers: { ...headers, ...bearer(alice.key), host: 'attacker.example' } },
-        (res) => {
-          let text = '';
-          res.on('data', (c) => {
-            text += c;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+    const rebound = await rawPost(url, { ...headers, ...bearer(alice.key), host: 'attacker.example' }, body);
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body).code).toBe('HOST_NOT_ALLOWED');
     expect(t.gw.processes.list()).toHaveLength(before);

@@ -4,9 +4,10 @@
  * the cluster address serves nothing unsigned. Two gateways with API keys and a real Redis.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ForwardClaims, signForward } from '../../src/cluster/forward-signature.js';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
+import { INIT_2025, MCP_HEADERS, rawPost } from '../support/mcp-raw.js';
 import { REDIS_SERVER, startRedis, type TestRedis } from '../support/redis.js';
 
 const alice = generateApiKey('alice', 'user');
@@ -73,6 +74,103 @@ describe.runIf(REDIS_SERVER)('keys and ownership across instances', () => {
     // Metrics are for admins, on every instance.
     expect((await b.get('/metrics', { headers: as(alice.key) })).status).toBe(403);
     expect((await b.get('/metrics', { headers: as(ops.key) })).status).toBe(200);
+  });
+
+  it("passes a session's POSTs on over real HTTP from the other instance, streams included, to its own key only", async () => {
+    const [urlA, urlB] = await Promise.all([a.serve(), b.serve()]);
+    const init = await fetch(`${urlA}${PATH}`, {
+      method: 'POST',
+      headers: as(alice.key, MCP_HEADERS),
+      body: INIT_2025,
+    });
+    const sessionId = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    const post = (key: string | undefined, body: object, extra: Record<string, string> = {}) =>
+      fetch(`${urlB}${PATH}`, {
+        method: 'POST',
+        headers: {
+          ...(key ? as(key) : {}),
+          ...MCP_HEADERS,
+          'mcp-session-id': sessionId,
+          'mcp-protocol-version': '2025-06-18',
+          ...extra,
+        },
+        body: JSON.stringify(body),
+      });
+    const before = a.gw.cluster.counters.forwardedIn;
+    const echo = await post(alice.key, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'via B' } },
+    });
+    expect(echo.status).toBe(200);
+    expect(await echo.text()).toContain('via B');
+    // The answer carries B's security headers once, and one request id known to both instances.
+    expect(echo.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(echo.headers.get('x-request-id')).toMatch(/^[\w-]+$/);
+    expect(a.gw.cluster.counters.forwardedIn).toBe(before + 1);
+    // A streamed answer (progress, then the result) comes through as it is sent.
+    const progress = await post(alice.key, {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'progress', arguments: {}, _meta: { progressToken: 'p1' } },
+    });
+    expect(progress.headers.get('content-type')).toContain('text/event-stream');
+    const events = await progress.text();
+    expect(events.match(/notifications\/progress/g)).toHaveLength(3);
+    expect(events).toContain('done');
+    // Another key, no key, a wrong key, a Host of another name: refused by B, nothing reaches A.
+    const forwardedIn = a.gw.cluster.counters.forwardedIn;
+    expect((await post(bob.key, { jsonrpc: '2.0', id: 3, method: 'tools/list' })).status).toBe(404);
+    expect((await post(undefined, { jsonrpc: '2.0', id: 4, method: 'tools/list' })).status).toBe(401);
+    expect((await post('mcpgw_wrong', { jsonrpc: '2.0', id: 5, method: 'tools/list' })).status).toBe(401);
+    const rebound = await rawPost(
+      `${urlB}${PATH}`,
+      { ...as(alice.key, MCP_HEADERS), 'mcp-session-id': sessionId, host: 'evil.example' },
+      JSON.stringify({ jsonrpc: '2.0', id: 6, method: 'tools/list' }),
+    );
+    expect(rebound.status).toBe(403);
+    // Bob's request went to A (the session is found there), and was refused there as his.
+    expect(a.gw.cluster.counters.forwardedIn).toBe(forwardedIn + 1);
+  });
+
+  it("refuses on the cluster address a session's POST with a forged, stale or replayed-elsewhere signature", async () => {
+    const init = await a.gw.app.request(PATH, {
+      method: 'POST',
+      headers: as(alice.key, MCP_HEADERS),
+      body: INIT_2025,
+    });
+    const sessionId = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    const address = a.gw.cluster.self.address;
+    const claims: ForwardClaims = {
+      principal: { id: 'alice', role: 'user', anonymous: false },
+      clientAddress: '127.0.0.1',
+      from: 'x',
+    };
+    const headers = (signature: Record<string, string>) => ({
+      ...MCP_HEADERS,
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-06-18',
+      ...signature,
+    });
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    const send = (target: string, signature: Record<string, string>) =>
+      fetch(`http://${address}${target}`, { method: 'POST', headers: headers(signature), body });
+    // Another secret; a signature of another path; one older than 30 s: all refused, as unsigned.
+    const forged = signForward('not-the-cluster-secret-0123456789', 'POST', PATH, claims);
+    expect((await send(PATH, forged)).status).toBe(403);
+    const elsewhere = signForward(a.gw.cluster.secret, 'POST', '/package/other/mcp', claims);
+    expect((await send(PATH, elsewhere)).status).toBe(403);
+    const stale = signForward(a.gw.cluster.secret, 'POST', PATH, claims, Date.now() - 31_000);
+    expect((await send(PATH, stale)).status).toBe(403);
+    expect((await send(PATH, {})).status).toBe(403);
+    // Signed by the cluster for this very request: served (the signature, not the route, decides).
+    const good = await send(PATH, signForward(a.gw.cluster.secret, 'POST', PATH, claims));
+    expect(good.status).toBe(200);
+    expect(await good.text()).toContain('echo');
   });
 
   it('serves nothing unsigned, or signed with another secret, on the cluster address', async () => {

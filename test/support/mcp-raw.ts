@@ -1,4 +1,5 @@
 /** Raw Streamable HTTP pieces for tests that speak MCP without an SDK client. */
+import { request } from 'node:http';
 
 /** A 2025-06-18 initialize request body. */
 export const INIT_2025 = JSON.stringify({
@@ -13,3 +14,22 @@ export const MCP_HEADERS = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
 };
+
+/** A POST through node:http, which sends any Host header (fetch will not: a DNS-rebound name, say). */
+export function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -2,13 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../../errors/gateway-error.js';
-import {
-  type McpCaller,
-  type McpEndpointDeps,
-  serveMcp,
-  serveSse,
-  sessionMode,
-} from '../../front/mcp-endpoint.js';
+import { type McpCaller, serveMcp, serveSse, sessionMode } from '../../front/mcp-endpoint.js';
 import type { LaunchAnswer, LaunchStep } from '../../launch/package-launcher.js';
 import { compileOrigins } from '../../policy/origin-check.js';
 import { parsePackagePath } from '../../spec/request-path.js';
