@@ -267,7 +267,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     sessions,
     relays,
     runtimes: () => runtimes,
-    keys: security.keys,
+    auth: security.auth,
     sandbox: sandbox.report,
     limiter,
     cluster,

@@ -7,7 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { Cluster } from './cluster/cluster.js';
 import { type Config, ConfigError } from './config/config.js';
 import type { Logger, Rotation } from './observability/logger.js';
+import { Authenticator, type OAuthPart } from './policy/authenticator.js';
 import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
+import { TokenVerifier } from './policy/oauth/token-verifier.js';
 import { compilePattern, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
 import { groupId } from './process/group-id.js';
@@ -35,13 +37,25 @@ export function logRotation(config: Config): Rotation {
   return { maxBytes, maxFiles, gid };
 }
 
-/** Keys, exposure rule and package policy, all checked before anything starts. */
+/** The OAuth resource server of OAUTH_ISSUER: its token verifier and what its metadata says. */
+function oauthPart(config: Config): OAuthPart {
+  const o = config.oauth;
+  return {
+    verifier: new TokenVerifier(o),
+    settings: { issuers: o.issuers, userScope: o.userScope, adminScope: o.adminScope },
+  };
+}
+
+/** Keys, OAuth, exposure rule and package policy, all checked before anything starts. */
 export function compileSecurity(config: Config) {
   try {
     const keys = loadApiKeys(config.auth);
+    const oauth = config.oauth.issuers.length > 0 ? oauthPart(config) : undefined;
+    const auth = new Authenticator(keys, config.auth.openRegistry, oauth);
     const warning = checkExposure({
       bindHost: config.server.host,
       keyCount: keys.size,
+      oauth: oauth !== undefined,
       openRegistry: config.auth.openRegistry,
       trustProxy: config.http.trustProxy,
       allowedHosts: config.http.allowedHosts,
@@ -49,7 +63,7 @@ export function compileSecurity(config: Config) {
     });
     const policy = new PackagePolicy(config.policy);
     const noNetwork = config.sandbox.noNetwork.map(compilePattern);
-    return { keys, warning, policy, noNetwork };
+    return { auth, warning, policy, noNetwork };
   } catch (err) {
     if (err instanceof ExposureError || err instanceof PatternError) throw new ConfigError(err.message);
     throw err;

@@ -23,6 +23,19 @@ const url = z
 
 const MINUTE = 60_000;
 
+/** An issuer URL the gateway may trust: https, or http on a loopback host; no query or fragment (RFC 8414 §2). */
+function isIssuerUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    if (u.search || u.hash) return false;
+    const loopback =
+      ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname) || u.hostname.endsWith('.localhost');
+    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback);
+  } catch {
+    return false;
+  }
+}
+
 /** Every setting with its default. Durations are milliseconds, sizes bytes. */
 export const ConfigSchema = z.object({
   server: z.object({
@@ -189,6 +202,24 @@ export const ConfigSchema = z.object({
      * keys; the gateway logs a loud warning.
      */
     openRegistry: bool.default(false),
+  }),
+  oauth: z.object({
+    /**
+     * Authorization servers whose access tokens (RFC 9068 JWTs) this gateway accepts, as their issuer
+     * URLs; setting one turns OAuth on. https, except on loopback (a local IdP, tests).
+     */
+    issuers: list.default([]).refine((l) => l.every(isIssuerUrl), {
+      message: 'each issuer must be an https URL (http only on a loopback host), with no query or fragment',
+    }),
+    /** The scope that makes a token's holder a user. */
+    userScope: z.string().min(1).default('mcp:user'),
+    /** The scope that makes a token's holder an admin. */
+    adminScope: z.string().min(1).default('mcp:admin'),
+    /** Client credentials for RFC 7662 introspection of opaque tokens (off when unset). */
+    introspectionClientId: z.string().optional(),
+    introspectionClientSecret: z.string().optional(),
+    /** Leeway for `exp` and `nbf` against clock skew, seconds. */
+    clockSkewSeconds: z.coerce.number().int().min(0).max(300).default(30),
   }),
   policy: z.object({
     /** When non-empty, only packages matching one of these patterns run (`@myorg/*`, `name`, `name@range`). */

@@ -18,4 +18,6 @@ export interface ErrorEntry {
    */
   rpcCode?: (typeof JsonRpcCode)[keyof typeof JsonRpcCode];
   guidance: (details: ErrorDetails) => Record<string, unknown>;
+  /** The `WWW-Authenticate` challenge of a 401 or 403 (RFC 6750 §3, RFC 9728 §5.1), from the details. */
+  wwwAuthenticate?: (details: ErrorDetails) => string;
 }

@@ -15,7 +15,7 @@ export interface ErrorBody {
 }
 
 /**
- * The HTTP status, headers (Retry-After from the table) and JSON body for an error; unknown errors become
+ * The HTTP status, headers (Retry-After and WWW-Authenticate from the table) and JSON body for an error; unknown errors become
  * INTERNAL_ERROR without leaking their text.
  */
 export function toErrorResponse(err: unknown): {
@@ -34,6 +34,7 @@ export function toErrorResponse(err: unknown): {
   };
   const retry = typeof entry.retryAfter === 'function' ? entry.retryAfter(ge.details) : entry.retryAfter;
   const headers: Record<string, string> = retry === undefined ? {} : { 'retry-after': String(retry) };
+  if (entry.wwwAuthenticate) headers['www-authenticate'] = entry.wwwAuthenticate(ge.details);
   return { status: entry.status, headers, body };
 }
 

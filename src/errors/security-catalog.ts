@@ -1,20 +1,50 @@
 /** @module The access, policy and abuse rows of the error table (errors/catalog.ts). */
-import type { ErrorEntry } from './entry.js';
+import type { ErrorDetails, ErrorEntry } from './entry.js';
+
+/** The challenge the thrower worked out (with the resource metadata when OAuth is on), else a plain one. */
+const challenge = (d: ErrorDetails) =>
+  typeof d.wwwAuthenticate === 'string' ? d.wwwAuthenticate : 'Bearer realm="mcp-registry-server"';
 
 export const SECURITY_ENTRIES = {
   AUTH_REQUIRED: {
     status: 401,
     title: 'Authentication required',
-    guidance: () => ({
-      suggestion: 'Send your API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+    wwwAuthenticate: challenge,
+    guidance: (d) => ({
+      suggestion: d.resourceMetadata
+        ? 'Sign in with OAuth (an MCP client does it from this answer: the WWW-Authenticate header names the resource metadata), or send an API key as "Authorization: Bearer <key>"'
+        : 'Send your API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+      resourceMetadata: d.resourceMetadata,
       howToGetOne: 'Ask the operator of this gateway for a key',
     }),
   },
   AUTH_INVALID: {
     status: 401,
     title: 'Invalid API key',
+    wwwAuthenticate: challenge,
     guidance: () => ({
       suggestion: 'Check the key for typos or whitespace; ask the operator whether it was revoked',
+    }),
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    title: 'Invalid access token',
+    wwwAuthenticate: challenge,
+    guidance: (d) => ({
+      reason: d.reason,
+      resource: d.resource,
+      suggestion:
+        'Sign in again: the token must come from a trusted authorization server, be unexpired, and name this endpoint (or the gateway) as its resource (audience)',
+      resourceMetadata: d.resourceMetadata,
+    }),
+  },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    title: 'Insufficient scope',
+    wwwAuthenticate: challenge,
+    guidance: (d) => ({
+      requiredScope: d.requiredScope,
+      suggestion: `Sign in again asking for the scope '${String(d.requiredScope)}', or ask the operator to grant it`,
     }),
   },
   FORBIDDEN: {

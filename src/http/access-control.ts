@@ -1,16 +1,17 @@
 /**
  * @module The first middleware of every request: Host (DNS rebinding), Origin (drive-by browser
- * requests) and the caller's identity (API key). It sets `principal` and `clientAddress` on the context;
+ * requests) and the caller's identity (API key or OAuth access token). It sets `principal` and `clientAddress` on the context;
  * routes decide what the principal may see.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ApiKeys } from '../policy/api-keys.js';
+import type { Authenticator } from '../policy/authenticator.js';
 import { isRegistryApiPath, judgeBrowserRequest } from '../policy/browser-request.js';
 import { compileHostCheck } from '../policy/host-check.js';
+import { METADATA_PREFIX } from '../policy/oauth/protected-resource.js';
 import { compileOrigins } from '../policy/origin-check.js';
-import { anonymousPrincipal, LOCAL_OPERATOR, type Principal } from '../policy/principal.js';
+import type { Principal } from '../policy/principal.js';
 import { DASHBOARD_PUBLIC_PATHS } from './routes/dashboard-routes.js';
 
 declare module 'hono' {
@@ -26,21 +27,26 @@ export interface AccessSettings {
   allowedOrigins: readonly string[];
   /** Origins whose pages may read the registry API (`*`: any). */
   registryApiCors: readonly string[];
-  keys: ApiKeys;
-  /** Serve callers without a key (public registry). */
-  openRegistry: boolean;
+  auth: Authenticator;
+  /** PUBLIC_URL: the base of the resource URLs tokens must name (else the request's origin). */
+  publicUrl?: string | undefined;
   /** Take the client address from the last X-Forwarded-For hop (behind one reverse proxy). */
   trustProxy: boolean;
 }
 
 /**
  * Paths any caller may read without a key: load balancers probe /health (which then says only its
- * status); the dashboard page asks for a key before any data.
+ * status); the dashboard page asks for a key before any data; OAuth clients read the protected resource
+ * metadata before they have a token (RFC 9728).
  */
 const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 
 /** True for a path any caller may read without a key (charged to the client address alone). */
-export const isPublicPath = (path: string): boolean => PUBLIC_PATHS.has(path);
+export const isPublicPath = (path: string): boolean => PUBLIC_PATHS.has(path) || isMetadataPath(path);
+
+/** The protected resource metadata (RFC 9728): public, and readable by pages of any origin. */
+const isMetadataPath = (path: string): boolean =>
+  path === METADATA_PREFIX || path.startsWith(`${METADATA_PREFIX}/`);
 
 /** The proxy's last X-Forwarded-For hop, or undefined. */
 function lastForwardedHop(header: string | undefined): string | undefined {
@@ -82,35 +88,23 @@ export const presentedKey = (c: Context): string | undefined =>
   keyOf(c.req.header('authorization'), c.req.header('x-api-key'));
 
 /** The caller of a public path (/health), when it is known; never refuses (a wrong key is no one). */
-function identifyIfKnown(c: Context, s: AccessSettings, address: string): Principal | undefined {
+async function identifyIfKnown(
+  c: Context,
+  s: AccessSettings,
+  address: string,
+): Promise<Principal | undefined> {
   try {
-    return identify(c, s, address);
+    return await identify(c, s, address);
   } catch {
     return undefined;
   }
 }
 
-function identify(c: Context, s: AccessSettings, address: string): Principal {
-  return principalOf(presentedKey(c), s, address);
-}
-
-/**
- * Who presents `key` from `address`: a key's principal, the anonymous caller of an open registry, or
- * the local operator when no keys are configured. @throws GatewayError AUTH_INVALID, AUTH_REQUIRED
- */
-export function principalOf(
-  key: string | undefined,
-  s: Pick<AccessSettings, 'keys' | 'openRegistry'>,
-  address: string,
-): Principal {
-  if (key !== undefined && s.keys.size > 0) {
-    const principal = s.keys.authenticate(key);
-    if (!principal) throw new GatewayError('AUTH_INVALID', 'The API key is not valid.');
-    return principal;
-  }
-  if (s.openRegistry) return anonymousPrincipal(address);
-  if (s.keys.size === 0) return LOCAL_OPERATOR;
-  throw new GatewayError('AUTH_REQUIRED', 'This gateway needs an API key.');
+function identify(c: Context, s: AccessSettings, address: string): Principal | Promise<Principal> {
+  return s.auth.principal(presentedKey(c), address, () => ({
+    base: s.publicUrl ?? new URL(c.req.url).origin,
+    path: c.req.path,
+  }));
 }
 
 /** A CORS preflight: browsers send it without credentials, and the CORS middleware answers it. */
@@ -124,7 +118,7 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
   const rule = {
     allowedOrigins: compileOrigins(s.allowedOrigins),
     registryOrigins: s.registryApiCors.includes('*') ? ('any' as const) : compileOrigins(s.registryApiCors),
-    publicPaths: new Set(DASHBOARD_PUBLIC_PATHS),
+    publicPaths: { has: (path: string) => DASHBOARD_PUBLIC_PATHS.includes(path) || isMetadataPath(path) },
   };
   return async (c, next) => {
     const address = clientAddress(c, s.trustProxy);
@@ -152,10 +146,10 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
           registryApi: isRegistryApiPath(c.req.path),
         },
       );
-    if (PUBLIC_PATHS.has(c.req.path)) {
-      const known = identifyIfKnown(c, s, address);
+    if (isPublicPath(c.req.path)) {
+      const known = await identifyIfKnown(c, s, address);
       if (known) c.set('principal', known);
-    } else if (!isPreflight(c)) c.set('principal', identify(c, s, address));
+    } else if (!isPreflight(c)) c.set('principal', await identify(c, s, address));
     await next();
   };
 }

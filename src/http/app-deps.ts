@@ -8,7 +8,7 @@ import type { AuditLog } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
-import type { ApiKeys } from '../policy/api-keys.js';
+import type { Authenticator } from '../policy/authenticator.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { Runtimes } from '../process/runtime-detect.js';
 import type { Relays } from '../relay/relays.js';
@@ -27,7 +27,8 @@ export interface AppDeps {
   relays: Relays;
   /** The runtimes found at start-up (null while still probing). */
   runtimes: () => Runtimes | null;
-  keys: ApiKeys;
+  /** Who calls: API keys, OAuth access tokens, open registry or local operator. */
+  auth: Authenticator;
   /** How children are sandboxed and limited (for /health). */
   sandbox: SandboxReport;
   limiter: RateLimiter;

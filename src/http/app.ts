@@ -14,6 +14,7 @@ import { errorAnswer, type Meter, recordRequest, requestIdOf } from './request-r
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
+import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
@@ -100,8 +101,8 @@ export function createApp(deps: AppDeps): Hono {
         allowedHosts: deps.config.http.allowedHosts,
         allowedOrigins: deps.config.http.allowedOrigins,
         registryApiCors: deps.config.http.registryApiCors,
-        keys: deps.keys,
-        openRegistry: deps.config.auth.openRegistry,
+        auth: deps.auth,
+        publicUrl: deps.config.http.publicUrl,
         trustProxy: deps.config.http.trustProxy,
       }),
     ),
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('*', routeToOwner(deps.cluster));
 
   registerInfoRoutes(app, deps);
+  registerOAuthRoutes(app, deps);
   registerProcessRoutes(app, deps);
   registerPackageRoutes(app, deps);
   registerRegistryApiRoutes(app, deps);

@@ -25,7 +25,7 @@ import type { Principal } from '../policy/principal.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
 import { configFromHeaders } from '../runtime/env-mapping.js';
 import { parsePackagePath } from '../spec/request-path.js';
-import { addressOf, keyOf, principalOf } from './access-control.js';
+import { addressOf, keyOf } from './access-control.js';
 import { securityHeaders } from './app.js';
 import { type AppDeps, mcpEndpointDeps } from './app-deps.js';
 import { type RequestOrigin, retryToOwner, sessionGone, toOwner } from './cluster-routing.js';
@@ -82,7 +82,7 @@ export interface FrontDoor {
 export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
   const secure = await staticSecurityHeaders();
   const hostOk = compileHostCheck(deps.config.server.host, deps.config.http.allowedHosts);
-  const access = { keys: deps.keys, openRegistry: deps.config.auth.openRegistry };
+  const publicUrl = deps.config.http.publicUrl;
   const trustProxy = deps.config.http.trustProxy;
   const cluster = deps.cluster;
   const counters = cluster.counters;
@@ -172,7 +172,11 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
         const host = one(h.host) ?? '';
         if (!hostOk(host))
           throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
-        principal = principalOf(keyOf(one(h.authorization), one(h['x-api-key'])), access, address);
+        const who = deps.auth.principal(keyOf(one(h.authorization), one(h['x-api-key'])), address, () => ({
+          base: publicUrl ?? `http://${host}`,
+          path,
+        }));
+        principal = who instanceof Promise ? await who : who;
         const charged = deps.limiter.message(principal.id, address); // at once unless the budget is shared
         if (charged) await charged;
       }

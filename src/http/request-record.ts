@@ -108,6 +108,5 @@ export function errorAnswer(
       outcome: body.code,
       detail: `${r.method} ${r.path.slice(0, 200)}: ${body.message.slice(0, 300)}`,
     });
-  if (status === 401) headers['www-authenticate'] = 'Bearer realm="mcp-registry-server"';
   return { status, headers, body };
 }

@@ -30,7 +30,7 @@ export interface BrowserRule {
   /** Origins allowed to read the registry API from a browser (`REGISTRY_API_CORS`), or any. */
   registryOrigins: readonly RegExp[] | 'any';
   /** Paths any page may load (the dashboard page and its assets: they act only with the user's key). */
-  publicPaths: ReadonlySet<string>;
+  publicPaths: { has(path: string): boolean };
 }
 
 export type BrowserVerdict =

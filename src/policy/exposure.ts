@@ -40,6 +40,8 @@ export function loadApiKeys(s: AuthSettings): ApiKeys {
 export interface Exposure {
   bindHost: string;
   keyCount: number;
+  /** OAUTH_ISSUER is set: callers need an access token (or a key). */
+  oauth?: boolean;
   openRegistry: boolean;
   /** TRUST_PROXY: a proxy in front forwards other machines' requests. */
   trustProxy?: boolean;
@@ -70,10 +72,10 @@ function reachableBy(e: Exposure): string | undefined {
 export function checkExposure(e: Exposure): string | undefined {
   if (e.openRegistry)
     return 'OPEN REGISTRY: anyone who reaches this gateway can install and run packages without an API key. Use this only for a deliberately public registry, with the sandbox on and a package policy.';
-  const reach = e.keyCount === 0 ? reachableBy(e) : undefined;
+  const reach = e.keyCount === 0 && !e.oauth ? reachableBy(e) : undefined;
   if (reach)
     throw new ExposureError(
-      `Refusing to ${reach} without API keys: anyone who reaches it could run code here. Configure API_KEYS (mcp-registry-server api-key <id> <role>), serve 127.0.0.1 only, or set OPEN_REGISTRY=true for a deliberately public registry.`,
+      `Refusing to ${reach} without API keys or OAuth: anyone who reaches it could run code here. Configure API_KEYS (mcp-registry-server api-key <id> <role>) or OAUTH_ISSUER, serve 127.0.0.1 only, or set OPEN_REGISTRY=true for a deliberately public registry.`,
     );
   return undefined;
 }

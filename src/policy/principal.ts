@@ -4,11 +4,16 @@
 export type Role = 'user' | 'admin';
 
 export interface Principal {
-  /** Stable owner id: the key's id, `local` (loopback without keys) or `anonymous:<address>` (open registry). */
+  /**
+   * Stable owner id: the key's id, `oauth:<subject>` (an access token; `oauth:<issuer host>:<subject>` with
+   * several issuers), `local` (loopback without keys) or `anonymous:<address>` (open registry).
+   */
   id: string;
   role: Role;
   /** True when no key was presented (open registry). */
   anonymous: boolean;
+  /** The scopes of the OAuth access token it presented (absent for API keys). */
+  scopes?: readonly string[];
 }
 
 /** The principal of a loopback gateway without keys: the one local operator. */

@@ -27,7 +27,11 @@ export function healthView(deps: AppDeps) {
       network: deps.sandbox.network,
       disk: { mechanism: deps.sandbox.limits.disk, diskMb: deps.sandbox.limits.diskMb },
     },
-    auth: { keys: deps.keys.size > 0, openRegistry: deps.config.auth.openRegistry },
+    auth: {
+      keys: deps.auth.keys.size > 0,
+      oauth: deps.auth.oauth !== undefined,
+      openRegistry: deps.config.auth.openRegistry,
+    },
     store: deps.store.stats(),
     runtimes: rt
       ? { node: process.version, npm: !!rt.npm, python: !!rt.python && rt.pythonVenv, uv: !!rt.uv }

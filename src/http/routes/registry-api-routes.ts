@@ -46,7 +46,7 @@ async function entries(c: Context, deps: AppDeps): Promise<ServerResponse[]> {
     {
       base: deps.config.http.publicUrl ?? new URL(c.req.url).origin,
       registryBaseUrls: { npm: deps.config.registry.npmUrl, pypi: pypiBase },
-      keysRequired: deps.keys.size > 0,
+      keysRequired: deps.auth.keys.size > 0 || deps.auth.oauth !== undefined,
     },
   );
 }

@@ -1,0 +1,146 @@
+/**
+ * The TypeScript SDK client's own OAuth support, end to end, against a real authorization server
+ * (oidc-provider) and the gateway at its defaults plus OAUTH_ISSUER: the 401, discovery of the protected
+ * resource and the authorization server, dynamic registration, PKCE, a person's sign-in and consent in
+ * Chromium, the token for the endpoint's resource, then a session that calls a tool. And the machine
+ * flow (client_credentials) through the SDK's ClientCredentialsProvider.
+ */
+import { existsSync } from 'node:fs';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { SVC, startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const PATH = '/package/fixture-echo-mcp/mcp';
+/** Where the authorization server sends the browser back with the code (nothing listens: Chromium stops there). */
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+/** An MCP client application's OAuth state, in memory, as the SDK's interface asks for it. */
+class MemoryProvider implements OAuthClientProvider {
+  info?: OAuthClientInformationMixed;
+  saved?: OAuthTokens;
+  verifier = '';
+  authorizationUrl?: URL;
+  get redirectUrl() {
+    return REDIRECT;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'sdk-oauth-test',
+      redirect_uris: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      application_type: 'native',
+    } as OAuthClientMetadata;
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.info = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(v: string) {
+    this.verifier = v;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+describe.runIf(CHROMIUM)('the TypeScript SDK client signs in with OAuth', () => {
+  let idp: TestIssuer;
+  let t: TestGateway;
+  let url: URL;
+  let browser: Browser;
+  beforeAll(async () => {
+    idp = await startIssuer();
+    t = await startTestGateway({ oauth: { issuers: [idp.issuer] } });
+    url = new URL(`${await t.serve()}${PATH}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await idp?.close();
+  });
+
+  /** A person signs in and consents in Chromium; resolves with the code the server sends back. */
+  async function signIn(authorizationUrl: URL): Promise<string> {
+    const page = await browser.newPage();
+    try {
+      const back = page.waitForRequest((r) => r.url().startsWith(REDIRECT), { timeout: 30_000 });
+      await page.goto(authorizationUrl.href);
+      await page.fill('input[name="login"]', 'alice');
+      await page.fill('input[name="password"]', 'any');
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('button[type="submit"]');
+      await page.click('button[type="submit"]'); // consent: the scopes the client asked for
+      const code = new URL((await back).url()).searchParams.get('code');
+      if (!code) throw new Error('no code in the redirect');
+      return code;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('discovers, registers, signs in with PKCE, gets a token for the endpoint, and calls a tool', async () => {
+    const provider = new MemoryProvider();
+    const first = new StreamableHTTPClientTransport(url, { authProvider: provider });
+    const client = new Client({ name: 'sdk-oauth-test', version: '1.0.0' });
+    await expect(client.connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    // The SDK registered itself dynamically and sent the user to the authorization server: with PKCE,
+    // for this endpoint as the resource (RFC 8707), asking for the scope the challenge named.
+    const to = provider.authorizationUrl as URL;
+    expect(to.origin).toBe(idp.issuer);
+    expect(to.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(to.searchParams.get('resource')).toBe(url.href);
+    expect(to.searchParams.get('scope')).toContain('mcp:user');
+    expect(provider.info?.client_id).toBeTruthy();
+    await first.finishAuth(await signIn(to));
+    expect(provider.saved?.access_token).toBeTruthy();
+    const connected = new Client({ name: 'sdk-oauth-test', version: '1.0.0' });
+    await connected.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
+    const result = (await connected.callTool({ name: 'echo', arguments: { text: 'signed in' } })) as {
+      content: Array<{ text: string }>;
+    };
+    expect(result.content[0]?.text).toContain('signed in');
+    // The session belongs to the person who signed in.
+    expect(t.gw.sessions.list().map((s) => s.owner)).toContain('oauth:alice');
+    await connected.close();
+  });
+
+  it('connects as a machine with client_credentials (ClientCredentialsProvider)', async () => {
+    const provider = new ClientCredentialsProvider({
+      clientId: SVC.id,
+      clientSecret: SVC.secret,
+      expectedIssuer: idp.issuer,
+      scope: 'mcp:user',
+    } as never);
+    const client = new Client({ name: 'sdk-oauth-machine', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
+    const tools = await client.listTools();
+    expect(tools.tools.map((x) => x.name)).toContain('echo');
+    await client.close();
+  });
+});
