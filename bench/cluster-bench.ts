@@ -226,6 +226,7 @@ async function report(r: {
   version: string;
 }): Promise<void> {
   const ms = (v: number) => v.toFixed(2);
+  const signed = (v: number) => `${v < 0 ? '-' : '+'}${Math.abs(v).toFixed(2)}`;
   const x = (ours: number, base: number) => `${(ours / base).toFixed(2)}x`;
   const row = (name: string, l: Lat, base: Lat) =>
     `| ${name} | ${ms(l.p50)} | ${ms(l.p99)} | ${x(l.p50, base.p50)} | ${x(l.p99, base.p99)} |`;
@@ -241,7 +242,7 @@ async function report(r: {
     row('one instance, 2026-07-28 stateless', r.oneModern, r.oneModern),
     row('cluster, 2026-07-28 stateless (served where it lands)', r.clusterModern, r.oneModern),
     '',
-    `Added latency of a forwarded request: p50 +${ms(r.forwarded.p50 - r.local.p50)} ms, p99 +${ms(r.forwarded.p99 - r.local.p99)} ms (forwarded vs on the owner, taken in turn); a minimal proxy's hop adds p50 +${ms(r.floor.p50 - r.local.p50)} ms.`,
+    `Added latency of a forwarded request: p50 ${signed(r.forwarded.p50 - r.local.p50)} ms, p99 ${signed(r.forwarded.p99 - r.local.p99)} ms (forwarded vs on the owner, taken in turn); a minimal proxy's hop adds p50 ${signed(r.floor.p50 - r.local.p50)} ms.`,
     '',
     '| 16 sessions | calls/s | vs one instance |',
     '| --- | ---: | ---: |',

@@ -253,6 +253,14 @@ describe('start-up exposure rule', () => {
       await expect(createGateway(loadConfig({}, overrides as never))).rejects.toThrow(message);
     const withKeys = await startTestGateway({ http: { trustProxy: true }, auth: { apiKeys: [ops.entry] } });
     await withKeys.close();
+    // OAuth alone protects it too: every caller then needs a token (nothing is fetched from the issuer
+    // until a token arrives).
+    const withOAuth = await startTestGateway({
+      http: { trustProxy: true },
+      oauth: { issuers: ['https://idp.example'] },
+    });
+    expect((await withOAuth.get('/processes')).status).toBe(401);
+    await withOAuth.close();
   });
 
   it('refuses malformed key entries', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
-import { startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+import { SVC, startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 
 const PATH = '/package/fixture-echo-mcp/mcp';
 const ops = generateApiKey('ops', 'admin');
@@ -184,5 +184,38 @@ describe('OAuth resource server (OAUTH_ISSUER)', () => {
       if (status !== 200) await new Promise((r) => setTimeout(r, 500));
     }
     expect(status).toBe(200);
+  });
+
+  it('takes opaque tokens through RFC 7662 introspection when client credentials for it are set', async () => {
+    const opaque = await startIssuer({ opaque: true });
+    const g = await startTestGateway({
+      oauth: {
+        issuers: [opaque.issuer],
+        introspectionClientId: SVC.id,
+        introspectionClientSecret: SVC.secret,
+      },
+    });
+    try {
+      const at = await g.serve();
+      const token = await opaque.token(`${at}${PATH}`, 'mcp:user');
+      expect(token.split('.')).toHaveLength(1);
+      const send = (bearer: string) =>
+        fetch(`${at}${PATH}`, {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, authorization: `Bearer ${bearer}` },
+          body: INIT_2025,
+        });
+      const ok = await send(token);
+      expect(ok.status).toBe(200);
+      await ok.text();
+      const wrong = await send(`${token.slice(0, -4)}AAAA`);
+      expect([wrong.status, ((await wrong.json()) as { code: string }).code]).toEqual([401, 'TOKEN_INVALID']);
+      // Introspected for another endpoint: refused by audience like a JWT.
+      const other = await send(await opaque.token(`${at}/package/another-mcp/mcp`, 'mcp:user'));
+      expect(other.status).toBe(401);
+    } finally {
+      await g.close();
+      await opaque.close();
+    }
   });
 });

@@ -34,7 +34,8 @@ async function signingKey(): Promise<{
   };
 }
 
-export async function startIssuer(opts: { scopes?: string[] } = {}): Promise<TestIssuer> {
+/** `opaque`: access tokens are opaque strings, for RFC 7662 introspection. */
+export async function startIssuer(opts: { scopes?: string[]; opaque?: boolean } = {}): Promise<TestIssuer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const scopes = opts.scopes ?? ['mcp:user', 'mcp:admin', 'other'];
@@ -72,8 +73,9 @@ export async function startIssuer(opts: { scopes?: string[] } = {}): Promise<Tes
           getResourceServerInfo: (_ctx: unknown, resource: string) => ({
             scope: scopes.join(' '),
             audience: resource,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            ...(opts.opaque
+              ? { accessTokenFormat: 'opaque' }
+              : { accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } }),
           }),
         },
       },

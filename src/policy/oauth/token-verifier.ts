@@ -167,10 +167,12 @@ export class TokenVerifier {
       const now = this.now();
       const exp = typeof info.exp === 'number' ? info.exp * 1000 : now + INTROSPECTION_TTL_MS;
       if (exp <= now - this.s.clockSkewSeconds * 1000) continue;
-      if (typeof info.sub !== 'string') throw new TokenError('The introspected token names no subject.');
+      // A client's own token (client_credentials) may name no subject: the client is it (RFC 9068 §2.2).
+      const subject = typeof info.sub === 'string' ? info.sub : info.client_id;
+      if (typeof subject !== 'string') throw new TokenError('The introspected token names no subject.');
       return {
         issuer: iss,
-        subject: info.sub,
+        subject,
         scopes: scopesOf(info.scope),
         audience: list(info.aud),
         until: Math.min(exp, now + INTROSPECTION_TTL_MS),
