@@ -10,6 +10,7 @@ import type { Cluster } from './cluster/cluster.js';
 import { FileHostSlots } from './cluster/host-slots.js';
 import { type Config, ConfigError } from './config/config.js';
 import { McpSessions } from './front/mcp-sessions.js';
+import { PermissionGuards } from './front/permission-guard.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/app-deps.js';
 import { createFrontDoor, frontDoorServer } from './http/front-door.js';
@@ -41,6 +42,7 @@ import {
   compileSecurity,
   detectSandbox,
   joinCluster,
+  loadPermissions,
   logRotation,
 } from './startup-checks.js';
 import { PackageStore } from './store/package-store.js';
@@ -80,6 +82,7 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
   const security = compileSecurity(config);
+  const permissions = loadPermissions(config.permissions.file);
   const redactor = new SecretRedactor();
   const rotation = logRotation(config);
   const logger = createLogger({
@@ -223,6 +226,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     tracing,
     gates: {
       policy: security.policy,
+      permissions,
       chargeInstall: (owner, address) => limiter.install(owner, address),
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
     },
@@ -268,6 +272,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     relays,
     runtimes: () => runtimes,
     auth: security.auth,
+    permissions,
+    guards: new PermissionGuards(permissions),
     sandbox: sandbox.report,
     limiter,
     cluster,

@@ -3,7 +3,8 @@
  * names the setting: the children's passthrough variables, log file access, keys and the exposure rule,
  * the package policy, the children's sandbox, memory cap and network, and the cluster it joins.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { ZodError } from 'zod';
 import { Cluster } from './cluster/cluster.js';
 import { type Config, ConfigError } from './config/config.js';
 import type { Logger, Rotation } from './observability/logger.js';
@@ -12,6 +13,7 @@ import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js'
 import { TokenVerifier } from './policy/oauth/token-verifier.js';
 import { compilePattern, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
+import { PermissionsSchema, ToolPermissions } from './policy/tool-permissions.js';
 import { groupId } from './process/group-id.js';
 import { which } from './process/runtime-detect.js';
 import { ChildNetwork, NetworkUnavailableError } from './runtime/child-network.js';
@@ -44,6 +46,23 @@ function oauthPart(config: Config): OAuthPart {
     verifier: new TokenVerifier(o),
     settings: { issuers: o.issuers, userScope: o.userScope, adminScope: o.adminScope },
   };
+}
+
+/**
+ * The tool permissions of TOOL_PERMISSIONS_FILE (none yet when the file does not exist: PUT /permissions
+ * writes it). @throws ConfigError naming the setting for a file that is no valid policy.
+ */
+export function loadPermissions(file: string | undefined): ToolPermissions {
+  if (!file || !existsSync(file)) return new ToolPermissions();
+  try {
+    return new ToolPermissions(PermissionsSchema.parse(JSON.parse(readFileSync(file, 'utf8'))));
+  } catch (err) {
+    const why =
+      err instanceof ZodError
+        ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+        : (err as Error).message;
+    throw new ConfigError(`TOOL_PERMISSIONS_FILE ${file}: ${why}`);
+  }
 }
 
 /** Keys, OAuth, exposure rule and package policy, all checked before anything starts. */

@@ -221,6 +221,13 @@ export const ConfigSchema = z.object({
     /** Leeway for `exp` and `nbf` against clock skew, seconds. */
     clockSkewSeconds: z.coerce.number().int().min(0).max(300).default(30),
   }),
+  permissions: z.object({
+    /**
+     * A JSON file of per-principal tool permissions (`{"rules":[…]}`, README "Tool permissions"): read
+     * at start-up, and rewritten by `PUT /permissions`. Unset: the rules live in memory (empty at start).
+     */
+    file: z.string().optional(),
+  }),
   policy: z.object({
     /** When non-empty, only packages matching one of these patterns run (`@myorg/*`, `name`, `name@range`). */
     allow: list.default([]),

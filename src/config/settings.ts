@@ -87,6 +87,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'OAUTH_INTROSPECTION_CLIENT_ID', path: ['oauth', 'introspectionClientId'] },
   { env: 'OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['oauth', 'introspectionClientSecret'] },
   { env: 'OAUTH_CLOCK_SKEW_SECONDS', path: ['oauth', 'clockSkewSeconds'] },
+  { env: 'TOOL_PERMISSIONS_FILE', path: ['permissions', 'file'], resolvePath: true },
   { env: 'PACKAGE_ALLOW', path: ['policy', 'allow'] },
   { env: 'PACKAGE_DENY', path: ['policy', 'deny'] },
   { env: 'REQUIRE_EXACT_VERSION', path: ['policy', 'requireExactVersion'] },

@@ -1,4 +1,5 @@
 /** @module The access, policy and abuse rows of the error table (errors/catalog.ts). */
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import type { ErrorDetails, ErrorEntry } from './entry.js';
 
 /** The challenge the thrower worked out (with the resource metadata when OAuth is on), else a plain one. */
@@ -74,6 +75,16 @@ export const SECURITY_ENTRIES = {
         typeof d.suggestion === 'string'
           ? d.suggestion
           : 'Pick another package or version, or ask the operator to change the package policy',
+    }),
+  },
+  TOOL_NOT_ALLOWED: {
+    status: 403,
+    title: 'Not allowed for this caller',
+    rpcCode: JsonRpcCode.InvalidParams,
+    guidance: (d) => ({
+      kind: d.kind,
+      name: d.name,
+      suggestion: `This ${String(d.kind ?? 'tool')} is not among what your key or token may use here (the gateway's tool permissions); list again to see what you may use, or ask the operator to grant it`,
     }),
   },
   RATE_LIMITED: {

@@ -8,6 +8,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Tracing } from '../observability/tracing.js';
+import type { Principal } from '../policy/principal.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { MODERN_VERSIONS, profileOf } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
@@ -19,6 +20,7 @@ import type { HttpCall } from './http-call.js';
 import type { McpSession, McpSessions, SessionMode } from './mcp-sessions.js';
 import { refuseInvalidModern, serveModern } from './modern-exchange.js';
 import { declaredModernVersion, type ModernRequest } from './modern-request.js';
+import type { PermissionGuards } from './permission-guard.js';
 import { PostReply } from './post-reply.js';
 import { refuse, refusePostBody, refusePostHeaders } from './post-rules.js';
 import { requestSpan } from './request-span.js';
@@ -93,11 +95,15 @@ export interface McpEndpointDeps {
   keepAliveMs: number;
   /** Spans of requests (tracing on). */
   tracing?: Tracing;
+  /** Tool permissions at the ports. */
+  guards: PermissionGuards;
 }
 
 /** Who asks, and for which configuration. */
 export interface McpCaller {
   principal: string;
+  /** The whole principal (role, scopes): what its tool permissions are worked out from. */
+  caller: Principal;
   mode: SessionMode;
   prepare: Preparer;
   /** The principal and configuration (package URL, configuration headers) as one key (stateless requests). */
@@ -127,6 +133,13 @@ function isInitialize(body: unknown): boolean {
     (m) => m && typeof m === 'object' && (m as { method?: unknown }).method === 'initialize',
   );
 }
+
+/** The package a launch request runs, as tool permissions name it. */
+const packageOf = (req: LaunchRequest<ProcessMeta>) => ({
+  registry: req.meta.packageType,
+  name: req.meta.packageName,
+  version: req.meta.version,
+});
 
 const sessionGone = (id: string) =>
   new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
@@ -158,7 +171,9 @@ export async function serveMcp(call: HttpCall, who: McpCaller, d: McpEndpointDep
   const profile = profileOf(
     (Array.isArray(body) ? body : [body]).find((m) => m?.method === 'initialize')?.params,
   );
-  const session = await who.prepare((req) => d.sessions.createStreamable(req, call.path, who.mode, profile));
+  const session = await who.prepare((req) =>
+    d.sessions.createStreamable(req, call.path, who.mode, profile, d.guards.for(who.caller, packageOf(req))),
+  );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   const res = await session.channel.transport.handleRequest(call.webRequest(), { parsedBody: body });
@@ -178,7 +193,8 @@ async function serveStateless(
   const elsewhere = await who.toOwner?.(body);
   if (elsewhere) return call.respond(elsewhere);
   const relay: Relay = await d.relays.sharedFor(who.configKey(), () => who.prepare(async (req) => req));
-  serveModern(call, body, relay, d.keepAliveMs, d.tracing);
+  // The relay is cached while its child runs: the package is checked against the permissions each time.
+  serveModern(call, body, relay, d.keepAliveMs, d.tracing, d.guards.for(who.caller, relay.package));
 }
 
 /**
@@ -230,7 +246,9 @@ export async function serveSse(
       'The SSE endpoint answers GET (stream) and POST (messages).',
       { allowed: ['GET', 'POST'] },
     );
-  const session = await who.prepare((req) => d.sessions.createSse(req, call.path, who.mode));
+  const session = await who.prepare((req) =>
+    d.sessions.createSse(req, call.path, who.mode, d.guards.for(who.caller, packageOf(req))),
+  );
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   session.channel.transport.open(call);
 }

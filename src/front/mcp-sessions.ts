@@ -16,6 +16,7 @@ import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { type ClientProfile, profileOf } from '../protocol/versions.js';
+import type { PortGuard } from '../relay/relay-port.js';
 import type { Relays } from '../relay/relays.js';
 import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
 import type { ProcessMeta } from '../runtime/process-meta.js';
@@ -151,8 +152,9 @@ export class McpSessions {
     path: string,
     mode: SessionMode,
     profile: ClientProfile,
+    guard?: PortGuard,
   ): Promise<McpSession> {
-    return this.create(req, path, mode, profile, async (id) => {
+    return this.create(req, path, mode, profile, guard, async (id) => {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
         onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
@@ -166,8 +168,13 @@ export class McpSessions {
   }
 
   /** Creates a legacy SSE session; its child is picked when its initialize arrives. */
-  createSse(req: LaunchRequest<ProcessMeta>, path: string, mode: SessionMode): Promise<McpSession> {
-    return this.create(req, path, mode, undefined, async (id) => {
+  createSse(
+    req: LaunchRequest<ProcessMeta>,
+    path: string,
+    mode: SessionMode,
+    guard?: PortGuard,
+  ): Promise<McpSession> {
+    return this.create(req, path, mode, undefined, guard, async (id) => {
       const transport = new LegacySseTransport(`${path}?sessionId=${id}`, this.s.keepAliveMs);
       transport.onclose = () => void this.end(id, 'the client closed its event stream');
       return { kind: 'sse', transport };
@@ -179,6 +186,7 @@ export class McpSessions {
     path: string,
     mode: SessionMode,
     profile: ClientProfile | undefined,
+    guard: PortGuard | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
     await this.makeRoomFor(req.meta.owner);
@@ -193,7 +201,7 @@ export class McpSessions {
       this.sharing.counter.release(req.meta.owner);
       throw err;
     }
-    const port = new SessionPort(channel.transport, this.logger);
+    const port = new SessionPort(channel.transport, this.logger, guard);
     const session: McpSession = {
       id,
       channel,

@@ -10,6 +10,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Tracing } from '../observability/tracing.js';
 import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
+import type { PortGuard } from '../relay/relay-port.js';
 import { type HttpCall, JSON_HEADERS } from './http-call.js';
 import { listen } from './modern-listen.js';
 import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
@@ -45,6 +46,7 @@ export function serveModern(
   relay: Relay,
   keepAliveMs: number,
   tracing?: Tracing,
+  guard?: PortGuard,
 ): void {
   if (body.id === undefined) {
     call.answer(202, {}, null);
@@ -56,7 +58,7 @@ export function serveModern(
     return;
   }
   if (body.method === 'subscriptions/listen') {
-    listen(call, body, relay, keepAliveMs);
+    listen(call, body, relay, keepAliveMs, guard);
     return;
   }
   const method = body.method;
@@ -70,7 +72,7 @@ export function serveModern(
     onEnd: () => port.close(),
     span: requestSpan(tracing, call, body),
   });
-  const port = relay.open(reply);
+  const port = relay.open(reply, guard);
   const request = body as Request;
   const state = request.params?.requestState;
   if (typeof state !== 'string') {

@@ -6,6 +6,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Relay } from '../relay/relay.js';
+import type { PortGuard } from '../relay/relay-port.js';
 import { type HttpCall, SSE_HEADERS } from './http-call.js';
 import { ModernErrorCode, type ModernRequest } from './modern-request.js';
 import { rpcError } from './post-rules.js';
@@ -47,7 +48,13 @@ function accepts(f: ListenFilter, m: JSONRPCMessage): boolean {
   return m.method === 'notifications/resources/updated' && !!uri && !!f.resourceSubscriptions?.includes(uri);
 }
 
-export function listen(call: HttpCall, body: ModernRequest, relay: Relay, keepAliveMs: number): void {
+export function listen(
+  call: HttpCall,
+  body: ModernRequest,
+  relay: Relay,
+  keepAliveMs: number,
+  guard?: PortGuard,
+): void {
   const filter = (body.params as { notifications?: ListenFilter } | undefined)?.notifications;
   if (!filter || typeof filter !== 'object') {
     rpcError(
@@ -89,14 +96,19 @@ export function listen(call: HttpCall, body: ModernRequest, relay: Relay, keepAl
     sse.end();
     return;
   }
-  const port = relay.open({
-    carriesServerRequests: false,
-    deliver: (m, related) => {
-      if (related === undefined && accepts(accepted, m) && !sse.message(stamp(m))) port.close();
+  const port = relay.open(
+    {
+      carriesServerRequests: false,
+      deliver: (m, related) => {
+        if (related === undefined && accepts(accepted, m) && !sse.message(stamp(m))) port.close();
+      },
     },
-  });
+    guard,
+  );
+  // Resources the client may not read are not subscribed to for it either (tool permissions).
   for (const uri of accepted.resourceSubscriptions ?? [])
-    if (relay.subscribe(port, uri)) relay.own('resources/subscribe', { uri });
+    if (!guard?.refuse('resources/subscribe', { uri }) && relay.subscribe(port, uri))
+      relay.own('resources/subscribe', { uri });
   call.onAbort(() => {
     port.close();
     sse.end();

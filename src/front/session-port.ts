@@ -8,7 +8,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
 import type { Relay } from '../relay/relay.js';
-import type { Port, PortSink, RequestId } from '../relay/relay-port.js';
+import type { Port, PortGuard, PortSink, RequestId } from '../relay/relay-port.js';
 
 /** The client-facing side: what the SDK's server transports provide. */
 export interface ClientTransport {
@@ -30,6 +30,8 @@ export class SessionPort implements PortSink {
   constructor(
     private readonly transport: ClientTransport,
     private readonly logger: Logger,
+    /** What the session's client may see and do of its child (tool permissions). */
+    private readonly guard?: PortGuard,
   ) {
     transport.onmessage = (m) => this.receive(m);
   }
@@ -46,7 +48,7 @@ export class SessionPort implements PortSink {
   /** Attaches to the child's relay and hands over what waited. */
   bind(relay: Relay): void {
     this.relay = relay;
-    this.port = relay.open(this);
+    this.port = relay.open(this, this.guard);
     const queued = this.queue;
     this.queue = [];
     for (const { m, reply } of queued) this.port.receive(m, reply);

@@ -3,6 +3,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config/config.js';
 import type { McpEndpointDeps } from '../front/mcp-endpoint.js';
 import type { McpSessions } from '../front/mcp-sessions.js';
+import type { PermissionGuards } from '../front/permission-guard.js';
 import type { PackageLauncher, ProcessMeta } from '../launch/package-launcher.js';
 import type { AuditLog } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -10,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Authenticator } from '../policy/authenticator.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
+import type { ToolPermissions } from '../policy/tool-permissions.js';
 import type { Runtimes } from '../process/runtime-detect.js';
 import type { Relays } from '../relay/relays.js';
 import type { SandboxReport } from '../runtime/child-sandbox.js';
@@ -29,6 +31,10 @@ export interface AppDeps {
   runtimes: () => Runtimes | null;
   /** Who calls: API keys, OAuth access tokens, open registry or local operator. */
   auth: Authenticator;
+  /** Per-principal tool permissions (the rules, GET/PUT /permissions). */
+  permissions: ToolPermissions;
+  /** The permissions at the ports and launches. */
+  guards: PermissionGuards;
   /** How children are sandboxed and limited (for /health). */
   sandbox: SandboxReport;
   limiter: RateLimiter;
@@ -49,5 +55,6 @@ export function mcpEndpointDeps(deps: AppDeps): McpEndpointDeps {
     maxBodyBytes: deps.config.request.maxBodyBytes,
     keepAliveMs: deps.config.session.keepAliveMs,
     tracing: deps.tracing,
+    guards: deps.guards,
   };
 }

@@ -16,6 +16,7 @@ import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
+import { registerPermissionRoutes } from './routes/permission-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
 
@@ -131,6 +132,7 @@ export function createApp(deps: AppDeps): Hono {
   registerRegistryApiRoutes(app, deps);
   registerDashboardRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerPermissionRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, headers, body } = errorAnswer(deps, err, {

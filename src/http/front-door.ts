@@ -192,6 +192,7 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
       };
       const who: McpCaller = {
         principal: principal.id,
+        caller,
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
         configKey: () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
         prepare: (run) =>
@@ -201,7 +202,7 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
               query: pairs,
               headers: headersOfConfig(),
               trace: carrierOfHeaders((name) => one(h[name])),
-              caller: { owner: caller.id, address: from, admin: caller.role === 'admin' },
+              caller: { owner: caller.id, address: from, admin: caller.role === 'admin', principal: caller },
             },
             run,
           ),

@@ -14,6 +14,7 @@ export function requestConfig(c: Context, query: ReadonlyArray<[string, string]>
       owner: c.get('principal').id,
       address: c.get('clientAddress'),
       admin: c.get('principal').role === 'admin',
+      principal: c.get('principal'),
     },
   };
 }

@@ -9,6 +9,8 @@ import type { AuditSink } from '../observability/audit-log.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import { endSpan, SpanKind, type TraceCarrier, type Tracing } from '../observability/tracing.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
+import type { Principal } from '../policy/principal.js';
+import type { ToolPermissions } from '../policy/tool-permissions.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
 import { type EnvLimits, mapParamsToEnv } from '../runtime/env-mapping.js';
@@ -52,7 +54,7 @@ export interface RequestConfig {
   headers: ReadonlyArray<[string, string]>;
   /** Who asks: the principal id (owner of what starts) and the client address (rate limits). */
   /** `admin`: the caller's processes may take a non-admin's room at the limit, even a busy one. */
-  caller: { owner: string; address: string; admin?: boolean };
+  caller: { owner: string; address: string; admin?: boolean; principal?: Principal };
   /** Told each step of preparing and starting the package (install progress for clients that watch). */
   progress?: (step: LaunchStep) => void;
   /** The W3C trace context the request came with (its launch span joins that trace). */
@@ -74,6 +76,8 @@ export type LaunchStep =
 /** Gates a request passes on its way to a process: package policy and install budget. */
 export interface LaunchGates {
   policy: PackagePolicy;
+  /** Per-principal tool permissions: a package no rule grants the caller is refused before installing. */
+  permissions?: ToolPermissions;
   /** Charges an install (a version not in the store yet). @throws GatewayError RATE_LIMITED */
   chargeInstall(owner: string, address: string): Promise<void>;
   /** True when the sandbox must cut this package's network. */
@@ -150,6 +154,7 @@ export class PackageLauncher {
       step({ step: 'resolving', spec: route.spec });
       const resolved = await this.d.resolver.resolve(spec);
       this.d.gates.policy.checkResolved(resolved);
+      if (config.caller.principal) this.d.gates.permissions?.checkPackage(config.caller.principal, resolved);
       const { registry, name, version, quality } = resolved;
       step({ step: 'resolved', registry, name, version, quality });
       const cached = !!(await this.d.store.get(resolved));

@@ -18,7 +18,8 @@ export type AuditType =
   | 'tool.call'
   | 'auth.refused'
   | 'policy.refused'
-  | 'browser.refused';
+  | 'browser.refused'
+  | 'permissions.change';
 
 /** One event. Never an argument value, a key or a secret parameter. */
 export interface AuditEvent {

@@ -11,6 +11,7 @@ import {
 import semver from 'semver';
 import { toPep440Specifier } from '../registry/version-resolution.js';
 import type { RegistryKind } from '../spec/package-spec.js';
+import { globToRegExp } from './glob.js';
 
 export interface PackagePattern {
   /** The pattern as the operator wrote it (answers name it). */
@@ -31,14 +32,6 @@ export function normalisePypiName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, '-');
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'i');
-}
-
 /** Compiles one pattern. @throws PatternError */
 export function compilePattern(source: string): PackagePattern {
   let rest = source.trim();
@@ -56,7 +49,12 @@ export function compilePattern(source: string): PackagePattern {
   if (range !== undefined && !semver.validRange(range) && !pep440Valid(range) && !isPep440Range(range))
     throw new PatternError(`Invalid version range in package pattern '${source}'.`);
   const norm = registry === 'pypi' ? normalisePypiName(name) : name;
-  return { source, ...(registry ? { registry } : {}), name: globToRegExp(norm), ...(range ? { range } : {}) };
+  return {
+    source,
+    ...(registry ? { registry } : {}),
+    name: globToRegExp(norm, 'i'),
+    ...(range ? { range } : {}),
+  };
 }
 
 function isPep440Range(range: string): boolean {

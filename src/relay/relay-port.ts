@@ -28,6 +28,24 @@ export interface PortSink {
   readonly span?: Span | undefined;
 }
 
+/** A JSON-RPC error object. */
+export interface RpcError {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/**
+ * What a port's client may see and do of the child (tool permissions): checked on each of its requests,
+ * and applied to each answer. Absent: everything.
+ */
+export interface PortGuard {
+  /** The error for a request the client may not make (a tool it may not call, say), else undefined. */
+  refuse(method: string, params: Record<string, unknown> | undefined): RpcError | undefined;
+  /** A result with what the client may not see left out (lists); the result itself when nothing is. */
+  shape(method: string, result: unknown): unknown;
+}
+
 /** The part of the relay a port calls. */
 export interface PortOwner {
   fromClient(port: Port, m: JSONRPCMessage, reply?: PortSink): void;
@@ -75,6 +93,8 @@ export class Port {
     private readonly owner: PortOwner,
     readonly sink: PortSink,
     readonly seq: number,
+    /** What its client may see and do (tool permissions); undefined: everything. */
+    readonly guard?: PortGuard | undefined,
   ) {}
 
   /**

@@ -17,7 +17,15 @@ import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.j
 import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
 import { routeNotification } from './relay-notifications.js';
-import { type Exchange, Port, type PortOwner, type PortSink, type RequestId, sinkOf } from './relay-port.js';
+import {
+  type Exchange,
+  Port,
+  type PortGuard,
+  type PortOwner,
+  type PortSink,
+  type RequestId,
+  sinkOf,
+} from './relay-port.js';
 import { LOG_LEVELS, mostVerboseLevel, Subscriptions, withLogLevel } from './relay-subscriptions.js';
 import { type ToolCallRecord, toolCallOf, toolCallOutcome } from './relay-tool-calls.js';
 import { childSpan } from './relay-trace.js';
@@ -43,6 +51,13 @@ type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record
 export const childIdOf = (port: Port, clientId: RequestId): string =>
   `${port.seq}${typeof clientId === 'number' ? '#' : '$'}${clientId}`;
 
+/** The package a relay's child runs. */
+export interface RelayPackage {
+  registry: 'npm' | 'pypi';
+  name: string;
+  version: string;
+}
+
 export class Relay implements ProcessClient, PortOwner {
   /** The one in-flight map: every relayed request awaiting the child's answer, by relay id. */
   readonly exchanges = new Map<string, Exchange>();
@@ -64,17 +79,24 @@ export class Relay implements ProcessClient, PortOwner {
       onToolCall?: (call: ToolCallRecord) => void;
       /** Spans of each round trip to the child, when tracing is on. */
       tracing?: Tracing;
+      /** The package the child runs (what tool permissions are asked about). */
+      package?: RelayPackage;
     },
   ) {
     this.inputs = new InputRequests(this, o.statePrefix);
     child.attach(this);
   }
 
-  /** Attaches a client. */
-  open(sink: PortSink): Port {
-    const port = new Port(this, sink, this.next++);
+  /** Attaches a client; `guard`: what it may see and do (tool permissions). */
+  open(sink: PortSink, guard?: PortGuard): Port {
+    const port = new Port(this, sink, this.next++, guard);
     this.ports.add(port);
     return port;
+  }
+
+  /** The package the child runs (undefined in unit tests without one). */
+  get package(): RelayPackage | undefined {
+    return this.o.package;
   }
 
   get portCount(): number {
@@ -121,6 +143,11 @@ export class Relay implements ProcessClient, PortOwner {
   }
 
   private fromClientRequest(port: Port, m: Request, reply?: PortSink): void {
+    const refused = port.guard?.refuse(m.method, m.params);
+    if (refused) {
+      (reply ?? port.sink).deliver({ jsonrpc: '2.0', id: m.id, error: refused } as JSONRPCMessage, m.id);
+      return;
+    }
     const local = this.localAnswer(port, m);
     if (local) (reply ?? port.sink).deliver({ jsonrpc: '2.0', id: m.id, ...local } as JSONRPCMessage, m.id);
     else this.relay(port, m.method === 'logging/setLevel' ? withLogLevel(this.ports, port, m) : m, reply);
@@ -242,6 +269,8 @@ export class Relay implements ProcessClient, PortOwner {
     const sink = sinkOf(ex);
     if (!sink) return;
     (m as { id: RequestId }).id = ex.clientId; // the child's message is ours alone: no copy
+    const guard = ex.port?.guard;
+    if (guard && 'result' in m) (m as { result: unknown }).result = guard.shape(ex.method, m.result);
     sink.deliver(m, ex.clientId);
   }
 

@@ -45,6 +45,9 @@ export class Relays {
       const audit = this.o.audit;
       relay = new Relay(process, {
         ...this.o,
+        ...(meta
+          ? { package: { registry: meta.packageType, name: meta.packageName, version: meta.version } }
+          : {}),
         ...(audit && meta
           ? {
               onToolCall: (call) =>

@@ -64,6 +64,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
       const config = requestConfig(c, pairs);
       const who: McpCaller = {
         principal: c.get('principal').id,
+        caller: c.get('principal'),
         mode,
         prepare: (run) => deps.launcher.prepare(route, config, run),
         configKey: () =>
