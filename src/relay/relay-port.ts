@@ -10,6 +10,21 @@ import type { toolCallOf } from './relay-tool-calls.js';
 
 export type RequestId = string | number;
 
+/** The package a relay's child runs. */
+export interface RelayPackage {
+  registry: 'npm' | 'pypi';
+  name: string;
+  version: string;
+}
+
+/**
+ * The relay's id of a port's request: the port's number and the client's id, typed (1 and "1" are two
+ * ids). Clients must not reuse an id within a session (spec basic "Requests"), so while a request is in
+ * flight its relay id is unique; a stateless request has a port of its own.
+ */
+export const childIdOf = (port: Port, clientId: RequestId): string =>
+  `${port.seq}${typeof clientId === 'number' ? '#' : '$'}${clientId}`;
+
 /** What a client attachment gives the relay. */
 export interface PortSink {
   /**

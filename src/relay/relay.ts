@@ -18,11 +18,13 @@ import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
 import { routeNotification } from './relay-notifications.js';
 import {
+  childIdOf,
   type Exchange,
   Port,
   type PortGuard,
   type PortOwner,
   type PortSink,
+  type RelayPackage,
   type RequestId,
   sinkOf,
 } from './relay-port.js';
@@ -42,21 +44,6 @@ export interface RelayChild {
 }
 
 type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
-
-/**
- * The relay's id of a port's request: the port's number and the client's id, typed (1 and "1" are two
- * ids). Clients must not reuse an id within a session (spec basic "Requests"), so while a request is in
- * flight its relay id is unique; a stateless request has a port of its own.
- */
-export const childIdOf = (port: Port, clientId: RequestId): string =>
-  `${port.seq}${typeof clientId === 'number' ? '#' : '$'}${clientId}`;
-
-/** The package a relay's child runs. */
-export interface RelayPackage {
-  registry: 'npm' | 'pypi';
-  name: string;
-  version: string;
-}
 
 export class Relay implements ProcessClient, PortOwner {
   /** The one in-flight map: every relayed request awaiting the child's answer, by relay id. */
