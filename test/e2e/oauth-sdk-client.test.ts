@@ -5,7 +5,10 @@
  * Chromium, the token for the endpoint's resource, then a session that calls a tool. And the machine
  * flow (client_credentials) through the SDK's ClientCredentialsProvider.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { ClientCredentialsProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
@@ -17,12 +20,13 @@ import type {
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { SVC, startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
+import { SVC, signIn, startIssuer, type TestIssuer } from '../support/oidc-issuer.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const PATH = '/package/fixture-echo-mcp/mcp';
+const PYTHON_CLIENT = path.resolve(import.meta.dirname, '../clients/python_oauth_client.py');
 /** Where the authorization server sends the browser back with the code (nothing listens: Chromium stops there). */
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -85,25 +89,6 @@ describe.runIf(CHROMIUM)('the TypeScript SDK client signs in with OAuth', () => 
     await idp?.close();
   });
 
-  /** A person signs in and consents in Chromium; resolves with the code the server sends back. */
-  async function signIn(authorizationUrl: URL): Promise<string> {
-    const page = await browser.newPage();
-    try {
-      const back = page.waitForRequest((r) => r.url().startsWith(REDIRECT), { timeout: 30_000 });
-      await page.goto(authorizationUrl.href);
-      await page.fill('input[name="login"]', 'alice');
-      await page.fill('input[name="password"]', 'any');
-      await page.click('button[type="submit"]');
-      await page.waitForSelector('button[type="submit"]');
-      await page.click('button[type="submit"]'); // consent: the scopes the client asked for
-      const code = new URL((await back).url()).searchParams.get('code');
-      if (!code) throw new Error('no code in the redirect');
-      return code;
-    } finally {
-      await page.close();
-    }
-  }
-
   it('discovers, registers, signs in with PKCE, gets a token for the endpoint, and calls a tool', async () => {
     const provider = new MemoryProvider();
     const first = new StreamableHTTPClientTransport(url, { authProvider: provider });
@@ -117,7 +102,7 @@ describe.runIf(CHROMIUM)('the TypeScript SDK client signs in with OAuth', () => 
     expect(to.searchParams.get('resource')).toBe(url.href);
     expect(to.searchParams.get('scope')).toContain('mcp:user');
     expect(provider.info?.client_id).toBeTruthy();
-    await first.finishAuth(await signIn(to));
+    await first.finishAuth((await signIn(browser, to, REDIRECT)).code);
     expect(provider.saved?.access_token).toBeTruthy();
     const connected = new Client({ name: 'sdk-oauth-test', version: '1.0.0' });
     await connected.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
@@ -142,5 +127,30 @@ describe.runIf(CHROMIUM)('the TypeScript SDK client signs in with OAuth', () => 
     const tools = await client.listTools();
     expect(tools.tools.map((x) => x.name)).toContain('echo');
     await client.close();
+  });
+
+  it('the Python SDK client signs in the same way (legacy and 2026-07-28 modes), and calls a tool', async () => {
+    for (const mode of ['legacy', '2026-07-28']) {
+      const child = spawn(inject('pythonClient'), [PYTHON_CLIENT, url.href, mode, REDIRECT], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => {
+        stderr += c;
+      });
+      const lines = createInterface({ input: child.stdout });
+      let result: { tools?: string[]; echo?: string } | undefined;
+      for await (const line of lines) {
+        const msg = JSON.parse(line) as { authorize?: string; tools?: string[]; echo?: string };
+        if (msg.authorize) {
+          const back = await signIn(browser, new URL(msg.authorize), REDIRECT);
+          child.stdin.write(`${JSON.stringify(back)}\n`);
+        } else result = msg;
+      }
+      expect(result, stderr.slice(-2000)).toMatchObject({
+        echo: expect.stringContaining('python signed in'),
+      });
+      expect(result?.tools).toContain('echo');
+    }
   });
 });

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import Provider from 'oidc-provider';
+import type { Browser } from 'playwright-core';
 import { freePort } from './net.js';
 
 export const SVC = { id: 'svc', secret: 'svc-secret-0123456789abcdef' };
@@ -116,4 +117,31 @@ export async function startIssuer(opts: { scopes?: string[]; opaque?: boolean } 
     },
     close: stop,
   };
+}
+
+/**
+ * A person signs in and consents in Chromium on the provider's own pages; resolves with what the server
+ * sends back to `redirect` (the code, the state and, RFC 9207, the issuer).
+ */
+export async function signIn(
+  browser: Browser,
+  authorizationUrl: URL,
+  redirect: string,
+): Promise<{ code: string; state: string | null; iss: string | null }> {
+  const page = await browser.newPage();
+  try {
+    const back = page.waitForRequest((r) => r.url().startsWith(redirect), { timeout: 30_000 });
+    await page.goto(authorizationUrl.href);
+    await page.fill('input[name="login"]', 'alice');
+    await page.fill('input[name="password"]', 'any');
+    await page.click('button[type="submit"]');
+    await page.waitForSelector('button[type="submit"]');
+    await page.click('button[type="submit"]'); // consent: the scopes the client asked for
+    const params = new URL((await back).url()).searchParams;
+    const code = params.get('code');
+    if (!code) throw new Error(`no code in the redirect: ${params.toString()}`);
+    return { code, state: params.get('state'), iss: params.get('iss') };
+  } finally {
+    await page.close();
+  }
 }
