@@ -8,9 +8,10 @@ import { toErrorResponse } from '../errors/error-response.js';
 import { createGateway } from '../gateway.js';
 import type { LaunchStep } from '../launch/package-launcher.js';
 import { closeLogFiles } from '../observability/logger.js';
+import { LOCAL_OPERATOR } from '../policy/principal.js';
 import { CliError } from './cli-error.js';
 
-const LOCAL_CALLER = { owner: 'local', address: '127.0.0.1' };
+const LOCAL_CALLER = { principal: LOCAL_OPERATOR, address: '127.0.0.1' };
 
 /** One line of install progress. */
 function describeStep(s: LaunchStep): string {

@@ -128,7 +128,8 @@ export class Cluster {
 
   /**
    * Listens on the cluster address for signed requests (served by `fetch` with the claims as
-   * `env.forward`, on a server made by `createServer`: the hot path's, which serves some itself), joins the directory and starts the heartbeat. Nothing to do for one instance.
+   * `env.forward`, on a server made by `createServer`: the hot path's, which serves some itself), joins
+   * the directory and starts the heartbeat. Nothing to do for one instance.
    */
   async start(
     fetch: Fetch,

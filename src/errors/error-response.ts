@@ -15,8 +15,8 @@ export interface ErrorBody {
 }
 
 /**
- * The HTTP status, headers (Retry-After and WWW-Authenticate from the table) and JSON body for an error; unknown errors become
- * INTERNAL_ERROR without leaking their text.
+ * The HTTP status, headers (Retry-After and WWW-Authenticate from the table) and JSON body for an
+ * error; unknown errors become INTERNAL_ERROR without leaking their text.
  */
 export function toErrorResponse(err: unknown): {
   status: ContentfulStatusCode;

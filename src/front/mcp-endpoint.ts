@@ -15,7 +15,7 @@ import type { Relay } from '../relay/relay.js';
 import type { RequestId } from '../relay/relay-port.js';
 import type { Relays } from '../relay/relays.js';
 import type { LaunchRequest } from '../runtime/process-manager.js';
-import type { ProcessMeta } from '../runtime/process-meta.js';
+import { type ProcessMeta, packageOf } from '../runtime/process-meta.js';
 import type { HttpCall } from './http-call.js';
 import type { McpSession, McpSessions, SessionMode } from './mcp-sessions.js';
 import { refuseInvalidModern, serveModern } from './modern-exchange.js';
@@ -101,9 +101,8 @@ export interface McpEndpointDeps {
 
 /** Who asks, and for which configuration. */
 export interface McpCaller {
-  principal: string;
-  /** The whole principal (role, scopes): what its tool permissions are worked out from. */
-  caller: Principal;
+  /** Who asks (its id owns the sessions; its role and scopes decide its tool permissions). */
+  principal: Principal;
   mode: SessionMode;
   prepare: Preparer;
   /** The principal and configuration (package URL, configuration headers) as one key (stateless requests). */
@@ -134,13 +133,6 @@ function isInitialize(body: unknown): boolean {
   );
 }
 
-/** The package a launch request runs, as tool permissions name it. */
-const packageOf = (req: LaunchRequest<ProcessMeta>) => ({
-  registry: req.meta.packageType,
-  name: req.meta.packageName,
-  version: req.meta.version,
-});
-
 const sessionGone = (id: string) =>
   new GatewayError('SESSION_NOT_FOUND', `Session '${id.slice(0, 80)}' is unknown or has ended.`);
 
@@ -148,7 +140,7 @@ const sessionGone = (id: string) =>
 export async function serveMcp(call: HttpCall, who: McpCaller, d: McpEndpointDeps): Promise<void> {
   const sessionId = call.header('mcp-session-id');
   if (sessionId) {
-    const session = d.sessions.get(sessionId, who.principal, call.path);
+    const session = d.sessions.get(sessionId, who.principal.id, call.path);
     if (session?.channel.kind !== 'streamable') throw sessionGone(sessionId);
     if (call.method === 'POST') return serveSessionPost(call, session, d);
     return call.respond(await session.channel.transport.handleRequest(call.webRequest()));
@@ -172,7 +164,13 @@ export async function serveMcp(call: HttpCall, who: McpCaller, d: McpEndpointDep
     (Array.isArray(body) ? body : [body]).find((m) => m?.method === 'initialize')?.params,
   );
   const session = await who.prepare((req) =>
-    d.sessions.createStreamable(req, call.path, who.mode, profile, d.guards.for(who.caller, packageOf(req))),
+    d.sessions.createStreamable(
+      req,
+      call.path,
+      who.mode,
+      profile,
+      d.guards.for(who.principal, packageOf(req.meta)),
+    ),
   );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
@@ -194,7 +192,7 @@ async function serveStateless(
   if (elsewhere) return call.respond(elsewhere);
   const relay: Relay = await d.relays.sharedFor(who.configKey(), () => who.prepare(async (req) => req));
   // The relay is cached while its child runs: the package is checked against the permissions each time.
-  serveModern(call, body, relay, d.keepAliveMs, d.tracing, d.guards.for(who.caller, relay.package));
+  serveModern(call, body, relay, d.keepAliveMs, d.tracing, d.guards.for(who.principal, relay.package));
 }
 
 /**
@@ -230,7 +228,7 @@ export async function serveSse(
   d: McpEndpointDeps,
 ): Promise<void> {
   if (call.method === 'POST') {
-    const session = d.sessions.get(sessionId ?? '', who.principal, call.path);
+    const session = d.sessions.get(sessionId ?? '', who.principal.id, call.path);
     if (session?.channel.kind !== 'sse') throw sessionGone(sessionId ?? '');
     const body = await call.json(d.maxBodyBytes);
     if (!isJsonRpc(body))
@@ -247,7 +245,7 @@ export async function serveSse(
       { allowed: ['GET', 'POST'] },
     );
   const session = await who.prepare((req) =>
-    d.sessions.createSse(req, call.path, who.mode, d.guards.for(who.caller, packageOf(req))),
+    d.sessions.createSse(req, call.path, who.mode, d.guards.for(who.principal, packageOf(req.meta))),
   );
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   session.channel.transport.open(call);

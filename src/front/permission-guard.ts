@@ -9,8 +9,9 @@
 import { rpcCodeOf, toErrorResponse } from '../errors/error-response.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../policy/principal.js';
-import type { Allowance, PackageRef, ToolPermissions } from '../policy/tool-permissions.js';
+import type { Allowance, ToolPermissions } from '../policy/tool-permissions.js';
 import type { PortGuard, RpcError } from '../relay/relay-port.js';
+import type { PackageRef } from '../spec/package-spec.js';
 
 type Kind = 'tool' | 'prompt' | 'resource';
 
@@ -49,8 +50,14 @@ function notAllowed(kind: Kind, name: string): RpcError {
 /** Guards already made, by principal and package (a stateless request opens a port per request). */
 const GUARDS_KEPT = 10_000;
 
+/** A guard, and the allowance it works from (worked out again when the rules change). */
+interface MadeGuard {
+  guard: PortGuard;
+  allowance: () => Allowance | null | undefined;
+}
+
 export class PermissionGuards {
-  private readonly made = new Map<string, PortGuard>();
+  private readonly made = new Map<string, MadeGuard>();
 
   constructor(private readonly permissions: ToolPermissions) {}
 
@@ -60,18 +67,19 @@ export class PermissionGuards {
    */
   for(principal: Principal, pkg: PackageRef | undefined): PortGuard | undefined {
     if (!this.permissions.active || !pkg) return undefined;
-    this.permissions.checkPackage(principal, pkg);
     const key = `${principal.id}\n${principal.role}\n${principal.scopes?.join(' ') ?? ''}\n${pkg.registry}:${pkg.name}@${pkg.version}`;
-    let guard = this.made.get(key);
-    if (!guard) {
-      guard = this.make(principal, pkg);
+    let made = this.made.get(key);
+    if (!made) {
+      made = this.make(principal, pkg);
       if (this.made.size >= GUARDS_KEPT) this.made.delete(this.made.keys().next().value as string);
-      this.made.set(key, guard);
+      this.made.set(key, made);
     }
-    return guard;
+    // Worked out once per change of the rules, not per request.
+    if (made.allowance() === null) this.permissions.checkPackage(principal, pkg);
+    return made.guard;
   }
 
-  private make(principal: Principal, pkg: PackageRef): PortGuard {
+  private make(principal: Principal, pkg: PackageRef): MadeGuard {
     const permissions = this.permissions;
     let version = -1;
     let allowance: Allowance | null | undefined;
@@ -82,7 +90,7 @@ export class PermissionGuards {
       }
       return allowance;
     };
-    return {
+    const guard: PortGuard = {
       refuse(method, params) {
         const named = NAMED[method];
         if (!named) return undefined;
@@ -106,5 +114,6 @@ export class PermissionGuards {
         return { ...(result as object), [list.field]: kept };
       },
     };
+    return { guard, allowance: current };
   }
 }

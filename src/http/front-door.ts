@@ -63,9 +63,13 @@ function pathOf(raw: string): string {
  * request's signature against on either path).
  */
 function targetOf(raw: string): string {
-  if (/^[\w@%+~\-/.?&=:,]*$/.test(raw) && !/\/\.\.?(\/|$|\?)/.test(raw)) return raw;
-  const url = new URL(raw, 'http://front');
-  return url.pathname + url.search;
+  const q = raw.indexOf('?');
+  if (q === -1) return pathOf(raw);
+  const search = raw.slice(q);
+  return (
+    pathOf(raw.slice(0, q)) +
+    (/^[\w@%+~\-/.?&=:,]*$/.test(search) ? search : new URL(raw, 'http://front').search)
+  );
 }
 
 /** Where a hot request is served: here, or (an instance id) by the instance that holds its session. */
@@ -191,8 +195,7 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
         return configHeaders;
       };
       const who: McpCaller = {
-        principal: principal.id,
-        caller,
+        principal: caller,
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
         configKey: () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
         prepare: (run) =>
@@ -202,7 +205,7 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
               query: pairs,
               headers: headersOfConfig(),
               trace: carrierOfHeaders((name) => one(h[name])),
-              caller: { owner: caller.id, address: from, admin: caller.role === 'admin', principal: caller },
+              caller: { principal: caller, address: from },
             },
             run,
           ),

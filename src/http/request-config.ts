@@ -10,11 +10,6 @@ export function requestConfig(c: Context, query: ReadonlyArray<[string, string]>
     query,
     headers: configFromHeaders(c.req.raw.headers),
     trace: carrierOfHeaders((name) => c.req.header(name)),
-    caller: {
-      owner: c.get('principal').id,
-      address: c.get('clientAddress'),
-      admin: c.get('principal').role === 'admin',
-      principal: c.get('principal'),
-    },
+    caller: { principal: c.get('principal'), address: c.get('clientAddress') },
   };
 }

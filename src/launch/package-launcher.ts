@@ -52,9 +52,12 @@ export interface LaunchAnswer {
 export interface RequestConfig {
   query: ReadonlyArray<[string, string]>;
   headers: ReadonlyArray<[string, string]>;
-  /** Who asks: the principal id (owner of what starts) and the client address (rate limits). */
-  /** `admin`: the caller's processes may take a non-admin's room at the limit, even a busy one. */
-  caller: { owner: string; address: string; admin?: boolean; principal?: Principal };
+  /**
+   * Who asks: the principal (its id owns what starts; an admin's processes may take a non-admin's room
+   * at the limit, even a busy one; its tool permissions decide which packages it may use) and the
+   * client address (rate limits).
+   */
+  caller: { principal: Principal; address: string };
   /** Told each step of preparing and starting the package (install progress for clients that watch). */
   progress?: (step: LaunchStep) => void;
   /** The W3C trace context the request came with (its launch span joins that trace). */
@@ -154,12 +157,12 @@ export class PackageLauncher {
       step({ step: 'resolving', spec: route.spec });
       const resolved = await this.d.resolver.resolve(spec);
       this.d.gates.policy.checkResolved(resolved);
-      if (config.caller.principal) this.d.gates.permissions?.checkPackage(config.caller.principal, resolved);
+      this.d.gates.permissions?.checkPackage(config.caller.principal, resolved);
       const { registry, name, version, quality } = resolved;
       step({ step: 'resolved', registry, name, version, quality });
       const cached = !!(await this.d.store.get(resolved));
       if (!cached) {
-        await this.d.gates.chargeInstall(config.caller.owner, config.caller.address);
+        await this.d.gates.chargeInstall(config.caller.principal.id, config.caller.address);
         step({ step: 'installing', name, version });
       }
       const began = Date.now();
@@ -167,7 +170,7 @@ export class PackageLauncher {
         cached ||
         this.d.audit?.({
           type: 'install',
-          principal: config.caller.owner,
+          principal: config.caller.principal.id,
           package: name,
           version,
           outcome,
@@ -212,7 +215,7 @@ export class PackageLauncher {
           env: maskEnv(mapped),
         },
         secrets,
-        owner: config.caller.owner,
+        owner: config.caller.principal.id,
         network: !this.d.gates.noNetwork(resolved.registry, resolved.name),
       };
       const env = buildChildEnv({
@@ -223,10 +226,10 @@ export class PackageLauncher {
         mapped,
       });
       return await run({
-        key: configurationKey(installed.key, mapped, userArgs, config.caller.owner),
+        key: configurationKey(installed.key, mapped, userArgs, config.caller.principal.id),
         label: slug(resolved.name),
-        principal: config.caller.owner,
-        ...(config.caller.admin ? { privileged: true } : {}),
+        principal: config.caller.principal.id,
+        ...(config.caller.principal.role === 'admin' ? { privileged: true } : {}),
         meta,
         plan: {
           command,

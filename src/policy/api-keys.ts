@@ -32,6 +32,9 @@ export function generateApiKey(id: string, role: Role): { key: string; entry: st
   return { key, entry };
 }
 
+/** Whether `credential` has the form of a key `generateApiKey` makes (else it may be an access token). */
+export const isApiKeyForm = (credential: string): boolean => /^mcp_[A-Za-z0-9_-]{43}$/.test(credential);
+
 /** The configured keys, compiled once. */
 export class ApiKeys {
   private readonly entries: KeyEntry[];

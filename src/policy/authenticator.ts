@@ -5,7 +5,7 @@
  * tokens seen before), so the hot path awaits nothing as a rule.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import type { ApiKeys } from './api-keys.js';
+import { type ApiKeys, isApiKeyForm } from './api-keys.js';
 import {
   audiencesFor,
   challengeHeader,
@@ -45,8 +45,10 @@ export class Authenticator {
     if (credential !== undefined) {
       const keyed = this.keys.size > 0 ? this.keys.authenticate(credential) : null;
       if (keyed) return keyed;
-      if (this.oauth) return this.fromToken(this.oauth, credential, place());
-      if (this.keys.size > 0) throw new GatewayError('AUTH_INVALID', 'The API key is not valid.');
+      // A key of the gateway's own form that matches none is a wrong key, never a token to verify.
+      if (this.oauth && !isApiKeyForm(credential)) return this.fromToken(this.oauth, credential, place());
+      if (this.keys.size > 0 || this.oauth)
+        throw new GatewayError('AUTH_INVALID', 'The API key is not valid.');
     }
     if (this.openRegistry) return anonymousPrincipal(address);
     if (this.oauth) {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { RegistryKind } from '../spec/package-spec.js';
+import type { PackageRef } from '../spec/package-spec.js';
 import { globToRegExp } from './glob.js';
 import { compilePattern, matchesVersion, type PackagePattern } from './package-pattern.js';
 import type { Principal } from './principal.js';
@@ -32,13 +32,6 @@ export interface Allowance {
   tool(name: string): boolean;
   resource(uri: string): boolean;
   prompt(name: string): boolean;
-}
-
-/** The package a permission is asked for. */
-export interface PackageRef {
-  registry: RegistryKind;
-  name: string;
-  version: string;
 }
 
 interface CompiledRule {

@@ -10,13 +10,6 @@ import type { toolCallOf } from './relay-tool-calls.js';
 
 export type RequestId = string | number;
 
-/** The package a relay's child runs. */
-export interface RelayPackage {
-  registry: 'npm' | 'pypi';
-  name: string;
-  version: string;
-}
-
 /**
  * The relay's id of a port's request: the port's number and the client's id, typed (1 and "1" are two
  * ids). Clients must not reuse an id within a session (spec basic "Requests"), so while a request is in

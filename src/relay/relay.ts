@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import { endSpan, type Span, type Tracing } from '../observability/tracing.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.js';
+import type { PackageRef } from '../spec/package-spec.js';
 import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
 import { routeNotification } from './relay-notifications.js';
@@ -24,7 +25,6 @@ import {
   type PortGuard,
   type PortOwner,
   type PortSink,
-  type RelayPackage,
   type RequestId,
   sinkOf,
 } from './relay-port.js';
@@ -67,7 +67,7 @@ export class Relay implements ProcessClient, PortOwner {
       /** Spans of each round trip to the child, when tracing is on. */
       tracing?: Tracing;
       /** The package the child runs (what tool permissions are asked about). */
-      package?: RelayPackage;
+      package?: PackageRef;
     },
   ) {
     this.inputs = new InputRequests(this, o.statePrefix);
@@ -82,7 +82,7 @@ export class Relay implements ProcessClient, PortOwner {
   }
 
   /** The package the child runs (undefined in unit tests without one). */
-  get package(): RelayPackage | undefined {
+  get package(): PackageRef | undefined {
     return this.o.package;
   }
 

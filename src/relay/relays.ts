@@ -9,7 +9,7 @@ import type { Tracing } from '../observability/tracing.js';
 import type { ClientProfile } from '../protocol/versions.js';
 import type { ManagedProcess } from '../runtime/managed-process.js';
 import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
-import type { ProcessMeta } from '../runtime/process-meta.js';
+import { type ProcessMeta, packageOf } from '../runtime/process-meta.js';
 import { Relay } from './relay.js';
 
 /** Configurations whose shared relay is remembered for stateless requests (the oldest is forgotten first). */
@@ -45,9 +45,7 @@ export class Relays {
       const audit = this.o.audit;
       relay = new Relay(process, {
         ...this.o,
-        ...(meta
-          ? { package: { registry: meta.packageType, name: meta.packageName, version: meta.version } }
-          : {}),
+        ...(meta ? { package: packageOf(meta) } : {}),
         ...(audit && meta
           ? {
               onToolCall: (call) =>

@@ -1,6 +1,6 @@
 /** @module What the gateway records about each child it starts for a package (the launcher fills it in). */
 import type { QualityReport } from '../registry/quality-check.js';
-import type { RegistryKind } from '../spec/package-spec.js';
+import type { PackageRef, RegistryKind } from '../spec/package-spec.js';
 
 /** A child's package, configuration (masked) and owner. */
 export interface ProcessMeta {
@@ -19,3 +19,10 @@ export interface ProcessMeta {
   /** Whether the sandbox cuts this server's network. */
   network: boolean;
 }
+
+/** The package a child runs. */
+export const packageOf = (meta: ProcessMeta): PackageRef => ({
+  registry: meta.packageType,
+  name: meta.packageName,
+  version: meta.version,
+});

@@ -7,6 +7,13 @@ import { GatewayError } from '../errors/gateway-error.js';
 
 export type RegistryKind = 'npm' | 'pypi';
 
+/** One exact version of a package (what the store holds, what a child runs, what permissions name). */
+export interface PackageRef {
+  registry: RegistryKind;
+  name: string;
+  version: string;
+}
+
 /** A validated package request. `registry` is set only when the user gave an explicit prefix. */
 export interface PackageSpec {
   registry?: RegistryKind;

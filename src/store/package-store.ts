@@ -15,7 +15,7 @@ import { InstanceDir } from '../process/instance-dir.js';
 import type { GroupWatch } from '../process/orphan-reaper.js';
 import { assertRuntimeFor, type Runtimes } from '../process/runtime-detect.js';
 import { normalizePypiName } from '../registry/pypi-simple-index.js';
-import type { RegistryKind } from '../spec/package-spec.js';
+import type { PackageRef } from '../spec/package-spec.js';
 import { dirSize } from './dir-size.js';
 import type { InstalledEntry, InstalledPackage, InstallManifest } from './install-types.js';
 import { installNpmPackage } from './npm-installer.js';
@@ -34,12 +34,6 @@ export interface PackageStoreOptions {
   logger: Logger;
   /** Installer process groups are registered here (the orphan reaper), so they die with the gateway. */
   watch?: GroupWatch;
-}
-
-export interface PackageRef {
-  registry: RegistryKind;
-  name: string;
-  version: string;
 }
 
 const MANIFEST = '.mcp-install.json';

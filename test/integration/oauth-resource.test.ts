@@ -122,6 +122,11 @@ describe('OAuth resource server (OAUTH_ISSUER)', () => {
     expect(
       (await fetch(`${base}/processes`, { headers: { authorization: `Bearer ${ops.key}` } })).status,
     ).toBe(200);
+    // A key of the gateway's own form that is not configured is a wrong key (not a token to verify).
+    const ghost = await fetch(`${base}/processes`, {
+      headers: { authorization: `Bearer ${generateApiKey('ghost', 'user').key}` },
+    });
+    expect([ghost.status, ((await ghost.json()) as { code: string }).code]).toEqual([401, 'AUTH_INVALID']);
   });
 
   it('refuses every token an attacker could bring, and starts nothing', async () => {

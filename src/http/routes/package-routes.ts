@@ -63,12 +63,11 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     if (route.protocol !== 'stdio') {
       const config = requestConfig(c, pairs);
       const who: McpCaller = {
-        principal: c.get('principal').id,
-        caller: c.get('principal'),
+        principal: c.get('principal'),
         mode,
         prepare: (run) => deps.launcher.prepare(route, config, run),
         configKey: () =>
-          `${config.caller.owner}\n${c.get('principal').role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
+          `${config.caller.principal.id}\n${config.caller.principal.role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
         toOwner: (body) => retryFromContext(c, deps.cluster, body),
       };
       const { call, response } = webCall(c);
