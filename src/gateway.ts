@@ -76,12 +76,17 @@ export interface Gateway {
 export interface GatewayOptions {
   /** Where log lines go instead of stdout and the log files (tests). */
   logDestination?: DestinationStream;
+  /**
+   * How the built-in authorization server fetches Client ID Metadata Documents (default: oidc-provider's
+   * own fetch, which refuses special-use addresses); tests serve a client's document from here.
+   */
+  oauthFetch?: typeof fetch;
 }
 
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
-  const security = compileSecurity(config);
+  const security = await compileSecurity(config, opts.oauthFetch);
   const permissions = loadPermissions(config.permissions.file);
   const redactor = new SecretRedactor();
   const rotation = logRotation(config);
@@ -272,6 +277,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     relays,
     runtimes: () => runtimes,
     auth: security.auth,
+    authorizationServer: security.authorizationServer,
     permissions,
     guards: new PermissionGuards(permissions),
     sandbox: sandbox.report,
@@ -327,6 +333,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await audit.close();
       await tracing.shutdown();
       reaper.stop();
+      security.authorizationServer?.close();
     },
   };
 }

@@ -7,9 +7,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { ZodError } from 'zod';
 import { Cluster } from './cluster/cluster.js';
 import { type Config, ConfigError } from './config/config.js';
+import { isIssuerUrl } from './config/oauth-settings.js';
 import type { Logger, Rotation } from './observability/logger.js';
+import type { ApiKeys } from './policy/api-keys.js';
 import { Authenticator, type OAuthPart } from './policy/authenticator.js';
 import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
+import { Accounts } from './policy/oauth/server/accounts.js';
+import { AuthorizationServer } from './policy/oauth/server/authorization-server.js';
+import { MOUNT } from './policy/oauth/server/server-paths.js';
 import { TokenVerifier } from './policy/oauth/token-verifier.js';
 import { compilePattern, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
@@ -39,13 +44,53 @@ export function logRotation(config: Config): Rotation {
   return { maxBytes, maxFiles, gid };
 }
 
-/** The OAuth resource server of OAUTH_ISSUER: its token verifier and what its metadata says. */
-function oauthPart(config: Config): OAuthPart {
+/**
+ * The OAuth resource server of OAUTH_ISSUER and OAUTH_BUILTIN: its token verifier and what its
+ * metadata says (the built-in server's tokens are checked against its keys at hand).
+ */
+function oauthPart(config: Config, builtin: AuthorizationServer | undefined): OAuthPart {
   const o = config.oauth;
+  const issuers = builtin ? [...o.issuers, builtin.issuer] : o.issuers;
   return {
-    verifier: new TokenVerifier(o),
-    settings: { issuers: o.issuers, userScope: o.userScope, adminScope: o.adminScope },
+    verifier: new TokenVerifier({
+      ...o,
+      issuers,
+      local: builtin && { issuer: builtin.issuer, keySet: builtin.keySet },
+    }),
+    settings: { issuers, userScope: o.userScope, adminScope: o.adminScope },
+    builtin: builtin && {
+      issuer: builtin.issuer,
+      roleOf: (account) => builtin.accounts.find(account)?.role,
+    },
   };
+}
+
+/**
+ * The built-in authorization server of OAUTH_BUILTIN. @throws ConfigError without PUBLIC_URL (its issuer
+ * must be fixed and reachable by clients), for a bad OAUTH_USERS entry, or when nobody could sign in.
+ */
+async function builtinServer(
+  config: Config,
+  keys: ApiKeys,
+  fetchFn: typeof fetch | undefined,
+): Promise<AuthorizationServer> {
+  const o = config.oauth;
+  const publicUrl = config.http.publicUrl;
+  if (!publicUrl || !isIssuerUrl(`${publicUrl}${MOUNT}`))
+    throw new ConfigError(
+      'OAUTH_BUILTIN needs PUBLIC_URL: the https URL clients reach the gateway at (http only on a loopback host); the issuer is PUBLIC_URL/oauth.',
+    );
+  let accounts: Accounts;
+  try {
+    accounts = new Accounts(keys, o.users);
+  } catch (err) {
+    throw new ConfigError(`OAUTH_USERS: ${(err as Error).message}`);
+  }
+  if (accounts.empty)
+    throw new ConfigError(
+      'OAUTH_BUILTIN: nobody could sign in. Set API_KEYS (people sign in with their key) or OAUTH_USERS (npm run oauth-user).',
+    );
+  return AuthorizationServer.create({ ...o, publicUrl, fetch: fetchFn }, accounts);
 }
 
 /**
@@ -65,11 +110,20 @@ export function loadPermissions(file: string | undefined): ToolPermissions {
   }
 }
 
-/** Keys, OAuth, exposure rule and package policy, all checked before anything starts. */
-export function compileSecurity(config: Config) {
+/**
+ * Keys, OAuth (and the built-in authorization server), exposure rule and package policy, all checked
+ * before anything starts. `oauthFetch`: how the built-in server fetches client metadata documents.
+ */
+export async function compileSecurity(config: Config, oauthFetch?: typeof fetch) {
   try {
     const keys = loadApiKeys(config.auth);
-    const oauth = config.oauth.issuers.length > 0 ? oauthPart(config) : undefined;
+    const authorizationServer = config.oauth.builtin
+      ? await builtinServer(config, keys, oauthFetch)
+      : undefined;
+    const oauth =
+      config.oauth.issuers.length > 0 || authorizationServer
+        ? oauthPart(config, authorizationServer)
+        : undefined;
     const auth = new Authenticator(keys, config.auth.openRegistry, oauth);
     const warning = checkExposure({
       bindHost: config.server.host,
@@ -82,7 +136,7 @@ export function compileSecurity(config: Config) {
     });
     const policy = new PackagePolicy(config.policy);
     const noNetwork = config.sandbox.noNetwork.map(compilePattern);
-    return { auth, warning, policy, noNetwork };
+    return { auth, warning, policy, noNetwork, authorizationServer };
   } catch (err) {
     if (err instanceof ExposureError || err instanceof PatternError) throw new ConfigError(err.message);
     throw err;

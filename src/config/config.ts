@@ -5,37 +5,13 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isCidr } from './cidr.js';
+import { OAuthSchema } from './oauth-settings.js';
+import { bool, list, ms, url } from './schema-parts.js';
 import { fromEnv, settingName } from './settings.js';
-
-const bool = z
-  .union([z.boolean(), z.string()])
-  .transform((v) =>
-    typeof v === 'boolean' ? v : ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()),
-  );
-const list = z
-  .union([z.array(z.string()), z.string()])
-  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
-const ms = (def: number) => z.coerce.number().int().min(1).default(def);
-const url = z
-  .string()
-  .url()
-  .transform((u) => u.replace(/\/+$/, ''));
 
 const MINUTE = 60_000;
 
 /** An issuer URL the gateway may trust: https, or http on a loopback host; no query or fragment (RFC 8414 §2). */
-function isIssuerUrl(raw: string): boolean {
-  try {
-    const u = new URL(raw);
-    if (u.search || u.hash) return false;
-    const loopback =
-      ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname) || u.hostname.endsWith('.localhost');
-    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback);
-  } catch {
-    return false;
-  }
-}
-
 /** Every setting with its default. Durations are milliseconds, sizes bytes. */
 export const ConfigSchema = z.object({
   server: z.object({
@@ -203,24 +179,7 @@ export const ConfigSchema = z.object({
      */
     openRegistry: bool.default(false),
   }),
-  oauth: z.object({
-    /**
-     * Authorization servers whose access tokens (RFC 9068 JWTs) this gateway accepts, as their issuer
-     * URLs; setting one turns OAuth on. https, except on loopback (a local IdP, tests).
-     */
-    issuers: list.default([]).refine((l) => l.every(isIssuerUrl), {
-      message: 'each issuer must be an https URL (http only on a loopback host), with no query or fragment',
-    }),
-    /** The scope that makes a token's holder a user. */
-    userScope: z.string().min(1).default('mcp:user'),
-    /** The scope that makes a token's holder an admin. */
-    adminScope: z.string().min(1).default('mcp:admin'),
-    /** Client credentials for RFC 7662 introspection of opaque tokens (off when unset). */
-    introspectionClientId: z.string().optional(),
-    introspectionClientSecret: z.string().optional(),
-    /** Leeway for `exp` and `nbf` against clock skew, seconds. */
-    clockSkewSeconds: z.coerce.number().int().min(0).max(300).default(30),
-  }),
+  oauth: OAuthSchema,
   permissions: z.object({
     /**
      * A JSON file of per-principal tool permissions (`{"rules":[…]}`, README "Tool permissions"): read

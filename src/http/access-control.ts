@@ -10,6 +10,7 @@ import type { Authenticator } from '../policy/authenticator.js';
 import { isRegistryApiPath, judgeBrowserRequest } from '../policy/browser-request.js';
 import { compileHostCheck } from '../policy/host-check.js';
 import { METADATA_PREFIX } from '../policy/oauth/protected-resource.js';
+import { isServerPath, openToBrowsers } from '../policy/oauth/server/server-paths.js';
 import { compileOrigins } from '../policy/origin-check.js';
 import type { Principal } from '../policy/principal.js';
 import { DASHBOARD_PUBLIC_PATHS } from './routes/dashboard-routes.js';
@@ -37,12 +38,13 @@ export interface AccessSettings {
 /**
  * Paths any caller may read without a key: load balancers probe /health (which then says only its
  * status); the dashboard page asks for a key before any data; OAuth clients read the protected resource
- * metadata before they have a token (RFC 9728).
+ * metadata before they have a token (RFC 9728), and the built-in authorization server is how they get one.
  */
 const PUBLIC_PATHS = new Set(['/health', ...DASHBOARD_PUBLIC_PATHS]);
 
 /** True for a path any caller may read without a key (charged to the client address alone). */
-export const isPublicPath = (path: string): boolean => PUBLIC_PATHS.has(path) || isMetadataPath(path);
+export const isPublicPath = (path: string): boolean =>
+  PUBLIC_PATHS.has(path) || isMetadataPath(path) || isServerPath(path);
 
 /** The protected resource metadata (RFC 9728): public, and readable by pages of any origin. */
 const isMetadataPath = (path: string): boolean =>
@@ -126,16 +128,19 @@ export function accessControl(s: AccessSettings): MiddlewareHandler {
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     if (!hostOk(host))
       throw new GatewayError('HOST_NOT_ALLOWED', `Host '${host.slice(0, 100)}' is not served here.`);
-    const verdict = judgeBrowserRequest(
-      {
-        url: c.req.url,
-        path: c.req.path,
-        origin: c.req.header('origin'),
-        site: c.req.header('sec-fetch-site'),
-        referer: c.req.header('referer'),
-      },
-      rule,
-    );
+    const open = s.auth.oauth?.builtin !== undefined && openToBrowsers(c.req.method, c.req.path);
+    const verdict = open
+      ? { ok: true as const }
+      : judgeBrowserRequest(
+          {
+            url: c.req.url,
+            path: c.req.path,
+            origin: c.req.header('origin'),
+            site: c.req.header('sec-fetch-site'),
+            referer: c.req.header('referer'),
+          },
+          rule,
+        );
     if (!verdict.ok)
       throw new GatewayError(
         'ORIGIN_NOT_ALLOWED',

@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Authenticator } from '../policy/authenticator.js';
+import type { AuthorizationServer } from '../policy/oauth/server/authorization-server.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
 import type { ToolPermissions } from '../policy/tool-permissions.js';
 import type { Runtimes } from '../process/runtime-detect.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   runtimes: () => Runtimes | null;
   /** Who calls: API keys, OAuth access tokens, open registry or local operator. */
   auth: Authenticator;
+  /** The built-in OAuth authorization server (OAUTH_BUILTIN), mounted under /oauth. */
+  authorizationServer?: AuthorizationServer | undefined;
   /** Per-principal tool permissions (the rules, GET/PUT /permissions). */
   permissions: ToolPermissions;
   /** The permissions at the ports and launches. */

@@ -12,6 +12,7 @@ import type { AppDeps } from './app-deps.js';
 import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
 import { errorAnswer, type Meter, recordRequest, requestIdOf } from './request-record.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerAuthorizationRoutes } from './routes/authorization-routes.js';
 import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
@@ -47,6 +48,12 @@ export const securityHeaders = (): MiddlewareHandler =>
       frameAncestors: ["'none'"],
     },
   });
+
+/** The status of an answer written on Node's own response (the authorization server's), if one was. */
+function sentStatus(c: Context): number | undefined {
+  const out = (c.env as { outgoing?: { headersSent: boolean; statusCode: number } } | undefined)?.outgoing;
+  return out?.headersSent ? out.statusCode : undefined;
+}
 
 function meterOf(c: Context): Meter {
   const path = c.req.path;
@@ -88,7 +95,7 @@ export function createApp(deps: AppDeps): Hono {
       requestId: c.get('requestId'),
       method: c.req.method,
       path: c.req.path,
-      status: c.res.status,
+      status: sentStatus(c) ?? c.res.status,
       started,
       meter: c.get('meter'),
     });
@@ -127,6 +134,7 @@ export function createApp(deps: AppDeps): Hono {
 
   registerInfoRoutes(app, deps);
   registerOAuthRoutes(app, deps);
+  registerAuthorizationRoutes(app, deps);
   registerProcessRoutes(app, deps);
   registerPackageRoutes(app, deps);
   registerRegistryApiRoutes(app, deps);

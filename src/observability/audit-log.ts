@@ -1,6 +1,7 @@
 /**
  * @module The audit log: one JSON line per security-relevant event (launches, installs, stops, sessions
- * opened and closed, tool calls, refused keys, policy and cross-site refusals) in `<log dir>/audit.log`,
+ * opened and closed, tool calls, refused keys, policy and cross-site refusals, sign-ins and consents
+ * at the built-in authorization server) in `<log dir>/audit.log`,
  * rotated and private like the other logs. Tool calls name the tool, never its arguments. The latest
  * events are kept in memory too (read back from the file at start), for GET /audit and the dashboard.
  */
@@ -19,7 +20,9 @@ export type AuditType =
   | 'auth.refused'
   | 'policy.refused'
   | 'browser.refused'
-  | 'permissions.change';
+  | 'permissions.change'
+  | 'oauth.signin'
+  | 'oauth.consent';
 
 /** One event. Never an argument value, a key or a secret parameter. */
 export interface AuditEvent {

@@ -68,6 +68,11 @@ export class ApiKeys {
     }
     return match ? { id: match.id, role: match.role, anonymous: false } : null;
   }
+
+  /** The role of the key `id`, while it is configured. */
+  roleOf(id: string): Role | undefined {
+    return this.entries.find((e) => e.id === id)?.role;
+  }
 }
 
 /** Reads key entries from a file: one per line, `#` comments and blank lines ignored. */

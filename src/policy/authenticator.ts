@@ -13,7 +13,7 @@ import {
   type ResourceSettings,
 } from './oauth/protected-resource.js';
 import { TokenError, type TokenGrant, type TokenVerifier } from './oauth/token-verifier.js';
-import { anonymousPrincipal, LOCAL_OPERATOR, type Principal } from './principal.js';
+import { anonymousPrincipal, LOCAL_OPERATOR, type Principal, type Role } from './principal.js';
 
 /** Where a request goes: the base URL clients use (PUBLIC_URL or the request's origin) and the path. */
 export interface RequestPlace {
@@ -24,6 +24,12 @@ export interface RequestPlace {
 export interface OAuthPart {
   verifier: TokenVerifier;
   settings: ResourceSettings;
+  /**
+   * The built-in authorization server's issuer and its accounts' roles now (undefined: the account is
+   * gone). Its tokens act as their account: the principal is the account id (an API key's id is that
+   * key's principal), with no more than the account's role.
+   */
+  builtin?: { issuer: string; roleOf(account: string): Role | undefined } | undefined;
 }
 
 export class Authenticator {
@@ -105,6 +111,11 @@ export class Authenticator {
           error: 'insufficient_scope',
         }),
       });
+    }
+    if (oauth.builtin?.issuer === g.issuer) {
+      const held = oauth.builtin.roleOf(g.subject);
+      if (!held) throw this.invalid(oauth, where, new TokenError('The account of this token is gone.'));
+      return { id: g.subject, role: held === 'user' ? 'user' : role, anonymous: false, scopes: g.scopes };
     }
     const several = s.issuers.length > 1;
     const id = `oauth:${several ? `${new URL(g.issuer).host}:` : ''}${g.subject}`.slice(0, 200);

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../observability/logger.js';
+import { writeFileAtomic } from '../process/atomic-file.js';
 import { withFileLock } from '../process/file-lock.js';
 import { InstanceDir } from '../process/instance-dir.js';
 import type { GroupWatch } from '../process/orphan-reaper.js';
@@ -201,10 +202,7 @@ export class PackageStore {
     // One write at a time, each complete before it is visible (renamed into place).
     this.publishing = this.publishing.then(async () => {
       try {
-        const file = path.join(this.workDir, IN_USE);
-        const tmp = `${file}.${randomUUID()}.tmp`;
-        await writeFile(tmp, text);
-        await rename(tmp, file);
+        await writeFileAtomic(path.join(this.workDir, IN_USE), text, 0o644);
       } catch (err) {
         this.o.logger.warn({ err: (err as Error).message }, 'could not publish the packages in use');
       }

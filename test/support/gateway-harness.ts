@@ -8,7 +8,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { z } from 'zod';
 import type { ConfigSchema } from '../../src/config/config.js';
 import { type DeepPartial, loadConfig } from '../../src/config/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 
 export interface TestGateway {
   gw: Gateway;
@@ -16,8 +16,8 @@ export interface TestGateway {
   /** Every log line written, for secret-leak checks. */
   logs: string[];
   get(pathAndQuery: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers }>;
-  /** Serves the app over real HTTP on a free loopback port; resolves with the base URL. */
-  serve(): Promise<string>;
+  /** Serves the app over real HTTP on `port` (default: a free one) of loopback; resolves with the base URL. */
+  serve(port?: number): Promise<string>;
   /** Calls a tool on a managed process over the gateway's stdio link; returns the first text content. */
   callTool(processId: string, name: string, args?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
@@ -29,7 +29,10 @@ type Overrides = DeepPartial<z.input<typeof ConfigSchema>>;
  * A gateway at its DEFAULT settings, pointed at the test registries and a private store; `overrides` are
  * for the one setting a test is about (a limit, a timeout), never to make a suite pass.
  */
-export async function startTestGateway(overrides: Overrides = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  overrides: Overrides = {},
+  options: GatewayOptions = {},
+): Promise<TestGateway> {
   const reg = inject('registries');
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-test-'));
   // Sandboxed children run as an unprivileged uid that must be able to traverse to the store and run dir.
@@ -39,6 +42,7 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
     store: { dir: path.join(dir, 'store') },
     process: { runDir: path.join(dir, 'run') },
     log: { level: 'debug', dir: path.join(dir, 'logs') },
+    oauth: { dataDir: path.join(dir, 'oauth') },
   };
   const logs: string[] = [];
   const sink = new Writable({
@@ -49,7 +53,7 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
   });
   let gw: Gateway;
   try {
-    gw = await createGateway(loadConfig({}, merge(base, overrides)), { logDestination: sink });
+    gw = await createGateway(loadConfig({}, merge(base, overrides)), { ...options, logDestination: sink });
   } catch (err) {
     // A gateway that refuses to start (the tests of start-up errors) leaves nothing behind either.
     await rm(dir, { recursive: true, force: true });
@@ -71,12 +75,12 @@ export async function startTestGateway(overrides: Overrides = {}): Promise<TestG
       }
       return { status: res.status, body, headers: res.headers };
     },
-    serve() {
+    serve(port = 0) {
       return new Promise((resolve) => {
         server = serve(
           {
             fetch: gw.app.fetch,
-            port: 0,
+            port,
             hostname: '127.0.0.1',
             createServer: gw.createServer,
           },

@@ -4,11 +4,12 @@
  * next request) and writes them to TOOL_PERMISSIONS_FILE when set (atomically: a temporary file
  * renamed), so they survive a restart.
  */
-import { rename, writeFile } from 'node:fs/promises';
+
 import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { PatternError } from '../../policy/package-pattern.js';
 import { PermissionsSchema } from '../../policy/tool-permissions.js';
+import { writeFileAtomic } from '../../process/atomic-file.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
 
@@ -43,8 +44,7 @@ export function registerPermissionRoutes(app: Hono, deps: AppDeps): void {
       throw err;
     }
     if (file) {
-      await writeFile(`${file}.tmp`, `${JSON.stringify(parsed.data, null, 2)}\n`, { mode: 0o600 });
-      await rename(`${file}.tmp`, file);
+      await writeFileAtomic(file, `${JSON.stringify(parsed.data, null, 2)}\n`);
     }
     deps.audit.record({
       type: 'permissions.change',

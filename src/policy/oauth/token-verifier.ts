@@ -7,7 +7,14 @@
  * credentials for it are configured. The audience is checked per request (RFC 8707), against the resource
  * asked for, by the caller of `grant`.
  */
-import { createRemoteJWKSet, decodeJwt, errors as JoseErrors, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  errors as JoseErrors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import { type DiscoveryError, discoverIssuer, type IssuerMetadata } from './issuer-discovery.js';
 
 /** What a valid token grants. */
@@ -31,6 +38,8 @@ export interface TokenVerifierSettings {
   clockSkewSeconds: number;
   introspectionClientId?: string | undefined;
   introspectionClientSecret?: string | undefined;
+  /** An issuer whose keys are at hand (the built-in authorization server): no discovery, no HTTP. */
+  local?: { issuer: string; keySet: JWTVerifyGetKey } | undefined;
 }
 
 /** Signature algorithms accepted: asymmetric only (RFC 9068 §4; RFC 8725 §3.1). */
@@ -59,7 +68,7 @@ const INTROSPECTION_TTL_MS = 60_000;
 
 interface Issuer {
   metadata: IssuerMetadata;
-  jwks?: ReturnType<typeof createRemoteJWKSet>;
+  jwks?: JWTVerifyGetKey;
 }
 
 const list = (v: unknown): string[] =>
@@ -97,6 +106,11 @@ export class TokenVerifier {
   /** The metadata (and JWKS) of a configured issuer, found once; a failed discovery is tried again next time. */
   private issuer(iss: string): Promise<Issuer> {
     let found = this.issuers.get(iss);
+    const local = this.s.local;
+    if (!found && local?.issuer === iss) {
+      found = Promise.resolve({ metadata: { issuer: iss }, jwks: local.keySet });
+      this.issuers.set(iss, found);
+    }
     if (!found) {
       found = discoverIssuer(iss, this.fetchFn).then((metadata) => ({
         metadata,
