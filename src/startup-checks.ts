@@ -9,11 +9,12 @@ import { Cluster } from './cluster/cluster.js';
 import { type Config, ConfigError } from './config/config.js';
 import { isIssuerUrl } from './config/oauth-settings.js';
 import type { Logger, Rotation } from './observability/logger.js';
+import { interactionErrorPage } from './http/routes/sign-in-pages.js';
 import type { ApiKeys } from './policy/api-keys.js';
 import { Authenticator, type OAuthPart } from './policy/authenticator.js';
 import { checkExposure, ExposureError, loadApiKeys } from './policy/exposure.js';
 import { Accounts } from './policy/oauth/server/accounts.js';
-import { AuthorizationServer } from './policy/oauth/server/authorization-server.js';
+import type { AuthorizationServer } from './policy/oauth/server/authorization-server.js';
 import { MOUNT } from './policy/oauth/server/server-paths.js';
 import { TokenVerifier } from './policy/oauth/token-verifier.js';
 import { compilePattern, PatternError } from './policy/package-pattern.js';
@@ -90,7 +91,10 @@ async function builtinServer(
     throw new ConfigError(
       'OAUTH_BUILTIN: nobody could sign in. Set API_KEYS (people sign in with their key) or OAUTH_USERS (npm run oauth-user).',
     );
-  return AuthorizationServer.create({ ...o, publicUrl, fetch: fetchFn }, accounts);
+  // Loaded only when it is on: most gateways never need oidc-provider in memory.
+  const { AuthorizationServer } = await import('./policy/oauth/server/authorization-server.js');
+  const errorPage = async (message: string) => String(await interactionErrorPage(message));
+  return AuthorizationServer.create({ ...o, publicUrl, fetch: fetchFn, errorPage }, accounts);
 }
 
 /**

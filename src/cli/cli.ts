@@ -1,5 +1,5 @@
 /**
- * @module The command line: `serve` (default), `install`, `api-key`, `--help`, `--version`. Every setting
+ * @module The command line: `serve` (default), `install`, `api-key`, `oauth-user`, `--help`, `--version`. Every setting
  * is also a flag (MAX_PROCESSES is --max-processes) that wins over the environment. Errors are one line
  * naming the flag or setting, with what to do; never a stack trace.
  */
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { flagOf, SETTINGS } from '../config/settings.js';
 import { apiKeyCommand } from './api-key.js';
+import { oauthUserCommand } from './oauth-user.js';
 import { CliError } from './cli-error.js';
 import { helpText } from './help.js';
 import { installCommand } from './install.js';
@@ -24,7 +25,7 @@ export function packageVersion(): string {
   }
 }
 
-const COMMANDS = ['serve', 'install', 'api-key', 'help'];
+const COMMANDS = ['serve', 'install', 'api-key', 'oauth-user', 'help'];
 
 /** Parses the flags; the settings they name are written into a copy of `env`. */
 function parse(argv: string[], env: Env) {
@@ -56,8 +57,9 @@ export async function runCli(argv: string[], env: Env, out = (t: string) => void
   if (values.version) return out(`${version}\n`);
   if (values.help || command === 'help') return out(helpText(version));
   if (!COMMANDS.includes(command))
-    throw new CliError(`Unknown command '${command}'. Commands: serve, install, api-key; see --help.`, 2);
+    throw new CliError(`Unknown command '${command}'. Commands: serve, install, api-key, oauth-user; see --help.`, 2);
   if (command === 'api-key') return apiKeyCommand(rest, out);
+  if (command === 'oauth-user') return oauthUserCommand(rest, out);
   if (command === 'serve' && rest.length > 0)
     throw new CliError(`serve takes no arguments (got '${rest[0]}'); settings are flags, see --help.`, 2);
   const config = await configFrom(merged, version).catch((err: unknown) => {

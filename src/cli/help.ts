@@ -6,6 +6,7 @@ const COMMANDS = `Usage:
   mcp-registry-server [serve] [--flag value ...]    serve the gateway (the default command)
   mcp-registry-server install <spec> [<spec> ...]    install packages into the store before going live
   mcp-registry-server api-key <id> [user|admin]      make an API key and its entry for API_KEYS
+  mcp-registry-server oauth-user <name> [user|admin] an OAUTH_USERS entry (password on stdin, or made)
   mcp-registry-server --help | --version
 
 A spec is what follows /package/ in a URL: firecrawl-mcp, firecrawl-mcp@3.26.0, pypi:mcp-server-time.`;

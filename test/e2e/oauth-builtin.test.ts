@@ -1,24 +1,29 @@
 /**
  * The built-in authorization server (OAUTH_BUILTIN) with real clients: the TypeScript SDK's OAuth support
  * (401 → discovery → dynamic registration → PKCE → sign-in with an API key and consent in Chromium →
- * token → session → tool call), a listed user's password, refresh tokens, a client known by its Client
+ * token → session → tool call), the Python SDK client and mcp-remote doing the same, a listed user's
+ * password, refresh tokens, a client known by its Client
  * ID Metadata Document, and a restart that keeps keys, clients and grants. And what an attacker tries:
  * a token for another server's resource, a role the account does not hold, a forged token with the
  * issuer's name, a wrong key or password, and a page of another site submitting the sign-in form.
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
 import { userEntry } from '../../src/policy/oauth/server/accounts.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
@@ -28,6 +33,11 @@ import { freePort } from '../support/net.js';
 import { MemoryProvider, REDIRECT } from '../support/oauth-client-state.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const PYTHON_CLIENT = path.resolve(import.meta.dirname, '../clients/python_oauth_client.py');
+const MCP_REMOTE = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('mcp-remote/package.json')),
+  'dist/proxy.js',
+);
 const PATH = '/package/fixture-echo-mcp/mcp';
 const alice = generateApiKey('alice', 'user');
 const root = generateApiKey('root', 'admin');
@@ -220,6 +230,77 @@ describe.runIf(CHROMIUM)('the built-in authorization server', () => {
     expect(t.gw.sessions.list().map((s) => s.owner)).toContain('alice');
     await client.close();
     kept = provider;
+  });
+
+  it('the Python SDK client signs in the same way (legacy and 2026-07-28 modes), and calls a tool', async () => {
+    for (const mode of ['legacy', '2026-07-28']) {
+      const child = spawn(inject('pythonClient'), [PYTHON_CLIENT, `${base}${PATH}`, mode, REDIRECT], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => {
+        stderr += c;
+      });
+      let result: { tools?: string[]; echo?: string } | undefined;
+      for await (const line of createInterface({ input: child.stdout })) {
+        const msg = JSON.parse(line) as { authorize?: string; tools?: string[]; echo?: string };
+        if (msg.authorize) {
+          const back = await signInAtGateway(browser, msg.authorize, REDIRECT, { key: alice.key });
+          child.stdin.write(`${JSON.stringify(back)}\n`);
+        } else result = msg;
+      }
+      expect(result, stderr.slice(-2000)).toMatchObject({ echo: 'python signed in' });
+    }
+  });
+
+  it('mcp-remote (the desktop bridge) prints where to sign in, takes the code on its own callback, and calls a tool', async () => {
+    const configDir = await mkdtemp(path.join(tmpdir(), 'mcp-remote-'));
+    const callbackPort = await freePort();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        MCP_REMOTE,
+        `${base}${PATH}`,
+        String(callbackPort),
+        '--host',
+        '127.0.0.1',
+        '--transport',
+        'http-only',
+      ],
+      env: { ...(process.env as Record<string, string>), MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: 'none' },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    const authorize = new Promise<string>((resolve) => {
+      transport.stderr?.on('data', (c) => {
+        stderr += c;
+        const m = /Please authorize this client by visiting:\s+(\S+)/.exec(stderr);
+        if (m) resolve(m[1] as string);
+      });
+    });
+    const client = new Client({ name: 'desktop-app', version: '1.0.0' });
+    const connecting = client.connect(transport);
+    try {
+      const callback = `http://127.0.0.1:${callbackPort}/oauth/callback`;
+      const back = await signInAtGateway(browser, await authorize, callback, { key: alice.key });
+      expect(back.code, stderr.slice(-2000)).toBeTruthy();
+      await connecting;
+      const result = (await client.callTool({ name: 'echo', arguments: { text: 'via mcp-remote' } })) as {
+        content: Array<{ text: string }>;
+      };
+      expect(result.content[0]?.text).toBe('via mcp-remote');
+    } finally {
+      await client.close();
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows its own error page for a request it cannot serve (an unknown client)', async () => {
+    const res = await fetch(authorization('no-such-client', `${base}${PATH}`, 'mcp:user').url);
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    expect(page).toContain('This sign-in cannot go on');
+    expect(page).toContain('invalid_client');
   });
 
   it('a listed user signs in with a password; a wrong one gets the form again and no code', async () => {

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, Hono } from 'hono';
-import { errors, type InteractionResults } from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Account } from '../../policy/oauth/server/accounts.js';
 import type { AuthorizationServer } from '../../policy/oauth/server/authorization-server.js';
@@ -50,10 +50,9 @@ export function registerAuthorizationRoutes(app: Hono, deps: AppDeps): void {
     const { req, res } = nodeOf(c);
     try {
       const details = await server.provider.interactionDetails(req, res);
-      if (details.uid !== c.req.param('uid')) throw new errors.SessionNotFound('interaction mismatch');
-      return details;
+      return details.uid === c.req.param('uid') ? details : undefined;
     } catch (err) {
-      if (err instanceof errors.OIDCProviderError) return undefined;
+      if (server.isProviderError(err)) return undefined;
       throw err;
     }
   };

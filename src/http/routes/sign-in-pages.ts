@@ -83,6 +83,6 @@ export function interactionErrorPage(message: string): Page {
   return layout(
     'Sign-in ended',
     html`<h1>This sign-in cannot go on</h1><p class="error">${message}</p>
-<p>Start again from your MCP client.</p>`,
+<p>Start again from your MCP client. If it keeps failing, the client may not be one this gateway serves.</p>`,
   );
 }

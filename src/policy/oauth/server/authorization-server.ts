@@ -27,15 +27,23 @@ export interface AuthorizationServerSettings {
   adminScope: string;
   accessTokenTtlSeconds: number;
   /** Fetches Client ID Metadata Documents (oidc-provider's own, which refuses special-use addresses). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
+  /** The HTML page of an error shown to a person (the gateway's look, not the provider's). */
+  errorPage?: ((message: string) => Promise<string>) | undefined;
 }
 
-/** Whether `resource` is this gateway's: its root, or one of its MCP endpoints (no query, no fragment). */
-export function isOwnResource(publicUrl: string, resource: string): boolean {
-  if (resource === publicUrl || resource === `${publicUrl}/`) return true;
-  if (!resource.startsWith(`${publicUrl}/`) || /[?#]/.test(resource)) return false;
-  const rest = resource.slice(publicUrl.length);
-  return resourcePathOf(rest) === rest;
+/**
+ * The audience of a token for `resource`, when it is this gateway's: its root, or one of its MCP
+ * endpoints, named without its query (a client may send the URL it was given, settings and all: the
+ * resource is the endpoint, RFC 9728 §3). Undefined for anything else (a fragment is never allowed, RFC 8707 §2).
+ */
+export function ownAudience(publicUrl: string, resource: string): string | undefined {
+  if (resource.includes('#')) return undefined;
+  const bare = resource.split('?')[0] as string;
+  if (bare === publicUrl || bare === `${publicUrl}/`) return bare;
+  if (!bare.startsWith(`${publicUrl}/`)) return undefined;
+  const rest = bare.slice(publicUrl.length);
+  return resourcePathOf(rest) === rest ? bare : undefined;
 }
 
 export class AuthorizationServer {
@@ -93,6 +101,11 @@ export class AuthorizationServer {
     return this.handler(req, res);
   }
 
+  /** Whether `err` is the provider's own (an interaction that ended, a bad request): no server fault. */
+  isProviderError(err: unknown): boolean {
+    return err instanceof errors.OIDCProviderError;
+  }
+
   close(): void {
     clearInterval(this.sweeper);
   }
@@ -106,6 +119,14 @@ function configuration(s: AuthorizationServerSettings, accounts: Accounts, keys:
     jwks: { keys: keys.signing as JWK[] } as Configuration['jwks'],
     cookies: { keys: keys.cookies },
     ...(s.fetch ? { fetch: s.fetch } : {}),
+    ...(s.errorPage
+      ? {
+          renderError: async (ctx, out) => {
+            ctx.type = 'html';
+            ctx.body = await s.errorPage?.(`${out.error}: ${out.error_description ?? ''}`.slice(0, 300));
+          },
+        }
+      : {}),
     findAccount: (_ctx, sub) =>
       accounts.find(sub) ? { accountId: sub, claims: () => ({ sub }) } : undefined,
     scopes: ['openid', 'offline_access', ...scopes],
@@ -140,11 +161,12 @@ function configuration(s: AuthorizationServerSettings, accounts: Accounts, keys:
         defaultResource: (_ctx: KoaContextWithOIDC) => s.publicUrl,
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: KoaContextWithOIDC, resource: string) => {
-          if (!isOwnResource(s.publicUrl, resource))
+          const audience = ownAudience(s.publicUrl, resource);
+          if (!audience)
             throw new errors.InvalidTarget(`${resource.slice(0, 200)} is no resource of this gateway`);
           return {
             scope: scopes.join(' '),
-            audience: resource,
+            audience,
             accessTokenTTL: s.accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'ES256' } },
