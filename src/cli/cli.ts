@@ -8,10 +8,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { flagOf, SETTINGS } from '../config/settings.js';
 import { apiKeyCommand } from './api-key.js';
-import { oauthUserCommand } from './oauth-user.js';
 import { CliError } from './cli-error.js';
 import { helpText } from './help.js';
 import { installCommand } from './install.js';
+import { oauthUserCommand } from './oauth-user.js';
 import { configFrom, serveGateway } from './serve.js';
 
 type Env = Record<string, string | undefined>;
@@ -57,7 +57,10 @@ export async function runCli(argv: string[], env: Env, out = (t: string) => void
   if (values.version) return out(`${version}\n`);
   if (values.help || command === 'help') return out(helpText(version));
   if (!COMMANDS.includes(command))
-    throw new CliError(`Unknown command '${command}'. Commands: serve, install, api-key, oauth-user; see --help.`, 2);
+    throw new CliError(
+      `Unknown command '${command}'. Commands: serve, install, api-key, oauth-user; see --help.`,
+      2,
+    );
   if (command === 'api-key') return apiKeyCommand(rest, out);
   if (command === 'oauth-user') return oauthUserCommand(rest, out);
   if (command === 'serve' && rest.length > 0)

@@ -19,7 +19,10 @@ export async function oauthUserCommand(
 ): Promise<void> {
   const [name, role = 'user', extra] = args;
   if (!name || (role !== 'user' && role !== 'admin') || extra !== undefined)
-    throw new CliError('Usage: mcp-registry-server oauth-user <name> [user|admin]  (password on stdin, or made)', 2);
+    throw new CliError(
+      'Usage: mcp-registry-server oauth-user <name> [user|admin]  (password on stdin, or made)',
+      2,
+    );
   const piped = stdin.isTTY ? '' : (await text(stdin)).replace(/\r?\n$/, '');
   const password = piped || randomBytes(18).toString('base64url');
   if (piped && piped.length < MIN_PASSWORD)
