@@ -11,6 +11,7 @@ import { FileHostSlots } from './cluster/host-slots.js';
 import { type Config, ConfigError } from './config/config.js';
 import { McpSessions } from './front/mcp-sessions.js';
 import { PermissionGuards } from './front/permission-guard.js';
+import { pinGuard, pinRefOf } from './front/pin-guard.js';
 import { createApp } from './http/app.js';
 import type { AppDeps } from './http/app-deps.js';
 import { createFrontDoor, frontDoorServer } from './http/front-door.js';
@@ -46,6 +47,7 @@ import {
   logRotation,
 } from './startup-checks.js';
 import { PackageStore } from './store/package-store.js';
+import { ToolPins } from './store/tool-pins.js';
 
 /** How often what dead gateways left (run dirs, staging areas, cgroups) is swept, ms. */
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -236,7 +238,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
     },
   });
+  const pins = new ToolPins(config.store.dir, config.trust.pinning, (held) =>
+    record({
+      type: 'tool.held',
+      package: held.package,
+      version: held.version,
+      tool: `${held.kind}:${held.name}`,
+      outcome: held.reason,
+      detail: held.id,
+    }),
+  );
   const relays = new Relays(processes, {
+    gateFor: (meta) => (pins.mode === 'off' ? undefined : pinGuard(pins, pinRefOf(meta))),
     requestTimeoutMs: config.request.timeoutMs,
     logger,
     audit: record,
@@ -279,6 +292,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     auth: security.auth,
     authorizationServer: security.authorizationServer,
     permissions,
+    pins,
     guards: new PermissionGuards(permissions),
     sandbox: sandbox.report,
     limiter,

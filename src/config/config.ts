@@ -180,6 +180,13 @@ export const ConfigSchema = z.object({
     openRegistry: bool.default(false),
   }),
   oauth: OAuthSchema,
+  trust: z.object({
+    /**
+     * Tool pinning: `off`; `warn` (changes recorded, nothing held); `hold` (a definition that changes
+     * within a version is held for an admin; a new version's changes are warnings); `strict` (both held).
+     */
+    pinning: z.enum(['off', 'warn', 'hold', 'strict']).default('hold'),
+  }),
   permissions: z.object({
     /**
      * A JSON file of per-principal tool permissions (`{"rules":[…]}`, README "Tool permissions"): read

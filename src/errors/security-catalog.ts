@@ -87,6 +87,22 @@ export const SECURITY_ENTRIES = {
       suggestion: `This ${String(d.kind ?? 'tool')} is not among what your key or token may use here (the gateway's tool permissions); list again to see what you may use, or ask the operator to grant it`,
     }),
   },
+  TOOL_PENDING_APPROVAL: {
+    status: 403,
+    title: 'Held for an administrator',
+    rpcCode: JsonRpcCode.InvalidParams,
+    guidance: (d) => ({
+      kind: d.kind,
+      name: d.name,
+      id: d.id,
+      reason: d.reason,
+      state: d.state,
+      suggestion:
+        d.state === 'rejected'
+          ? `An administrator refused this ${String(d.kind ?? 'tool')}'s new definition; it stays unavailable until the server returns to the approved one`
+          : `The server changed this ${String(d.kind ?? 'tool')}'s definition since it was first seen (tool pinning); an administrator must approve the change: GET /tool-changes, then POST /tool-changes/${String(d.id)}/approve (or the dashboard). The other tools keep working`,
+    }),
+  },
   RATE_LIMITED: {
     status: 429,
     retryAfter: (d) => (typeof d.retryAfterSeconds === 'number' ? d.retryAfterSeconds : 60),

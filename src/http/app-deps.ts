@@ -18,6 +18,7 @@ import type { Relays } from '../relay/relays.js';
 import type { SandboxReport } from '../runtime/child-sandbox.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
 import type { PackageStore } from '../store/package-store.js';
+import type { ToolPins } from '../store/tool-pins.js';
 
 export interface AppDeps {
   config: Config;
@@ -36,6 +37,8 @@ export interface AppDeps {
   authorizationServer?: AuthorizationServer | undefined;
   /** Per-principal tool permissions (the rules, GET/PUT /permissions). */
   permissions: ToolPermissions;
+  /** Tool pinning's memory: what each server showed first, and the changes held (GET /tool-changes). */
+  pins: ToolPins;
   /** The permissions at the ports and launches. */
   guards: PermissionGuards;
   /** How children are sandboxed and limited (for /health). */

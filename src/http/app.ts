@@ -20,6 +20,7 @@ import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerPermissionRoutes } from './routes/permission-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
+import { registerToolChangeRoutes } from './routes/tool-change-routes.js';
 
 /**
  * What a request costs, for the rate limits: a `message` to a child (it carries `Mcp-Session-Id`, POSTs
@@ -141,6 +142,7 @@ export function createApp(deps: AppDeps): Hono {
   registerDashboardRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerPermissionRoutes(app, deps);
+  registerToolChangeRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, headers, body } = errorAnswer(deps, err, {

@@ -17,7 +17,7 @@ import { type EnvLimits, mapParamsToEnv } from '../runtime/env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from '../runtime/launch-plan.js';
 import type { ServerIdentity } from '../runtime/managed-process.js';
 import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
-import type { ProcessMeta } from '../runtime/process-meta.js';
+import { type ProcessMeta, settingsKeyOf } from '../runtime/process-meta.js';
 import { maskArgs, secretArgValues } from '../runtime/secret-args.js';
 import { maskEnv, secretEnvValues } from '../runtime/secret-values.js';
 import { splitArgs } from '../runtime/split-args.js';
@@ -214,6 +214,7 @@ export class PackageLauncher {
           args: [...args.slice(0, args.length - userArgs.length), ...maskArgs(userArgs)],
           env: maskEnv(mapped),
         },
+        settingsKey: settingsKeyOf(maskArgs(userArgs), maskEnv(mapped)),
         secrets,
         owner: config.caller.principal.id,
         network: !this.d.gates.noNetwork(resolved.registry, resolved.name),

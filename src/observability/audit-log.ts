@@ -22,7 +22,10 @@ export type AuditType =
   | 'browser.refused'
   | 'permissions.change'
   | 'oauth.signin'
-  | 'oauth.consent';
+  | 'oauth.consent'
+  | 'tool.held'
+  | 'tool.approved'
+  | 'tool.rejected';
 
 /** One event. Never an argument value, a key or a secret parameter. */
 export interface AuditEvent {

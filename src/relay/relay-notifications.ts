@@ -5,11 +5,20 @@
  * wants it, else to ports that set a log level, else to the only port of a child of its own.
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import { type Exchange, type Port, type RequestId, sinkOf } from './relay-port.js';
+import { type Exchange, type Port, type PortGuard, type RequestId, sinkOf } from './relay-port.js';
 import type { Subscriptions } from './relay-subscriptions.js';
 
 /** Change notifications: they belong to no request; list changes go to every port. */
 const LIST_CHANGED = /^notifications\/(tools|prompts|resources)\/list_changed$/;
+
+/** The list a change notification is about (`tools/list` for notifications/tools/list_changed). */
+const LIST_OF: Record<string, string> = {
+  'notifications/tools/list_changed': 'tools/list',
+  'notifications/prompts/list_changed': 'prompts/list',
+};
+
+/** How long the relay waits for its own look at a changed list before passing the change on, ms. */
+const RECHECK_TIMEOUT_MS = 10_000;
 
 /** What of the relay the routing reads. */
 export interface NotificationRoutes {
@@ -23,6 +32,26 @@ export interface NotificationRoutes {
 /** The only port, when there is exactly one (a child of its own): it gets what belongs to no one. */
 function lonePort(r: NotificationRoutes): Port[] {
   return r.ports.size === 1 ? [...r.ports] : [];
+}
+
+/**
+ * A change of a list goes on only once the relay has listed it itself through `gate` (tool pinning: a
+ * changed definition is held before any client is told to list again); anything else goes on at once.
+ */
+export function checkThenRoute(
+  r: NotificationRoutes & { child: { request(m: string, p: undefined, t: number): Promise<unknown> } },
+  m: JSONRPCMessage & { method: string },
+  gate: PortGuard,
+): void {
+  const list = LIST_OF[m.method];
+  if (!list) return routeNotification(r, m);
+  void r.child
+    .request(list, undefined, RECHECK_TIMEOUT_MS)
+    .then(
+      (result) => gate.shape(list, result),
+      () => undefined,
+    )
+    .finally(() => routeNotification(r, m));
 }
 
 export function routeNotification(r: NotificationRoutes, m: JSONRPCMessage & { method: string }): void {

@@ -17,7 +17,7 @@ import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.j
 import type { PackageRef } from '../spec/package-spec.js';
 import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
-import { routeNotification } from './relay-notifications.js';
+import { checkThenRoute, routeNotification } from './relay-notifications.js';
 import {
   childIdOf,
   type Exchange,
@@ -68,6 +68,8 @@ export class Relay implements ProcessClient, PortOwner {
       tracing?: Tracing;
       /** The package the child runs (what tool permissions are asked about). */
       package?: PackageRef;
+      /** What every client of this child may see and do (tool pinning), before each port's own guard. */
+      gate?: PortGuard;
     },
   ) {
     this.inputs = new InputRequests(this, o.statePrefix);
@@ -130,7 +132,7 @@ export class Relay implements ProcessClient, PortOwner {
   }
 
   private fromClientRequest(port: Port, m: Request, reply?: PortSink): void {
-    const refused = port.guard?.refuse(m.method, m.params);
+    const refused = this.o.gate?.refuse(m.method, m.params) ?? port.guard?.refuse(m.method, m.params);
     if (refused) {
       (reply ?? port.sink).deliver({ jsonrpc: '2.0', id: m.id, error: refused } as JSONRPCMessage, m.id);
       return;
@@ -256,6 +258,8 @@ export class Relay implements ProcessClient, PortOwner {
     const sink = sinkOf(ex);
     if (!sink) return;
     (m as { id: RequestId }).id = ex.clientId; // the child's message is ours alone: no copy
+    const gate = this.o.gate;
+    if (gate && 'result' in m) (m as { result: unknown }).result = gate.shape(ex.method, m.result);
     const guard = ex.port?.guard;
     if (guard && 'result' in m) (m as { result: unknown }).result = guard.shape(ex.method, m.result);
     sink.deliver(m, ex.clientId);
@@ -277,7 +281,11 @@ export class Relay implements ProcessClient, PortOwner {
       this.routeServerRequest(m as Request);
       return;
     }
-    if ('method' in m) routeNotification(this, m as JSONRPCMessage & { method: string });
+    if ('method' in m) {
+      const n = m as JSONRPCMessage & { method: string };
+      if (this.o.gate) checkThenRoute(this, n, this.o.gate);
+      else routeNotification(this, n);
+    }
   }
 
   /** The most recent exchange in flight that `filter` accepts. */

@@ -11,6 +11,7 @@ import type { ManagedProcess } from '../runtime/managed-process.js';
 import { type LaunchRequest, type ProcessManager, profiled } from '../runtime/process-manager.js';
 import { type ProcessMeta, packageOf } from '../runtime/process-meta.js';
 import { Relay } from './relay.js';
+import type { PortGuard } from './relay-port.js';
 
 /** Configurations whose shared relay is remembered for stateless requests (the oldest is forgotten first). */
 const MAX_REMEMBERED = 2000;
@@ -28,6 +29,8 @@ export class Relays {
       statePrefix?: string;
       audit?: AuditSink;
       tracing?: Tracing;
+      /** The relay-wide guard of a child (tool pinning), from what the gateway knows of it. */
+      gateFor?: (meta: ProcessMeta) => PortGuard | undefined;
     },
   ) {
     processes.onGone((processId, notice) => {
@@ -43,9 +46,11 @@ export class Relays {
     if (!relay) {
       const meta = this.processes.get(process.id)?.meta;
       const audit = this.o.audit;
+      const gate = meta && this.o.gateFor?.(meta);
       relay = new Relay(process, {
         ...this.o,
         ...(meta ? { package: packageOf(meta) } : {}),
+        ...(gate ? { gate } : {}),
         ...(audit && meta
           ? {
               onToolCall: (call) =>

@@ -1,6 +1,7 @@
 /** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
 import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { pinRefOf } from '../../front/pin-guard.js';
 import type { ProcessMeta } from '../../launch/package-launcher.js';
 import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
@@ -17,7 +18,7 @@ async function describe(
   process: ManagedProcess,
   meta: ProcessMeta,
   sessions: ReadonlyArray<{ id: string; transport: string; mode: string }>,
-  viewer: { admin: boolean; storeDir: string },
+  viewer: { admin: boolean; storeDir: string; pins: AppDeps['pins'] },
 ) {
   const live = process.status === 'running' && process.pid !== undefined;
   const now = Date.now();
@@ -43,6 +44,8 @@ async function describe(
     quality: meta.quality,
     owner: meta.owner,
     network: meta.network,
+    // Tool pinning: definitions held for an admin (GET /tool-changes), and changes recorded as warnings.
+    toolPins: viewer.pins.summary(pinRefOf(meta)),
   };
 }
 
@@ -50,6 +53,7 @@ async function describe(
 const viewerOf = (deps: AppDeps, principal: Principal) => ({
   admin: principal.role === 'admin',
   storeDir: deps.config.store.dir,
+  pins: deps.pins,
 });
 
 /** The live sessions a process serves. */
