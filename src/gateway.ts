@@ -245,7 +245,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       version: held.version,
       tool: `${held.kind}:${held.name}`,
       outcome: held.reason,
-      detail: held.id,
+      detail: `${held.id}${held.findings.length ? ` flagged: ${[...new Set(held.findings.map((f) => f.rule))].join(', ')}` : ''}`,
     }),
   );
   const relays = new Relays(processes, {
@@ -348,6 +348,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       await tracing.shutdown();
       reaper.stop();
       security.authorizationServer?.close();
+      await pins.settled();
     },
   };
 }

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { type Finding, scanDefinition } from '../policy/poisoning-scan.js';
 import {
   comparable,
   type DefinitionKind,
@@ -41,8 +42,13 @@ interface Pinned {
 /** A definition held for an admin: why, and what it replaces. */
 export interface Held extends Pinned {
   id: string;
-  /** `changed` within the version; `new-version`: differs from an earlier version's (strict). */
-  reason: 'changed' | 'new-version';
+  /**
+   * `changed` within the version; `new-version`: differs from an earlier version's (strict); `flagged`:
+   * the poisoning scan found something in it at first sight.
+   */
+  reason: 'changed' | 'new-version' | 'flagged';
+  /** What the poisoning scan found in it. */
+  findings?: Finding[];
   state: 'pending' | 'rejected';
   previous?: Pinned & { version: string };
 }
@@ -51,7 +57,10 @@ interface VersionPins {
   pinned: Record<string, Pinned>;
   held: Record<string, Held>;
   /** Changes recorded without holding (warn mode, or a new version's changes under hold). */
-  warnings: Record<string, { at: string; previousVersion?: string; changes: FieldChange[] }>;
+  warnings: Record<
+    string,
+    { at: string; previousVersion?: string; changes: FieldChange[]; findings?: Finding[] }
+  >;
 }
 
 interface PinFile {
@@ -73,6 +82,7 @@ export interface HeldView {
   state: Held['state'];
   at: string;
   changes: FieldChange[];
+  findings: Finding[];
   definition: Record<string, unknown>;
 }
 
@@ -104,6 +114,7 @@ export class ToolPins {
       name: string;
       reason: Held['reason'];
       id: string;
+      findings: Finding[];
     }) => void = () => {},
     private readonly now: () => number = Date.now,
   ) {
@@ -242,19 +253,24 @@ export class ToolPins {
     const def = comparable(kind, item);
     const at = new Date(this.now()).toISOString();
     const id = short(`${ref.registry}:${ref.name}@${ref.version}\n${ref.config}\n${key}\n${hash}`);
+    const findings = scanDefinition(def);
+    const flagged = findings.length > 0 ? { findings } : {};
     const hold = (reason: Held['reason'], previous: Held['previous']) => {
-      void this.update(ref, (fresh) => {
+      this.behind(ref, (fresh) => {
         if (fresh.pinned[key]?.hash === hash || fresh.held[key]?.hash === hash) return;
-        fresh.held[key] = { id, hash, def, at, reason, state: 'pending', ...(previous ? { previous } : {}) };
-        this.onHeld({
-          package: `${ref.registry === 'pypi' ? 'pypi:' : ''}${ref.name}`,
-          version: ref.version,
-          kind,
-          name,
-          reason,
+        fresh.held[key] = {
           id,
-        });
+          hash,
+          def,
+          at,
+          reason,
+          state: 'pending',
+          ...(previous ? { previous } : {}),
+          ...flagged,
+        };
       });
+      const pkg = `${ref.registry === 'pypi' ? 'pypi:' : ''}${ref.name}`;
+      this.onHeld({ package: pkg, version: ref.version, kind, name, reason, id, findings });
       return false;
     };
     const warn = (previous: Pinned, previousVersion?: string) =>
@@ -263,6 +279,7 @@ export class ToolPins {
           at,
           changes: diffDefinitions(previous.def, def),
           ...(previousVersion ? { previousVersion } : {}),
+          ...flagged,
         };
         if (!previousVersion) return;
         fresh.pinned[key] ??= { hash, def, at };
@@ -276,8 +293,17 @@ export class ToolPins {
     }
     const before = this.earlier(data, ref.version, key);
     if (before && before.hash !== hash) {
-      if (this.mode === 'strict') return hold('new-version', before);
+      if (this.mode === 'strict' || findings.length > 0)
+        return hold(findings.length > 0 ? 'flagged' : 'new-version', before);
       warn(before, before.version);
+      return true;
+    }
+    if (findings.length > 0) {
+      if (this.mode !== 'warn') return hold('flagged', undefined);
+      this.behind(ref, (fresh) => {
+        fresh.warnings[key] = { at, changes: [], findings };
+        fresh.pinned[key] ??= { hash, def, at };
+      });
       return true;
     }
     this.behind(ref, (fresh) => {
@@ -331,6 +357,7 @@ export class ToolPins {
             state: h.state,
             at: h.at,
             changes: diffDefinitions(h.previous?.def ?? {}, h.def),
+            findings: h.findings ?? [],
             definition: h.def,
           });
         }
