@@ -80,7 +80,8 @@ export const RULES: readonly Rule[] = [
   {
     id: 'ansi-escape',
     about: 'terminal escape sequences (hide or rewrite text in a terminal client)',
-    test: re(/\u001B[[\]()#;?]|\u009B/),
+    // ESC (0x1B) followed by a sequence introducer, or the one-byte CSI (0x9B).
+    test: re(new RegExp(`${String.fromCharCode(0x1b)}[[\\]()#;?]|${String.fromCharCode(0x9b)}`)),
   },
   {
     id: 'very-long-description',

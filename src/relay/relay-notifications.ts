@@ -44,7 +44,10 @@ export function checkThenRoute(
   gate: PortGuard,
 ): void {
   const list = LIST_OF[m.method];
-  if (!list) return routeNotification(r, m);
+  if (!list) {
+    routeNotification(r, m);
+    return;
+  }
   void r.child
     .request(list, undefined, RECHECK_TIMEOUT_MS)
     .then(

@@ -196,7 +196,10 @@ export class ToolPins {
    */
   private update(ref: PinRef, change: (v: VersionPins) => void): Promise<void> {
     const file = this.fileOf(ref);
-    const apply = (d: PinFile) => change((d.versions[ref.version] ??= emptyVersion()));
+    const apply = (d: PinFile) => {
+      d.versions[ref.version] ??= emptyVersion();
+      change(d.versions[ref.version] as VersionPins);
+    };
     const queue = this.queued.get(file) ?? [];
     this.queued.set(file, queue);
     queue.push(apply);
