@@ -33,6 +33,7 @@ import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { npmJson, SupplyChainChecker } from './registry/supply-chain.js';
 import { Relays } from './relay/relays.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
@@ -131,6 +132,10 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   ]);
   const reaper = new OrphanReaper();
   reaper.start();
+  const supplyChain = new SupplyChainChecker(
+    config.registry.npmUrl,
+    npmJson(config.registry.npmUrl, config.registry.timeoutMs),
+  );
   const store = new PackageStore({
     watch: reaper,
     dir: config.store.dir,
@@ -142,6 +147,8 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     python: py.python,
     runtimes: () => probing,
     logger,
+    verify: (ref, dir) =>
+      ref.registry === 'npm' ? supplyChain.checkNpm(dir) : Promise.resolve(supplyChain.pypi()),
   });
   await store.init();
   const sweepLeftovers = async () => {
@@ -236,6 +243,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       permissions,
       chargeInstall: (owner, address) => limiter.install(owner, address),
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
+      supplyChain: config.trust.supplyChain,
     },
   });
   const pins = new ToolPins(config.store.dir, config.trust.pinning, (held) =>

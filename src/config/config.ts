@@ -186,6 +186,12 @@ export const ConfigSchema = z.object({
      * within a version is held for an admin; a new version's changes are warnings); `strict` (both held).
      */
     pinning: z.enum(['off', 'warn', 'hold', 'strict']).default('hold'),
+    /**
+     * What a package's supply chain must show before it runs: `report` (checked and shown; a signature
+     * that does not match is refused at every level) or `signatures` (every package of the installed
+     * tree carries a verified registry signature).
+     */
+    supplyChain: z.enum(['report', 'signatures']).default('report'),
   }),
   permissions: z.object({
     /**

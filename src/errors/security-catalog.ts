@@ -87,6 +87,19 @@ export const SECURITY_ENTRIES = {
       suggestion: `This ${String(d.kind ?? 'tool')} is not among what your key or token may use here (the gateway's tool permissions); list again to see what you may use, or ask the operator to grant it`,
     }),
   },
+  SUPPLY_CHAIN_REFUSED: {
+    status: 403,
+    title: 'Supply chain not as required',
+    guidance: (d) => ({
+      required: d.required,
+      found: d.found,
+      ...(d.packages !== undefined ? { packages: d.packages } : {}),
+      suggestion:
+        d.found === 'invalid'
+          ? 'The package is not what the registry signed: do not run it; report it to the registry and the operator'
+          : `This gateway runs only packages whose installed tree carries verified registry signatures (SUPPLY_CHAIN=${String(d.required)}); use a registry that signs (registry.npmjs.org), or ask the operator to relax SUPPLY_CHAIN`,
+    }),
+  },
   TOOL_PENDING_APPROVAL: {
     status: 403,
     title: 'Held for an administrator',

@@ -10,9 +10,11 @@ import type { SecretRedactor } from '../observability/secret-redactor.js';
 import { endSpan, SpanKind, type TraceCarrier, type Tracing } from '../observability/tracing.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { Principal } from '../policy/principal.js';
+import { judgeSupplyChain, type SupplyChainMode } from '../policy/supply-chain-policy.js';
 import type { ToolPermissions } from '../policy/tool-permissions.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
+import type { SupplyChain } from '../registry/supply-chain.js';
 import { type EnvLimits, mapParamsToEnv } from '../runtime/env-mapping.js';
 import { buildChildEnv, buildCommand, configurationKey } from '../runtime/launch-plan.js';
 import type { ServerIdentity } from '../runtime/managed-process.js';
@@ -42,6 +44,8 @@ export interface LaunchAnswer {
   message: string;
   connectionInfo: ProcessMeta['connectionInfo'];
   quality: QualityReport;
+  /** What the supply-chain check found at install (null: installed before it existed). */
+  supplyChain: SupplyChain | null;
   server: ServerIdentity;
 }
 
@@ -85,6 +89,8 @@ export interface LaunchGates {
   chargeInstall(owner: string, address: string): Promise<void>;
   /** True when the sandbox must cut this package's network. */
   noNetwork(registry: RegistryKind, name: string): boolean;
+  /** What the supply chain must show (SUPPLY_CHAIN). */
+  supplyChain: SupplyChainMode;
 }
 
 export interface PackageLauncherDeps {
@@ -197,6 +203,11 @@ export class PackageLauncher {
         });
       endSpan(installSpan);
       audited('ok');
+      judgeSupplyChain(
+        this.d.gates.supplyChain,
+        `${resolved.name}@${resolved.version}`,
+        installed.supplyChain,
+      );
       step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);
@@ -215,6 +226,7 @@ export class PackageLauncher {
           env: maskEnv(mapped),
         },
         settingsKey: settingsKeyOf(maskArgs(userArgs), maskEnv(mapped)),
+        ...(installed.supplyChain ? { supplyChain: installed.supplyChain } : {}),
         secrets,
         owner: config.caller.principal.id,
         network: !this.d.gates.noNetwork(resolved.registry, resolved.name),
@@ -277,6 +289,7 @@ export class PackageLauncher {
         message: `${meta.packageType.toUpperCase()} MCP server ${meta.packageName}@${meta.version} is ${process.status}${reused ? ' (reused the running process)' : ''}.`,
         connectionInfo: meta.connectionInfo,
         quality: meta.quality,
+        supplyChain: meta.supplyChain ?? null,
         server: process.identity,
       };
     });

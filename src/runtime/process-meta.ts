@@ -1,6 +1,7 @@
 /** @module What the gateway records about each child it starts for a package (the launcher fills it in). */
 import { createHash } from 'node:crypto';
 import type { QualityReport } from '../registry/quality-check.js';
+import type { SupplyChain } from '../registry/supply-chain.js';
 import type { PackageRef, RegistryKind } from '../spec/package-spec.js';
 
 /** A child's package, configuration (masked) and owner. */
@@ -18,6 +19,8 @@ export interface ProcessMeta {
    * every version and every secret value (what tool pins are kept under).
    */
   settingsKey: string;
+  /** What the supply-chain check found at install (absent: installed before it existed). */
+  supplyChain?: SupplyChain;
   /** Secret values, for the redactor only; stripped from every answer. */
   secrets: string[];
   /** The principal (API key id) whose request started it; only they and admins see it. */

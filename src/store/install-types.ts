@@ -1,5 +1,6 @@
 /** @module Types of installed packages in the store. */
 import type { GroupWatch } from '../process/orphan-reaper.js';
+import type { SupplyChain } from '../registry/supply-chain.js';
 import type { RegistryKind } from '../spec/package-spec.js';
 
 /** How to start an installed package, relative to its store directory (so the directory can move). */
@@ -17,6 +18,8 @@ export interface InstallManifest {
   sizeBytes: number;
   installer: string;
   entry: InstalledEntry;
+  /** What the supply-chain check found right after the install (absent: installed before it existed). */
+  supplyChain?: SupplyChain;
 }
 
 /** An installed package and where it lives. */

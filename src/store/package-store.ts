@@ -16,6 +16,7 @@ import { InstanceDir } from '../process/instance-dir.js';
 import type { GroupWatch } from '../process/orphan-reaper.js';
 import { assertRuntimeFor, type Runtimes } from '../process/runtime-detect.js';
 import { normalizePypiName } from '../registry/pypi-simple-index.js';
+import type { SupplyChain } from '../registry/supply-chain.js';
 import type { PackageRef } from '../spec/package-spec.js';
 import { dirSize } from './dir-size.js';
 import type { InstalledEntry, InstalledPackage, InstallManifest } from './install-types.js';
@@ -35,6 +36,8 @@ export interface PackageStoreOptions {
   logger: Logger;
   /** Installer process groups are registered here (the orphan reaper), so they die with the gateway. */
   watch?: GroupWatch;
+  /** Checks an install's supply chain in its staging directory, before it is put in place. */
+  verify?: (ref: PackageRef, dir: string) => Promise<SupplyChain>;
 }
 
 const MANIFEST = '.mcp-install.json';
@@ -262,12 +265,14 @@ export class PackageStore {
           indexUrls: this.o.pypiIndexUrls(),
         });
       }
+      const supplyChain = await this.o.verify?.(ref, staging);
       const manifest: InstallManifest = {
         ...ref,
         installedAt: new Date().toISOString(),
         sizeBytes: await dirSize(staging),
         installer,
         entry,
+        ...(supplyChain ? { supplyChain } : {}),
       };
       await writeFile(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 2));
       const dir = path.join(this.o.dir, key);

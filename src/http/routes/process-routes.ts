@@ -46,6 +46,7 @@ async function describe(
     network: meta.network,
     // Tool pinning: definitions held for an admin (GET /tool-changes), and changes recorded as warnings.
     toolPins: viewer.pins.summary(pinRefOf(meta)),
+    supplyChain: meta.supplyChain ?? null,
   };
 }
 

@@ -1,0 +1,193 @@
+/**
+ * @module Supply-chain facts of an installed package, found once, right after its install and before it
+ * ever runs: for npm, the registry signature of every package in the installed tree (from npm's own
+ * record of it, `node_modules/.package-lock.json`), checked against the registry's keys with the
+ * publish time from each package's registry document, and the installed integrity compared with the
+ * registry's. A registry without keys (a mirror, a private registry) makes the tree `unverifiable`
+ * without asking anything more. PyPI attestations (PEP 740) are not checked yet: `unverifiable`.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fetchDocument, readJson } from './http-fetch.js';
+import { encodeNpmName } from './npm-registry-client.js';
+import { parseRegistryKeys, type RegistryKey, verifyRegistrySignature } from './npm-signatures.js';
+
+/** What was found. `signatures`: the worst of the tree (invalid, then missing, then unverifiable). */
+export interface SupplyChain {
+  signatures: 'verified' | 'missing' | 'invalid' | 'unverifiable';
+  /** Packages in the installed tree, and how many carry a verified registry signature. */
+  packages: number;
+  verified: number;
+  /** Packages without a signature; whose signature failed; that could not be checked (first 20 each). */
+  missing: string[];
+  invalid: Array<{ package: string; reason: string }>;
+  unchecked: string[];
+  /** Why nothing could be verified, when nothing could. */
+  reason?: string;
+  checkedAt: string;
+  ms: number;
+}
+
+/** Fetches a JSON document; undefined when there is none (404). @throws on other failures */
+export type FetchJson = (url: string) => Promise<unknown>;
+
+/** The registry's JSON documents over HTTP (full documents: they carry the publish times). */
+export function npmJson(baseUrl: string, timeoutMs: number): FetchJson {
+  return async (url) => {
+    const res = await fetchDocument(fetch, url, {
+      accept: 'application/json',
+      timeoutMs,
+      registry: 'npm',
+      baseUrl,
+    });
+    return res ? readJson(res, 'npm') : undefined;
+  };
+}
+
+const KEYS_TTL_MS = 3600_000;
+const NO_KEYS_TTL_MS = 5 * 60_000;
+const CONCURRENCY = 8;
+const LISTED = 20;
+
+interface TreeEntry {
+  name: string;
+  version: string;
+  integrity?: string;
+}
+
+/** The packages npm installed in `dir`, from its hidden lockfile (links and the root left out). */
+async function installedTree(dir: string): Promise<TreeEntry[]> {
+  const lock = JSON.parse(await readFile(path.join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
+    packages?: Record<string, { version?: string; integrity?: string; link?: boolean; name?: string }>;
+  };
+  const out: TreeEntry[] = [];
+  for (const [where, p] of Object.entries(lock.packages ?? {})) {
+    if (!where || p.link || !p.version) continue;
+    const name = p.name ?? where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    out.push({ name, version: p.version, ...(p.integrity ? { integrity: p.integrity } : {}) });
+  }
+  return out;
+}
+
+/** Runs `work` over `items`, at most CONCURRENCY at a time. */
+async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+export class SupplyChainChecker {
+  private keys?: { until: number; keys: Promise<RegistryKey[] | undefined> };
+
+  constructor(
+    private readonly npmRegistryUrl: string,
+    private readonly fetchJson: FetchJson,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The registry's signing keys (undefined: it publishes none, or cannot be asked now), cached. */
+  private registryKeys(): Promise<RegistryKey[] | undefined> {
+    if (this.keys && this.keys.until > this.now()) return this.keys.keys;
+    const keys = this.fetchJson(`${this.npmRegistryUrl}/-/npm/v1/keys`).then(
+      parseRegistryKeys,
+      () => undefined,
+    );
+    this.keys = { until: this.now() + NO_KEYS_TTL_MS, keys };
+    void keys.then((k) => {
+      if (k && this.keys?.keys === keys) this.keys.until = this.now() + KEYS_TTL_MS;
+    });
+    return keys;
+  }
+
+  /** The facts of the npm tree installed in `dir`. */
+  async checkNpm(dir: string): Promise<SupplyChain> {
+    const started = this.now();
+    const tree = await installedTree(dir).catch(() => [] as TreeEntry[]);
+    const done = (o: Partial<SupplyChain> & Pick<SupplyChain, 'signatures'>): SupplyChain => ({
+      packages: tree.length,
+      verified: 0,
+      missing: [],
+      invalid: [],
+      unchecked: [],
+      ...o,
+      checkedAt: new Date(started).toISOString(),
+      ms: this.now() - started,
+    });
+    const keys = await this.registryKeys();
+    if (!keys || keys.length === 0)
+      return done({
+        signatures: 'unverifiable',
+        reason: `${this.npmRegistryUrl} publishes no signing keys (/-/npm/v1/keys)`,
+      });
+    let verified = 0;
+    const missing: string[] = [];
+    const invalid: SupplyChain['invalid'] = [];
+    const unchecked: string[] = [];
+    await eachLimited(tree, async (p) => {
+      const id = `${p.name}@${p.version}`;
+      const doc = (await this.fetchJson(`${this.npmRegistryUrl}/${encodeNpmName(p.name)}`).catch(
+        () => undefined,
+      )) as
+        | {
+            versions?: Record<string, { dist?: { integrity?: string; signatures?: [] } }>;
+            time?: Record<string, string>;
+          }
+        | undefined;
+      const dist = doc?.versions?.[p.version]?.dist;
+      if (!dist) {
+        unchecked.push(id);
+        return;
+      }
+      if (p.integrity && dist.integrity && p.integrity !== dist.integrity) {
+        invalid.push({ package: id, reason: 'the installed integrity differs from the registry’s' });
+        return;
+      }
+      const verdict = verifyRegistrySignature(
+        {
+          name: p.name,
+          version: p.version,
+          integrity: dist.integrity,
+          signatures: dist.signatures,
+          publishedAt: doc?.time?.[p.version],
+        },
+        keys,
+        this.now(),
+      );
+      if (verdict.status === 'verified') verified++;
+      else if (verdict.status === 'missing') missing.push(id);
+      else if (verdict.status === 'invalid') invalid.push({ package: id, reason: verdict.reason });
+      else unchecked.push(id);
+    });
+    const signatures = invalid.length
+      ? 'invalid'
+      : missing.length
+        ? 'missing'
+        : unchecked.length
+          ? 'unverifiable'
+          : 'verified';
+    return done({
+      signatures,
+      verified,
+      missing: missing.sort().slice(0, LISTED),
+      invalid: invalid.sort((a, b) => a.package.localeCompare(b.package)).slice(0, LISTED),
+      unchecked: unchecked.sort().slice(0, LISTED),
+    });
+  }
+
+  /** PyPI: attestations are not checked yet. */
+  pypi(): SupplyChain {
+    return {
+      signatures: 'unverifiable',
+      packages: 0,
+      verified: 0,
+      missing: [],
+      invalid: [],
+      unchecked: [],
+      reason: 'PyPI attestations (PEP 740) are not checked yet',
+      checkedAt: new Date(this.now()).toISOString(),
+      ms: 0,
+    };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * npm registry signatures against real recorded registry data (test/fixtures/npm-signatures: the
+ * registry's two published keys, one with its expiry, and venv's 0.1.0 and 0.2.0 entries with their
+ * signatures and publish times), and tampered variants: a changed integrity, a signature moved to
+ * another version, an unknown key, a key that had expired when the version was published.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  parseRegistryKeys,
+  type RegistryKey,
+  verifyRegistrySignature,
+} from '../../src/registry/npm-signatures.js';
+import { SupplyChainChecker } from '../../src/registry/supply-chain.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/npm-signatures');
+const read = (f: string) => JSON.parse(readFileSync(path.join(FIXTURES, f), 'utf8'));
+const keysDoc = read('registry-keys.json');
+const venv = read('venv.json');
+const keys = parseRegistryKeys(keysDoc) as RegistryKey[];
+const entry = (version: string) => ({
+  name: 'venv',
+  version,
+  integrity: venv.versions[version].dist.integrity as string,
+  signatures: venv.versions[version].dist.signatures,
+  publishedAt: venv.time[version] as string,
+});
+
+describe('registry signatures', () => {
+  it('verifies real signatures with the registry’s real key, judged at the publish time', () => {
+    expect(keys).toHaveLength(2);
+    for (const v of ['0.1.0', '0.2.0'])
+      expect(verifyRegistrySignature(entry(v), keys)).toEqual({
+        status: 'verified',
+        keyid: 'SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA',
+      });
+  });
+
+  it('refuses tampered entries', () => {
+    const other = venv.versions['0.2.0'].dist.integrity as string;
+    expect(verifyRegistrySignature({ ...entry('0.1.0'), integrity: other }, keys).status).toBe('invalid');
+    // 0.2.0's signature presented as 0.1.0's.
+    expect(
+      verifyRegistrySignature({ ...entry('0.1.0'), signatures: entry('0.2.0').signatures }, keys).status,
+    ).toBe('invalid');
+    const unknownKey = verifyRegistrySignature(entry('0.1.0'), keys.slice(1));
+    expect(unknownKey).toMatchObject({
+      status: 'invalid',
+      reason: expect.stringContaining('no registry key'),
+    });
+    // Published after its key expired (2025-01-29): that key vouches for nothing then.
+    const late = verifyRegistrySignature(
+      { ...entry('0.1.0'), publishedAt: '2025-06-01T00:00:00.000Z' },
+      keys,
+    );
+    expect(late).toMatchObject({ status: 'invalid', reason: expect.stringContaining('expired') });
+    const garbage = verifyRegistrySignature(
+      { ...entry('0.1.0'), signatures: [{ keyid: keys[0]?.keyid, sig: 'bm90IGEgc2ln' }] },
+      keys,
+    );
+    expect(garbage.status).toBe('invalid');
+  });
+
+  it('says missing for an unsigned entry, and unverifiable where the registry publishes no keys', () => {
+    expect(verifyRegistrySignature({ ...entry('0.1.0'), signatures: [] }, keys)).toEqual({
+      status: 'missing',
+    });
+    expect(verifyRegistrySignature(entry('0.1.0'), undefined).status).toBe('unverifiable');
+    expect(parseRegistryKeys({ error: 'not found' })).toBeUndefined();
+  });
+});
+
+describe('an installed tree, against a registry serving the recorded documents', () => {
+  let server: Server;
+  let url: string;
+  let dir: string;
+  let served: Record<string, unknown>;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const doc = served[req.url ?? ''];
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc ?? { error: 'Not found' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = await mkdtemp(path.join(tmpdir(), 'mcp-gw-supply-'));
+    await mkdir(path.join(dir, 'node_modules'));
+  });
+  afterAll(async () => {
+    server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const tree = (packages: Record<string, unknown>) =>
+    writeFile(
+      path.join(dir, 'node_modules', '.package-lock.json'),
+      JSON.stringify({ name: 'x', lockfileVersion: 3, packages }),
+    );
+  const fetchJson = async (u: string) => {
+    const res = await fetch(u);
+    if (res.status === 404) return undefined;
+    return res.json();
+  };
+
+  it('verifies every package, and names the one whose installed integrity differs', async () => {
+    served = { '/-/npm/v1/keys': keysDoc, '/venv': venv };
+    await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
+    const ok = await new SupplyChainChecker(url, fetchJson).checkNpm(dir);
+    expect(ok).toMatchObject({ signatures: 'verified', packages: 1, verified: 1, missing: [], invalid: [] });
+    await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.2.0').integrity } });
+    const bad = await new SupplyChainChecker(url, fetchJson).checkNpm(dir);
+    expect(bad).toMatchObject({ signatures: 'invalid', invalid: [{ package: 'venv@0.1.0' }] });
+  });
+
+  it('is unverifiable, asking nothing more, where the registry publishes no keys (a mirror)', async () => {
+    served = { '/venv': venv };
+    await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
+    const asked: string[] = [];
+    const result = await new SupplyChainChecker(url, (u) => {
+      asked.push(u);
+      return fetchJson(u);
+    }).checkNpm(dir);
+    expect(result).toMatchObject({
+      signatures: 'unverifiable',
+      reason: expect.stringContaining('no signing keys'),
+    });
+    expect(asked).toEqual([`${url}/-/npm/v1/keys`]);
+  });
+});
