@@ -87,6 +87,7 @@ async function main(): Promise<void> {
         processId: string;
         version: string;
         connectionInfo: { command: string; args: string[] };
+        supplyChain?: { packages: number; signatures: string; ms: number } | null;
       };
       if (res.status !== 200) throw new Error(JSON.stringify(body));
       return { ms: performance.now() - started, body };
@@ -134,6 +135,10 @@ async function main(): Promise<void> {
     const rows: Array<[string, number]> = [
       ['npx -y, empty npx cache (download + install)', npxCold],
       ['gateway, first request (resolve + install + start)', cold.ms],
+      [
+        `of which the supply-chain check (registry signatures, ${cold.body.supplyChain?.packages ?? 0} packages: ${cold.body.supplyChain?.signatures ?? 'not run'})`,
+        cold.body.supplyChain?.ms ?? 0,
+      ],
       ['npx -y, warm npx cache', median(npx)],
       [
         `gateway, warm start from its store (new process, sandbox ${sandbox.sandbox.mode}, network ${sandbox.sandbox.network.mode})`,

@@ -6,6 +6,7 @@
  * follows the API: name order, opaque cursors, `limit`, `search`, `updated_since`, `version=latest`.
  */
 import semver from 'semver';
+import type { SupplyChain } from '../registry/supply-chain.js';
 
 export const SERVER_SCHEMA = 'https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json';
 /** The `_meta` key of what this gateway adds to an entry. */
@@ -20,6 +21,8 @@ export interface CatalogPackage {
   /** Configuration names clients used with it (from running processes), with whether each is secret. */
   settings: Array<{ name: string; secret: boolean }>;
   running: boolean;
+  /** What the supply-chain check found at install. */
+  supplyChain?: SupplyChain;
 }
 
 export interface CatalogOptions {
@@ -93,7 +96,24 @@ export function serverEntry(p: CatalogPackage, isLatest: boolean, o: CatalogOpti
       ],
       remotes: [remote('streamable-http', 'mcp'), remote('sse', 'sse')],
     },
-    _meta: { [GATEWAY_META]: { installedAt: p.installedAt, running: p.running, isLatest } },
+    _meta: {
+      [GATEWAY_META]: {
+        installedAt: p.installedAt,
+        running: p.running,
+        isLatest,
+        // What the gateway verified of the package before it ran (registry signatures of its tree).
+        ...(p.supplyChain
+          ? {
+              supplyChain: {
+                signatures: p.supplyChain.signatures,
+                packages: p.supplyChain.packages,
+                verified: p.supplyChain.verified,
+                ...(p.supplyChain.reason ? { reason: p.supplyChain.reason } : {}),
+              },
+            }
+          : {}),
+      },
+    },
   };
 }
 

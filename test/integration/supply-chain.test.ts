@@ -30,6 +30,13 @@ describe('supply chain at defaults (report)', () => {
     expect(listed.processes.find((p) => p.packageName === 'fixture-echo-mcp')?.supplyChain.signatures).toBe(
       'unverifiable',
     );
+    // The Registry API says it too, in the gateway's _meta of the entry.
+    const servers = (await (await fetch(`${base}/v0.1/servers?search=fixture-echo`)).json()) as {
+      servers: Array<{ _meta: Record<string, { supplyChain?: { signatures: string } }> }>;
+    };
+    expect(servers.servers[0]?._meta['io.github.mcp-registry-server/gateway']?.supplyChain?.signatures).toBe(
+      'unverifiable',
+    );
   });
 });
 

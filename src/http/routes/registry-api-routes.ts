@@ -42,6 +42,7 @@ async function entries(c: Context, deps: AppDeps): Promise<ServerResponse[]> {
       installedAt: p.installedAt,
       settings: settings.get(p.key) ?? [],
       running: running.has(p.key),
+      ...(p.supplyChain ? { supplyChain: p.supplyChain } : {}),
     })),
     {
       base: deps.config.http.publicUrl ?? new URL(c.req.url).origin,
