@@ -36,15 +36,16 @@ function lonePort(r: NotificationRoutes): Port[] {
 
 /**
  * A change of a list goes on only once the relay has listed it itself through `gate` (tool pinning: a
- * changed definition is held before any client is told to list again); anything else goes on at once.
+ * changed definition is held before any client is told to list again); anything else, and everything
+ * when there is no gate, goes on at once.
  */
 export function checkThenRoute(
   r: NotificationRoutes & { child: { request(m: string, p: undefined, t: number): Promise<unknown> } },
   m: JSONRPCMessage & { method: string },
-  gate: PortGuard,
+  gate: PortGuard | undefined,
 ): void {
   const list = LIST_OF[m.method];
-  if (!list) {
+  if (!list || !gate) {
     routeNotification(r, m);
     return;
   }

@@ -17,7 +17,7 @@ import type { ProcessClient, ServerIdentity } from '../runtime/managed-process.j
 import type { PackageRef } from '../spec/package-spec.js';
 import { initializeResultOf } from './relay-identity.js';
 import { InputRequests } from './relay-inputs.js';
-import { checkThenRoute, routeNotification } from './relay-notifications.js';
+import { checkThenRoute } from './relay-notifications.js';
 import {
   childIdOf,
   type Exchange,
@@ -281,11 +281,7 @@ export class Relay implements ProcessClient, PortOwner {
       this.routeServerRequest(m as Request);
       return;
     }
-    if ('method' in m) {
-      const n = m as JSONRPCMessage & { method: string };
-      if (this.o.gate) checkThenRoute(this, n, this.o.gate);
-      else routeNotification(this, n);
-    }
+    if ('method' in m) checkThenRoute(this, m as JSONRPCMessage & { method: string }, this.o.gate);
   }
 
   /** The most recent exchange in flight that `filter` accepts. */

@@ -9,7 +9,7 @@
  * within a version is held, a new version's changes are recorded as warnings; `strict` both are held.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Finding, scanDefinition } from '../policy/poisoning-scan.js';
 import {
@@ -333,12 +333,7 @@ export class ToolPins {
     if (this.mode === 'off') return [];
     await this.writing;
     const out: HeldView[] = [];
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.dir).filter((f) => f.endsWith('.json'));
-    } catch {
-      return out;
-    }
+    const names = existsSync(this.dir) ? readdirSync(this.dir).filter((f) => f.endsWith('.json')) : [];
     for (const f of names) {
       let data: PinFile;
       try {
