@@ -243,7 +243,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       permissions,
       chargeInstall: (owner, address) => limiter.install(owner, address),
       noNetwork: (registry, name) => security.noNetwork.some((p) => matchesName(p, registry, name)),
-      supplyChain: config.trust.supplyChain,
+      supplyChain: security.supplyChain,
     },
   });
   const pins = new ToolPins(config.store.dir, config.trust.pinning, (held) =>

@@ -19,6 +19,7 @@ import { MOUNT } from './policy/oauth/server/server-paths.js';
 import { TokenVerifier } from './policy/oauth/token-verifier.js';
 import { compilePattern, PatternError } from './policy/package-pattern.js';
 import { PackagePolicy } from './policy/package-policy.js';
+import { SupplyChainPolicy } from './policy/supply-chain-policy.js';
 import { PermissionsSchema, ToolPermissions } from './policy/tool-permissions.js';
 import { groupId } from './process/group-id.js';
 import { which } from './process/runtime-detect.js';
@@ -140,7 +141,8 @@ export async function compileSecurity(config: Config, oauthFetch?: typeof fetch)
     });
     const policy = new PackagePolicy(config.policy);
     const noNetwork = config.sandbox.noNetwork.map(compilePattern);
-    return { auth, warning, policy, noNetwork, authorizationServer };
+    const supplyChain = new SupplyChainPolicy(config.trust.supplyChain, config.trust.supplyChainRules);
+    return { auth, warning, policy, noNetwork, authorizationServer, supplyChain };
   } catch (err) {
     if (err instanceof ExposureError || err instanceof PatternError) throw new ConfigError(err.message);
     throw err;

@@ -192,6 +192,8 @@ export const ConfigSchema = z.object({
      * tree carries a verified registry signature).
      */
     supplyChain: z.enum(['report', 'signatures']).default('report'),
+    /** Per-package exceptions, `pattern=report|signatures` (the first that matches wins). */
+    supplyChainRules: list.default([]),
   }),
   permissions: z.object({
     /**

@@ -93,6 +93,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'OAUTH_ACCESS_TOKEN_TTL_SECONDS', path: ['oauth', 'accessTokenTtlSeconds'] },
   { env: 'TOOL_PINNING', path: ['trust', 'pinning'] },
   { env: 'SUPPLY_CHAIN', path: ['trust', 'supplyChain'] },
+  { env: 'SUPPLY_CHAIN_RULES', path: ['trust', 'supplyChainRules'] },
   { env: 'TOOL_PERMISSIONS_FILE', path: ['permissions', 'file'], resolvePath: true },
   { env: 'PACKAGE_ALLOW', path: ['policy', 'allow'] },
   { env: 'PACKAGE_DENY', path: ['policy', 'deny'] },

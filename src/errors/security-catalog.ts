@@ -93,11 +93,13 @@ export const SECURITY_ENTRIES = {
     guidance: (d) => ({
       required: d.required,
       found: d.found,
+      ...(d.what !== undefined ? { what: d.what } : {}),
+      ...(d.rule !== undefined ? { rule: d.rule } : {}),
       ...(d.packages !== undefined ? { packages: d.packages } : {}),
       suggestion:
         d.found === 'invalid'
           ? 'The package is not what the registry signed: do not run it; report it to the registry and the operator'
-          : `This gateway runs only packages whose installed tree carries verified registry signatures (SUPPLY_CHAIN=${String(d.required)}); use a registry that signs (registry.npmjs.org), or ask the operator to relax SUPPLY_CHAIN`,
+          : `This gateway runs ${d.rule ? 'this package' : 'packages'} only when the installed tree carries verified registry signatures (${d.rule ? `SUPPLY_CHAIN_RULES ${String(d.rule)}` : 'SUPPLY_CHAIN=signatures'}); use a registry that signs (registry.npmjs.org), or ask the operator to relax the rule`,
     }),
   },
   TOOL_PENDING_APPROVAL: {

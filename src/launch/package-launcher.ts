@@ -10,7 +10,7 @@ import type { SecretRedactor } from '../observability/secret-redactor.js';
 import { endSpan, SpanKind, type TraceCarrier, type Tracing } from '../observability/tracing.js';
 import type { PackagePolicy } from '../policy/package-policy.js';
 import type { Principal } from '../policy/principal.js';
-import { judgeSupplyChain, type SupplyChainMode } from '../policy/supply-chain-policy.js';
+import type { SupplyChainPolicy } from '../policy/supply-chain-policy.js';
 import type { ToolPermissions } from '../policy/tool-permissions.js';
 import type { PackageResolver } from '../registry/package-resolver.js';
 import type { QualityReport } from '../registry/quality-check.js';
@@ -89,8 +89,8 @@ export interface LaunchGates {
   chargeInstall(owner: string, address: string): Promise<void>;
   /** True when the sandbox must cut this package's network. */
   noNetwork(registry: RegistryKind, name: string): boolean;
-  /** What the supply chain must show (SUPPLY_CHAIN). */
-  supplyChain: SupplyChainMode;
+  /** What the supply chain must show (SUPPLY_CHAIN, SUPPLY_CHAIN_RULES). */
+  supplyChain: SupplyChainPolicy;
 }
 
 export interface PackageLauncherDeps {
@@ -203,11 +203,7 @@ export class PackageLauncher {
         });
       endSpan(installSpan);
       audited('ok');
-      judgeSupplyChain(
-        this.d.gates.supplyChain,
-        `${resolved.name}@${resolved.version}`,
-        installed.supplyChain,
-      );
+      this.d.gates.supplyChain.judge(resolved, installed.supplyChain);
       step(cached ? { step: 'cached' } : { step: 'installed', ms: Date.now() - began });
       void this.d.store.touch(installed);
       const { command, args } = buildCommand(installed, userArgs, this.d.nodePath, this.d.nodeHeapMb);

@@ -60,3 +60,25 @@ describe('supply chain required (SUPPLY_CHAIN=signatures)', () => {
     expect(listed.processes).toEqual([]);
   });
 });
+
+describe('supply chain rules per package (SUPPLY_CHAIN_RULES)', () => {
+  let base: string;
+  useServedGateway(
+    (_t, url) => {
+      base = url;
+    },
+    { trust: { supplyChainRules: ['fixture-echo-*=signatures'] } },
+  );
+
+  it('requires signatures of the packages a rule names, and only of those', async () => {
+    const refused = await fetch(`${base}/package/fixture-echo-mcp@1.0.0/stdio`);
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as { code: string; guidance: Record<string, unknown> };
+    expect(body).toMatchObject({
+      code: 'SUPPLY_CHAIN_REFUSED',
+      guidance: { rule: 'fixture-echo-*=signatures' },
+    });
+    const other = await fetch(`${base}/package/fixture-dual-mcp@1.0.0/stdio`);
+    expect(other.status).toBe(200);
+  });
+});

@@ -11,12 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SupplyChainPolicy } from '../../src/policy/supply-chain-policy.js';
 import {
   parseRegistryKeys,
   type RegistryKey,
   verifyRegistrySignature,
 } from '../../src/registry/npm-signatures.js';
-import { SupplyChainChecker } from '../../src/registry/supply-chain.js';
+import { type SupplyChain, SupplyChainChecker } from '../../src/registry/supply-chain.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/npm-signatures');
 const read = (f: string) => JSON.parse(readFileSync(path.join(FIXTURES, f), 'utf8'));
@@ -129,5 +130,53 @@ describe('an installed tree, against a registry serving the recorded documents',
       reason: expect.stringContaining('no signing keys'),
     });
     expect(asked).toEqual([`${url}/-/npm/v1/keys`]);
+  });
+});
+
+describe('the supply-chain policy', () => {
+  const found = (signatures: SupplyChain['signatures']): SupplyChain => ({
+    signatures,
+    packages: 1,
+    verified: signatures === 'verified' ? 1 : 0,
+    missing: signatures === 'missing' ? ['x@1.0.0'] : [],
+    invalid:
+      signatures === 'invalid' ? [{ package: 'x@1.0.0', reason: 'the installed integrity differs' }] : [],
+    unchecked: [],
+    checkedAt: '2026-12-06T00:00:00.000Z',
+    ms: 1,
+  });
+  const pkg = (name: string) => ({ registry: 'npm' as const, name, version: '1.0.0' });
+  const code = (f: () => void) => {
+    try {
+      f();
+      return 'ran';
+    } catch (err) {
+      return (err as { code?: string }).code;
+    }
+  };
+
+  it('refuses a mismatch at every level, and what is not verified where signatures are required', () => {
+    const report = new SupplyChainPolicy('report');
+    expect(code(() => report.judge(pkg('x'), found('invalid')))).toBe('SUPPLY_CHAIN_REFUSED');
+    expect(code(() => report.judge(pkg('x'), found('unverifiable')))).toBe('ran');
+    expect(code(() => report.judge(pkg('x'), undefined))).toBe('ran');
+    const strict = new SupplyChainPolicy('signatures');
+    expect(code(() => strict.judge(pkg('x'), found('verified')))).toBe('ran');
+    for (const s of ['missing', 'unverifiable'] as const)
+      expect(code(() => strict.judge(pkg('x'), found(s)))).toBe('SUPPLY_CHAIN_REFUSED');
+    expect(code(() => strict.judge(pkg('x'), undefined))).toBe('SUPPLY_CHAIN_REFUSED');
+  });
+
+  it('takes the first rule that matches a package, and refuses malformed rules', () => {
+    const p = new SupplyChainPolicy('report', ['@modelcontextprotocol/*=signatures', 'legacy=report']);
+    expect(p.modeFor('npm', '@modelcontextprotocol/server-everything')).toEqual({
+      mode: 'signatures',
+      rule: '@modelcontextprotocol/*=signatures',
+    });
+    expect(p.modeFor('npm', 'firecrawl-mcp')).toEqual({ mode: 'report' });
+    const relaxed = new SupplyChainPolicy('signatures', ['legacy=report']);
+    expect(code(() => relaxed.judge(pkg('legacy'), found('unverifiable')))).toBe('ran');
+    expect(() => new SupplyChainPolicy('report', ['no-mode'])).toThrow(/pattern=report\|signatures/);
+    expect(() => new SupplyChainPolicy('report', ['x=provenance'])).toThrow(/SUPPLY_CHAIN_RULES/);
   });
 });
