@@ -59,7 +59,7 @@ interface VersionPins {
   /** Changes recorded without holding (warn mode, or a new version's changes under hold). */
   warnings: Record<
     string,
-    { at: string; previousVersion?: string; changes: FieldChange[]; findings?: Finding[] }
+    { at: string; hash?: string; previousVersion?: string; changes: FieldChange[]; findings?: Finding[] }
   >;
 }
 
@@ -253,6 +253,8 @@ export class ToolPins {
     if (pinned?.hash === hash) return true;
     const held = v?.held[key];
     if (held?.hash === hash) return this.mode === 'warn';
+    // A change already recorded (warn mode) is not recorded again at every list.
+    if (v?.warnings[key]?.hash === hash) return true;
     const def = comparable(kind, item);
     const at = new Date(this.now()).toISOString();
     const id = short(`${ref.registry}:${ref.name}@${ref.version}\n${ref.config}\n${key}\n${hash}`);
@@ -280,6 +282,7 @@ export class ToolPins {
       this.behind(ref, (fresh) => {
         fresh.warnings[key] = {
           at,
+          hash,
           changes: diffDefinitions(previous.def, def),
           ...(previousVersion ? { previousVersion } : {}),
           ...flagged,

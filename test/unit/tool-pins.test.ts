@@ -98,6 +98,9 @@ describe('pins', () => {
     warn.judge(ref(), 'tool', 'get_weather', tool('one'));
     expect(warn.judge(ref(), 'tool', 'get_weather', tool('two'))).toBe(true);
     expect(warn.summary(ref()).warnings).toEqual(['tool:get_weather']);
+    const seen = warn.generation(ref());
+    expect(warn.judge(ref(), 'tool', 'get_weather', tool('two'))).toBe(true);
+    expect(warn.generation(ref())).toBe(seen); // recorded once, not at every list
     await warn.settled();
     const hold = pinsIn(dir, 'hold');
     expect(hold.judge(ref('2.0.0'), 'tool', 'get_weather', tool('three'))).toBe(true);
