@@ -2,8 +2,10 @@
  * @module Composition root: builds every part of the gateway from a frozen Config and wires them together.
  * main.ts adds the HTTP listener and signals; tests use this directly.
  */
+
 import { mkdirSync } from 'node:fs';
 import type { createServer } from 'node:http';
+import path from 'node:path';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import type { Cluster } from './cluster/cluster.js';
@@ -33,6 +35,7 @@ import { NpmRegistryClient } from './registry/npm-registry-client.js';
 import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
+import { SigstoreTrust } from './registry/sigstore-trust.js';
 import { npmJson, SupplyChainChecker } from './registry/supply-chain.js';
 import { Relays } from './relay/relays.js';
 import { ProcessManager } from './runtime/process-manager.js';
@@ -135,6 +138,12 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   const supplyChain = new SupplyChainChecker(
     config.registry.npmUrl,
     npmJson(config.registry.npmUrl, config.registry.timeoutMs),
+    new SigstoreTrust({
+      trustedRootFile: config.trust.sigstoreTrustedRoot,
+      tufUrl: config.trust.sigstoreTufUrl,
+      cacheDir: path.join(config.store.dir, 'sigstore-tuf'),
+      timeoutMs: config.registry.timeoutMs,
+    }),
   );
   const store = new PackageStore({
     watch: reaper,
@@ -148,7 +157,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     runtimes: () => probing,
     logger,
     verify: (ref, dir) =>
-      ref.registry === 'npm' ? supplyChain.checkNpm(dir) : Promise.resolve(supplyChain.pypi()),
+      ref.registry === 'npm' ? supplyChain.checkNpm(dir, ref.name) : Promise.resolve(supplyChain.pypi()),
   });
   await store.init();
   const sweepLeftovers = async () => {

@@ -109,6 +109,8 @@ export function serverEntry(p: CatalogPackage, isLatest: boolean, o: CatalogOpti
                 packages: p.supplyChain.packages,
                 verified: p.supplyChain.verified,
                 ...(p.supplyChain.reason ? { reason: p.supplyChain.reason } : {}),
+                // Older store entries were checked before provenance was.
+                ...(p.supplyChain.provenance ? { provenance: p.supplyChain.provenance } : {}),
               },
             }
           : {}),

@@ -188,12 +188,17 @@ export const ConfigSchema = z.object({
     pinning: z.enum(['off', 'warn', 'hold', 'strict']).default('hold'),
     /**
      * What a package's supply chain must show before it runs: `report` (checked and shown; a signature
-     * that does not match is refused at every level) or `signatures` (every package of the installed
-     * tree carries a verified registry signature).
+     * or attestation that does not match is refused at every level), `signatures` (every package of the
+     * installed tree carries a verified registry signature) or `provenance` (that, and verified Sigstore
+     * provenance of the package itself).
      */
-    supplyChain: z.enum(['report', 'signatures']).default('report'),
-    /** Per-package exceptions, `pattern=report|signatures` (the first that matches wins). */
+    supplyChain: z.enum(['report', 'signatures', 'provenance']).default('report'),
+    /** Per-package exceptions, `pattern=report|signatures|provenance[:host/owner]` (the first match wins). */
     supplyChainRules: list.default([]),
+    /** A Sigstore trusted_root.json to check provenance against instead of the TUF repository. */
+    sigstoreTrustedRoot: z.string().optional(),
+    /** The Sigstore TUF repository the trusted root and npm's attestation keys come from. */
+    sigstoreTufUrl: url.default('https://tuf-repo-cdn.sigstore.dev'),
   }),
   permissions: z.object({
     /**

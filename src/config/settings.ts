@@ -94,6 +94,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'TOOL_PINNING', path: ['trust', 'pinning'] },
   { env: 'SUPPLY_CHAIN', path: ['trust', 'supplyChain'] },
   { env: 'SUPPLY_CHAIN_RULES', path: ['trust', 'supplyChainRules'] },
+  { env: 'SIGSTORE_TRUSTED_ROOT', path: ['trust', 'sigstoreTrustedRoot'], resolvePath: true },
+  { env: 'SIGSTORE_TUF_URL', path: ['trust', 'sigstoreTufUrl'] },
   { env: 'TOOL_PERMISSIONS_FILE', path: ['permissions', 'file'], resolvePath: true },
   { env: 'PACKAGE_ALLOW', path: ['policy', 'allow'] },
   { env: 'PACKAGE_DENY', path: ['policy', 'deny'] },

@@ -98,8 +98,8 @@ export const SECURITY_ENTRIES = {
       ...(d.packages !== undefined ? { packages: d.packages } : {}),
       suggestion:
         d.found === 'invalid'
-          ? 'The package is not what the registry signed: do not run it; report it to the registry and the operator'
-          : `This gateway runs ${d.rule ? 'this package' : 'packages'} only when the installed tree carries verified registry signatures (${d.rule ? `SUPPLY_CHAIN_RULES ${String(d.rule)}` : 'SUPPLY_CHAIN=signatures'}); use a registry that signs (registry.npmjs.org), or ask the operator to relax the rule`,
+          ? 'The package is not what its registry signature or attestation says was published: do not run it; report it to the registry and the operator'
+          : `This gateway runs ${d.rule ? 'this package' : 'packages'} only with ${String(d.required)} verified (${d.rule ? `SUPPLY_CHAIN_RULES ${String(d.rule)}` : 'SUPPLY_CHAIN'}); use a registry that signs and serves attestations (registry.npmjs.org), a version published with provenance from the required repository, or ask the operator to relax the rule`,
     }),
   },
   TOOL_PENDING_APPROVAL: {

@@ -4,13 +4,16 @@
  * record of it, `node_modules/.package-lock.json`), checked against the registry's keys with the
  * publish time from each package's registry document, and the installed integrity compared with the
  * registry's. A registry without keys (a mirror, a private registry) makes the tree `unverifiable`
- * without asking anything more. PyPI attestations (PEP 740) are not checked yet: `unverifiable`.
+ * without asking anything more. Then the top package's provenance (npm-provenance.ts), against the
+ * Sigstore trust (sigstore-trust.ts). PyPI attestations (PEP 740) are not checked yet: `unverifiable`.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fetchDocument, readJson } from './http-fetch.js';
+import { attestationsUrl, judgeNpmAttestations, type Provenance } from './npm-provenance.js';
 import { encodeNpmName } from './npm-registry-client.js';
 import { parseRegistryKeys, type RegistryKey, verifyRegistrySignature } from './npm-signatures.js';
+import type { SigstoreTrust } from './sigstore-trust.js';
 
 /** What was found. `signatures`: the worst of the tree (invalid, then missing, then unverifiable). */
 export interface SupplyChain {
@@ -24,6 +27,8 @@ export interface SupplyChain {
   unchecked: string[];
   /** Why nothing could be verified, when nothing could. */
   reason?: string;
+  /** The top package's provenance (npm: Sigstore attestations); absent from entries stored before it was. */
+  provenance?: Provenance;
   checkedAt: string;
   ms: number;
 }
@@ -50,6 +55,8 @@ const CONCURRENCY = 8;
 const LISTED = 20;
 
 interface TreeEntry {
+  /** Where npm put it: `node_modules/name` at the top. */
+  where: string;
   name: string;
   version: string;
   integrity?: string;
@@ -64,7 +71,7 @@ async function installedTree(dir: string): Promise<TreeEntry[]> {
   for (const [where, p] of Object.entries(lock.packages ?? {})) {
     if (!where || p.link || !p.version) continue;
     const name = p.name ?? where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
-    out.push({ name, version: p.version, ...(p.integrity ? { integrity: p.integrity } : {}) });
+    out.push({ where, name, version: p.version, ...(p.integrity ? { integrity: p.integrity } : {}) });
   }
   return out;
 }
@@ -84,6 +91,7 @@ export class SupplyChainChecker {
   constructor(
     private readonly npmRegistryUrl: string,
     private readonly fetchJson: FetchJson,
+    private readonly trust: SigstoreTrust | undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -101,11 +109,44 @@ export class SupplyChainChecker {
     return keys;
   }
 
-  /** The facts of the npm tree installed in `dir`. */
-  async checkNpm(dir: string): Promise<SupplyChain> {
+  /** The provenance of the top package `top` of the tree (undefined: the registry's keys). */
+  private async provenance(top: TreeEntry | undefined, keys: RegistryKey[] | undefined): Promise<Provenance> {
+    const no = (status: 'unverifiable' | 'absent', reason: string): Provenance => ({
+      status,
+      verified: false,
+      reason,
+    });
+    if (!top) return no('unverifiable', 'the package is not in its installed tree');
+    if (!this.trust) return no('unverifiable', 'provenance is not checked here');
+    let doc: unknown;
+    try {
+      doc = await this.fetchJson(attestationsUrl(this.npmRegistryUrl, top.name, top.version));
+    } catch (err) {
+      return no(
+        'unverifiable',
+        `the attestations could not be fetched: ${(err as Error).message.slice(0, 120)}`,
+      );
+    }
+    if (doc === undefined && !keys?.length)
+      return no(
+        'unverifiable',
+        `${this.npmRegistryUrl} serves neither signing keys nor attestations (a mirror cannot say whether there are any)`,
+      );
+    if (doc === undefined) return no('absent', 'the registry has no attestations for this version');
+    try {
+      return judgeNpmAttestations(doc, top, await this.trust.material(keys));
+    } catch (err) {
+      return no('unverifiable', `no Sigstore trust root: ${(err as Error).message.slice(0, 160)}`);
+    }
+  }
+
+  /** The facts of the npm tree installed in `dir`, whose top package is `name`. */
+  async checkNpm(dir: string, name?: string): Promise<SupplyChain> {
     const started = this.now();
     const tree = await installedTree(dir).catch(() => [] as TreeEntry[]);
-    const done = (o: Partial<SupplyChain> & Pick<SupplyChain, 'signatures'>): SupplyChain => ({
+    const top = name ? tree.find((p) => p.where === `node_modules/${name}`) : undefined;
+    const provenance = (keys: RegistryKey[] | undefined) => this.provenance(top, keys);
+    const done = (o: Partial<SupplyChain> & Pick<SupplyChain, 'signatures' | 'provenance'>): SupplyChain => ({
       packages: tree.length,
       verified: 0,
       missing: [],
@@ -120,7 +161,9 @@ export class SupplyChainChecker {
       return done({
         signatures: 'unverifiable',
         reason: `${this.npmRegistryUrl} publishes no signing keys (/-/npm/v1/keys)`,
+        provenance: await provenance(undefined),
       });
+    const provenanceChecked = provenance(keys);
     let verified = 0;
     const missing: string[] = [];
     const invalid: SupplyChain['invalid'] = [];
@@ -169,6 +212,7 @@ export class SupplyChainChecker {
           : 'verified';
     return done({
       signatures,
+      provenance: await provenanceChecked,
       verified,
       missing: missing.sort().slice(0, LISTED),
       invalid: invalid.sort((a, b) => a.package.localeCompare(b.package)).slice(0, LISTED),
@@ -186,6 +230,11 @@ export class SupplyChainChecker {
       invalid: [],
       unchecked: [],
       reason: 'PyPI attestations (PEP 740) are not checked yet',
+      provenance: {
+        status: 'unverifiable',
+        verified: false,
+        reason: 'PyPI attestations (PEP 740) are not checked yet',
+      },
       checkedAt: new Date(this.now()).toISOString(),
       ms: 0,
     };

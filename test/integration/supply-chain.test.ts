@@ -23,6 +23,11 @@ describe('supply chain at defaults (report)', () => {
       signatures: 'unverifiable',
       reason: expect.stringContaining('publishes no signing keys'),
       packages: 1,
+      // Verdaccio serves no attestations either: like a mirror, it cannot say whether there are any.
+      provenance: {
+        status: 'unverifiable',
+        reason: expect.stringContaining('neither signing keys nor attestations'),
+      },
     });
     const listed = (await (await fetch(`${base}/processes`)).json()) as {
       processes: Array<{ packageName: string; supplyChain: { signatures: string } }>;
@@ -32,11 +37,14 @@ describe('supply chain at defaults (report)', () => {
     );
     // The Registry API says it too, in the gateway's _meta of the entry.
     const servers = (await (await fetch(`${base}/v0.1/servers?search=fixture-echo`)).json()) as {
-      servers: Array<{ _meta: Record<string, { supplyChain?: { signatures: string } }> }>;
+      servers: Array<{
+        _meta: Record<string, { supplyChain?: { signatures: string; provenance: { status: string } } }>;
+      }>;
     };
-    expect(servers.servers[0]?._meta['io.github.mcp-registry-server/gateway']?.supplyChain?.signatures).toBe(
-      'unverifiable',
-    );
+    expect(servers.servers[0]?._meta['io.github.mcp-registry-server/gateway']?.supplyChain).toMatchObject({
+      signatures: 'unverifiable',
+      provenance: { status: 'unverifiable' },
+    });
   });
 });
 

@@ -110,10 +110,10 @@ describe('an installed tree, against a registry serving the recorded documents',
   it('verifies every package, and names the one whose installed integrity differs', async () => {
     served = { '/-/npm/v1/keys': keysDoc, '/venv': venv };
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
-    const ok = await new SupplyChainChecker(url, fetchJson).checkNpm(dir);
+    const ok = await new SupplyChainChecker(url, fetchJson, undefined).checkNpm(dir);
     expect(ok).toMatchObject({ signatures: 'verified', packages: 1, verified: 1, missing: [], invalid: [] });
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.2.0').integrity } });
-    const bad = await new SupplyChainChecker(url, fetchJson).checkNpm(dir);
+    const bad = await new SupplyChainChecker(url, fetchJson, undefined).checkNpm(dir);
     expect(bad).toMatchObject({ signatures: 'invalid', invalid: [{ package: 'venv@0.1.0' }] });
   });
 
@@ -121,10 +121,14 @@ describe('an installed tree, against a registry serving the recorded documents',
     served = { '/venv': venv };
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
     const asked: string[] = [];
-    const result = await new SupplyChainChecker(url, (u) => {
-      asked.push(u);
-      return fetchJson(u);
-    }).checkNpm(dir);
+    const result = await new SupplyChainChecker(
+      url,
+      (u) => {
+        asked.push(u);
+        return fetchJson(u);
+      },
+      undefined,
+    ).checkNpm(dir);
     expect(result).toMatchObject({
       signatures: 'unverifiable',
       reason: expect.stringContaining('no signing keys'),
@@ -134,8 +138,19 @@ describe('an installed tree, against a registry serving the recorded documents',
 });
 
 describe('the supply-chain policy', () => {
-  const found = (signatures: SupplyChain['signatures']): SupplyChain => ({
+  const verifiedFrom = (repository: string): SupplyChain['provenance'] => ({
+    status: 'verified',
+    verified: true,
+    repository,
+    publish: 'verified',
+    trust: 'test',
+  });
+  const found = (
+    signatures: SupplyChain['signatures'],
+    provenance: SupplyChain['provenance'] = { status: 'absent', verified: false, reason: 'none' },
+  ): SupplyChain => ({
     signatures,
+    provenance,
     packages: 1,
     verified: signatures === 'verified' ? 1 : 0,
     missing: signatures === 'missing' ? ['x@1.0.0'] : [],
@@ -177,6 +192,31 @@ describe('the supply-chain policy', () => {
     const relaxed = new SupplyChainPolicy('signatures', ['legacy=report']);
     expect(code(() => relaxed.judge(pkg('legacy'), found('unverifiable')))).toBe('ran');
     expect(() => new SupplyChainPolicy('report', ['no-mode'])).toThrow(/pattern=report\|signatures/);
-    expect(() => new SupplyChainPolicy('report', ['x=provenance'])).toThrow(/SUPPLY_CHAIN_RULES/);
+    expect(() => new SupplyChainPolicy('report', ['x=attested'])).toThrow(/SUPPLY_CHAIN_RULES/);
+    expect(() => new SupplyChainPolicy('report', ['x=signatures:github.com/a'])).toThrow(
+      /SUPPLY_CHAIN_RULES/,
+    );
+  });
+
+  it('climbs a ladder: provenance needs signatures and verified provenance, from the repository a rule names', () => {
+    const p = new SupplyChainPolicy('provenance', [
+      '@modelcontextprotocol/*=provenance:github.com/modelcontextprotocol',
+    ]);
+    const mcp = pkg('@modelcontextprotocol/server-everything');
+    expect(code(() => p.judge(pkg('x'), found('verified', verifiedFrom('https://github.com/acme/x'))))).toBe(
+      'ran',
+    );
+    expect(
+      code(() => p.judge(pkg('x'), found('unverifiable', verifiedFrom('https://github.com/acme/x')))),
+    ).toBe('SUPPLY_CHAIN_REFUSED');
+    expect(code(() => p.judge(pkg('x'), found('verified')))).toBe('SUPPLY_CHAIN_REFUSED');
+    const ours = found('verified', verifiedFrom('https://github.com/modelcontextprotocol/servers'));
+    expect(code(() => p.judge(mcp, ours))).toBe('ran');
+    // A look-alike owner is not under the prefix.
+    const lookalike = found('verified', verifiedFrom('https://github.com/modelcontextprotocol-evil/servers'));
+    expect(code(() => p.judge(mcp, lookalike))).toBe('SUPPLY_CHAIN_REFUSED');
+    // An attestation that does not match is refused at every level.
+    const invalid = found('verified', { status: 'invalid', verified: false, reason: 'another tarball' });
+    expect(code(() => new SupplyChainPolicy('report').judge(pkg('x'), invalid))).toBe('SUPPLY_CHAIN_REFUSED');
   });
 });
