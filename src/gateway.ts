@@ -36,7 +36,7 @@ import { PackageResolver } from './registry/package-resolver.js';
 import { PypiIndexes } from './registry/pypi-indexes.js';
 import { PypiRegistryClient } from './registry/pypi-registry-client.js';
 import { SigstoreTrust } from './registry/sigstore-trust.js';
-import { npmJson, SupplyChainChecker } from './registry/supply-chain.js';
+import { registryJson, SupplyChainChecker } from './registry/supply-chain.js';
 import { Relays } from './relay/relays.js';
 import { ProcessManager } from './runtime/process-manager.js';
 import { nodeHeapMb } from './runtime/resource-limits.js';
@@ -51,6 +51,7 @@ import {
   logRotation,
 } from './startup-checks.js';
 import { PackageStore } from './store/package-store.js';
+import { readInstallReport } from './store/python-installer.js';
 import { ToolPins } from './store/tool-pins.js';
 
 /** How often what dead gateways left (run dirs, staging areas, cgroups) is swept, ms. */
@@ -135,16 +136,18 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
   ]);
   const reaper = new OrphanReaper();
   reaper.start();
-  const supplyChain = new SupplyChainChecker(
-    config.registry.npmUrl,
-    npmJson(config.registry.npmUrl, config.registry.timeoutMs),
-    new SigstoreTrust({
+  const supplyChain = new SupplyChainChecker({
+    npmRegistryUrl: config.registry.npmUrl,
+    fetchJson: registryJson('npm', config.registry.npmUrl, config.registry.timeoutMs),
+    fetchPypiJson: registryJson('PyPI', config.registry.pypiIndexUrl, config.registry.timeoutMs),
+    trust: new SigstoreTrust({
       trustedRootFile: config.trust.sigstoreTrustedRoot,
       tufUrl: config.trust.sigstoreTufUrl,
       cacheDir: path.join(config.store.dir, 'sigstore-tuf'),
       timeoutMs: config.registry.timeoutMs,
     }),
-  );
+    pypiFile: (name, filename, sha256) => pypiIndexes.distFile(name, filename, sha256),
+  });
   const store = new PackageStore({
     watch: reaper,
     dir: config.store.dir,
@@ -157,7 +160,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     runtimes: () => probing,
     logger,
     verify: (ref, dir) =>
-      ref.registry === 'npm' ? supplyChain.checkNpm(dir, ref.name) : Promise.resolve(supplyChain.pypi()),
+      ref.registry === 'npm'
+        ? supplyChain.checkNpm(dir, ref.name)
+        : readInstallReport(dir, ref.name).then((r) =>
+            supplyChain.checkPypi(ref.name, r?.file, r?.packages ?? 0),
+          ),
   });
   await store.init();
   const sweepLeftovers = async () => {

@@ -4,7 +4,7 @@
  * `@modelcontextprotocol/*=provenance:github.com/modelcontextprotocol` on a `report` gateway, or
  * `legacy-tool=report` on a strict one. The modes are a ladder: `report` shows what was found;
  * `signatures` needs a verified registry signature on every package of the installed tree;
- * `provenance` needs that and verified provenance of the package itself, and `provenance:<host/owner>`
+ * `provenance` needs that (npm; PyPI has no registry signatures) and verified provenance of the package itself, and `provenance:<host/owner>`
  * also that its source repository is under that prefix. A registry signature or an attestation that
  * does not match (a changed integrity, another version's signature, an expired key, an attestation of
  * another tarball) is refused at every level: the package is not what was published. Compiled once;
@@ -88,7 +88,9 @@ export class SupplyChainPolicy {
         found: 'invalid',
       });
     if (mode === 'report') return;
-    if (sc?.signatures !== 'verified') {
+    // PyPI publishes no registry signatures: its attestations (provenance) are what can be required.
+    const signed = sc?.signatures === 'verified' || (pkg.registry === 'pypi' && mode === 'provenance');
+    if (!signed) {
       const what = !sc
         ? 'unchecked: installed before supply-chain checks (remove it from the store to install and check it again)'
         : sc.signatures === 'missing'

@@ -5,6 +5,7 @@
  * registry unavailable.
  */
 import { latestPypiVersion, type PypiRegistryClient } from './pypi-registry-client.js';
+import type { DistFile } from './pypi-simple-index.js';
 import type { PackageMetadata, RegistryClient, VersionDetails } from './types.js';
 
 /** How long an index that could not be reached is left out of installs, ms. */
@@ -54,6 +55,18 @@ export class PypiIndexes implements RegistryClient {
       return null;
     }
     return found.length === 1 ? (found[0] as PackageMetadata) : merge(found);
+  }
+
+  /**
+   * A file as the first index that lists it with that hash does (installers take a file from any of
+   * them; one listing another file under the name is passed over).
+   */
+  async distFile(name: string, filename: string, sha256?: string): Promise<DistFile | undefined> {
+    for (const index of this.indexes) {
+      const file = await index.distFile(name, filename).catch(() => undefined);
+      if (file && (!sha256 || !file.sha256 || file.sha256 === sha256)) return file;
+    }
+    return undefined;
   }
 
   /** File URLs in the metadata are absolute, so any index's client can read the details. */

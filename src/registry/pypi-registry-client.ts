@@ -75,14 +75,25 @@ export class PypiRegistryClient implements RegistryClient {
     return this.build(doc.info?.name ?? name, versions, yanked, releaseTimes, description);
   }
 
-  private async fromSimpleIndex(name: string): Promise<PackageMetadata | null> {
+  /** The files the project page lists (null: no such project here). */
+  private async projectFiles(name: string): Promise<DistFile[] | null> {
     const pageUrl = `${this.baseUrl}/${normalizePypiName(name)}/`;
     const res = await this.get(pageUrl, SIMPLE_ACCEPT);
     if (!res) return null;
     const type = res.headers.get('content-type') ?? '';
-    const files: DistFile[] = type.includes('json')
+    return type.includes('json')
       ? parseSimpleJson(await readJson(res, 'PyPI'), res.url || pageUrl)
       : parseSimpleHtml(await res.text(), res.url || pageUrl);
+  }
+
+  /** One file of the project page, as the simple index lists it (its hash, its PEP 740 provenance). */
+  async distFile(name: string, filename: string): Promise<DistFile | undefined> {
+    return (await this.projectFiles(name))?.find((f) => f.filename === filename);
+  }
+
+  private async fromSimpleIndex(name: string): Promise<PackageMetadata | null> {
+    const files = await this.projectFiles(name);
+    if (!files) return null;
     const byVersion = groupByVersion(files, name);
     if (byVersion.size === 0) return null;
     const versions = [...byVersion.keys()];

@@ -1,6 +1,7 @@
 /**
  * @module Parsing of PyPI simple-index project pages (pure): PEP 503 HTML and PEP 691 JSON, with
- * PEP 592 yanking, PEP 658/714 core metadata and PEP 700 upload times; distribution filenames to versions.
+ * PEP 592 yanking, PEP 658/714 core metadata, PEP 700 upload times and PEP 740 provenance links;
+ * distribution filenames to versions.
  */
 
 /** One distribution file listed on a project page. */
@@ -10,6 +11,10 @@ export interface DistFile {
   yanked: boolean;
   hasMetadata: boolean;
   uploadTime?: string;
+  /** The file's sha256 (hex) as the index lists it. */
+  sha256?: string;
+  /** PEP 740: where the index serves the file's provenance; null: the index says there is none. */
+  provenance?: string | null;
 }
 
 /** PEP 503 name normalisation: runs of `-_.` become `-`, lower case. */
@@ -36,13 +41,17 @@ export function parseSimpleHtml(html: string, pageUrl: string): DistFile[] {
     const href = attr(attrs, 'href');
     if (!href) continue;
     const url = new URL(href, pageUrl);
+    const sha256 = /^#sha256=([0-9a-f]{64})$/i.exec(url.hash)?.[1];
     url.hash = '';
     const metadata = attr(attrs, 'data-core-metadata') ?? attr(attrs, 'data-dist-info-metadata');
+    const provenance = attr(attrs, 'data-provenance');
     files.push({
       filename: unescapeHtml((m[2] ?? '').trim()) || decodeURIComponent(url.pathname.split('/').pop() ?? ''),
       url: url.toString(),
       yanked: attr(attrs, 'data-yanked') !== undefined,
       hasMetadata: metadata !== undefined && metadata !== 'false',
+      ...(sha256 ? { sha256: sha256.toLowerCase() } : {}),
+      ...(provenance ? { provenance: new URL(provenance, pageUrl).toString() } : {}),
     });
   }
   return files;
@@ -55,6 +64,8 @@ interface Pep691File {
   'core-metadata'?: unknown;
   'dist-info-metadata'?: unknown;
   'upload-time'?: string;
+  hashes?: { sha256?: unknown };
+  provenance?: unknown;
 }
 
 /** Parses a PEP 691 JSON project page. */
@@ -71,6 +82,11 @@ export function parseSimpleJson(doc: unknown, pageUrl: string): DistFile[] {
         yanked: f.yanked !== undefined && f.yanked !== false,
         hasMetadata: meta !== undefined && meta !== false,
         ...(f['upload-time'] ? { uploadTime: f['upload-time'] } : {}),
+        ...(typeof f.hashes?.sha256 === 'string' ? { sha256: f.hashes.sha256.toLowerCase() } : {}),
+        ...(typeof f.provenance === 'string'
+          ? { provenance: new URL(f.provenance, pageUrl).toString() }
+          : {}),
+        ...(f.provenance === null ? { provenance: null } : {}),
       };
     });
 }

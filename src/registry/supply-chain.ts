@@ -5,14 +5,18 @@
  * publish time from each package's registry document, and the installed integrity compared with the
  * registry's. A registry without keys (a mirror, a private registry) makes the tree `unverifiable`
  * without asking anything more. Then the top package's provenance (npm-provenance.ts), against the
- * Sigstore trust (sigstore-trust.ts). PyPI attestations (PEP 740) are not checked yet: `unverifiable`.
+ * Sigstore trust (sigstore-trust.ts). PyPI has no registry signatures (`unverifiable`); its PEP 740
+ * provenance of the installed file (what pip's install report names) is checked (pypi-provenance.ts).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fetchDocument, readJson } from './http-fetch.js';
-import { attestationsUrl, judgeNpmAttestations, type Provenance } from './npm-provenance.js';
+import { attestationsUrl, judgeNpmAttestations } from './npm-provenance.js';
 import { encodeNpmName } from './npm-registry-client.js';
 import { parseRegistryKeys, type RegistryKey, verifyRegistrySignature } from './npm-signatures.js';
+import { judgePypiProvenance } from './pypi-provenance.js';
+import type { DistFile } from './pypi-simple-index.js';
+import { notVerified, type Provenance } from './sigstore-attestation.js';
 import type { SigstoreTrust } from './sigstore-trust.js';
 
 /** What was found. `signatures`: the worst of the tree (invalid, then missing, then unverifiable). */
@@ -36,16 +40,11 @@ export interface SupplyChain {
 /** Fetches a JSON document; undefined when there is none (404). @throws on other failures */
 export type FetchJson = (url: string) => Promise<unknown>;
 
-/** The registry's JSON documents over HTTP (full documents: they carry the publish times). */
-export function npmJson(baseUrl: string, timeoutMs: number): FetchJson {
+/** A registry's JSON documents over HTTP (npm's full documents: they carry the publish times). */
+export function registryJson(registry: 'npm' | 'PyPI', baseUrl: string, timeoutMs: number): FetchJson {
   return async (url) => {
-    const res = await fetchDocument(fetch, url, {
-      accept: 'application/json',
-      timeoutMs,
-      registry: 'npm',
-      baseUrl,
-    });
-    return res ? readJson(res, 'npm') : undefined;
+    const res = await fetchDocument(fetch, url, { accept: 'application/json', timeoutMs, registry, baseUrl });
+    return res ? readJson(res, registry) : undefined;
   };
 }
 
@@ -85,15 +84,38 @@ async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<vo
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
+/** The distribution file pip installed for the package itself. */
+export interface InstalledFile {
+  filename: string;
+  sha256: string;
+}
+
+export interface SupplyChainOptions {
+  npmRegistryUrl: string;
+  /** Fetches the npm registry's JSON documents. */
+  fetchJson: FetchJson;
+  /** Fetches PEP 740 provenance objects (default: fetchJson). */
+  fetchPypiJson?: FetchJson;
+  /** Undefined: provenance is not checked. */
+  trust?: SigstoreTrust | undefined;
+  /** A file as the PyPI indexes list it (its PEP 740 provenance link). */
+  pypiFile?: (name: string, filename: string, sha256: string) => Promise<DistFile | undefined>;
+  now?: () => number;
+}
+
 export class SupplyChainChecker {
   private keys?: { until: number; keys: Promise<RegistryKey[] | undefined> };
+  private readonly npmRegistryUrl: string;
+  private readonly fetchJson: FetchJson;
+  private readonly trust: SigstoreTrust | undefined;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly npmRegistryUrl: string,
-    private readonly fetchJson: FetchJson,
-    private readonly trust: SigstoreTrust | undefined,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly o: SupplyChainOptions) {
+    this.npmRegistryUrl = o.npmRegistryUrl;
+    this.fetchJson = o.fetchJson;
+    this.trust = o.trust;
+    this.now = o.now ?? Date.now;
+  }
 
   /** The registry's signing keys (undefined: it publishes none, or cannot be asked now), cached. */
   private registryKeys(): Promise<RegistryKey[] | undefined> {
@@ -111,11 +133,7 @@ export class SupplyChainChecker {
 
   /** The provenance of the top package `top` of the tree (undefined: the registry's keys). */
   private async provenance(top: TreeEntry | undefined, keys: RegistryKey[] | undefined): Promise<Provenance> {
-    const no = (status: 'unverifiable' | 'absent', reason: string): Provenance => ({
-      status,
-      verified: false,
-      reason,
-    });
+    const no = notVerified;
     if (!top) return no('unverifiable', 'the package is not in its installed tree');
     if (!this.trust) return no('unverifiable', 'provenance is not checked here');
     let doc: unknown;
@@ -220,23 +238,42 @@ export class SupplyChainChecker {
     });
   }
 
-  /** PyPI: attestations are not checked yet. */
-  pypi(): SupplyChain {
+  /** PyPI: no registry signatures; the PEP 740 provenance of `file`, the file pip installed. */
+  async checkPypi(name: string, file: InstalledFile | undefined, packages: number): Promise<SupplyChain> {
+    const started = this.now();
+    const provenance = await this.pypiProvenance(name, file);
     return {
       signatures: 'unverifiable',
-      packages: 0,
+      packages,
       verified: 0,
       missing: [],
       invalid: [],
       unchecked: [],
-      reason: 'PyPI attestations (PEP 740) are not checked yet',
-      provenance: {
-        status: 'unverifiable',
-        verified: false,
-        reason: 'PyPI attestations (PEP 740) are not checked yet',
-      },
-      checkedAt: new Date(this.now()).toISOString(),
-      ms: 0,
+      reason: 'PyPI publishes no registry signatures (its attestations are provenance)',
+      provenance,
+      checkedAt: new Date(started).toISOString(),
+      ms: this.now() - started,
     };
+  }
+
+  private async pypiProvenance(name: string, file: InstalledFile | undefined): Promise<Provenance> {
+    const no = notVerified;
+    if (!this.trust || !this.o.pypiFile) return no('unverifiable', 'provenance is not checked here');
+    if (!file)
+      return no('unverifiable', 'the installer did not record which file it installed (uv, pip before 22.2)');
+    const listed = await this.o.pypiFile(name, file.filename, file.sha256).catch(() => undefined);
+    if (!listed) return no('unverifiable', `no index lists ${file.filename} with its sha256`);
+    if (listed.provenance === null) return no('absent', `the index says ${file.filename} has no provenance`);
+    if (!listed.provenance)
+      return no('unverifiable', `the index publishes no provenance links (PEP 740) for ${file.filename}`);
+    try {
+      const doc = await (this.o.fetchPypiJson ?? this.fetchJson)(listed.provenance);
+      return judgePypiProvenance(doc, file, await this.trust.material(undefined));
+    } catch (err) {
+      return no(
+        'unverifiable',
+        `the provenance could not be checked: ${(err as Error).message.slice(0, 160)}`,
+      );
+    }
   }
 }

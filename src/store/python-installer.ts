@@ -1,10 +1,14 @@
 /**
  * @module Installs one PyPI package version into its own virtual environment (uv when present, else
- * python3 -m venv + pip) against the configured index, and reads its console scripts.
+ * python3 -m venv + pip) against the configured index, and reads its console scripts. pip (22.2 and
+ * later) also writes its install report into the environment: which file it installed for each
+ * distribution, with its hash (the supply-chain check reads it: readInstallReport).
  */
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type CommandResult, runCommand } from '../process/run-command.js';
+import { normalizePypiName } from '../registry/pypi-simple-index.js';
 import { selectEntryPoint } from '../spec/entry-point.js';
 import type { InstalledEntry, InstallRequest } from './install-types.js';
 
@@ -32,6 +36,71 @@ function check(res: CommandResult, step: string, o: PythonInstallOptions): void 
   });
 }
 
+/** pip's install report, in the environment it describes. */
+const INSTALL_REPORT = '.pip-install-report.json';
+
+/** Whether the environment's pip writes install reports (`--report`, pip 22.2 and later). */
+async function pipReports(venv: string): Promise<boolean> {
+  try {
+    const lib = path.join(venv, 'lib');
+    for (const py of await readdir(lib))
+      for (const entry of await readdir(path.join(lib, py, 'site-packages'))) {
+        const v = /^pip-(\d+)\.(\d+)/.exec(entry);
+        if (v && entry.endsWith('.dist-info'))
+          return Number(v[1]) > 22 || (Number(v[1]) === 22 && Number(v[2]) >= 2);
+      }
+  } catch {
+    // no such layout: no report
+  }
+  return false;
+}
+
+/**
+ * What pip's install report says it installed: the file of distribution `name` (its filename and
+ * sha256), and how many distributions. Undefined without a report (uv, an older pip, a store entry
+ * installed before reports).
+ */
+export async function readInstallReport(
+  venv: string,
+  name: string,
+): Promise<{ file?: { filename: string; sha256: string }; packages: number } | undefined> {
+  let report: {
+    install?: Array<{
+      metadata?: { name?: unknown };
+      download_info?: { url?: unknown; archive_info?: { hash?: unknown; hashes?: { sha256?: unknown } } };
+    }>;
+  };
+  try {
+    report = JSON.parse(await readFile(path.join(venv, INSTALL_REPORT), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const installs = Array.isArray(report.install) ? report.install : [];
+  const top = installs.find(
+    (i) => normalizePypiName(String(i?.metadata?.name ?? '')) === normalizePypiName(name),
+  );
+  const info = top?.download_info;
+  const url = typeof info?.url === 'string' ? info.url : undefined;
+  const sha256 =
+    info?.archive_info?.hashes?.sha256 ??
+    /^sha256=([0-9a-f]{64})$/.exec(String(info?.archive_info?.hash ?? ''))?.[1];
+  const last =
+    url
+      ?.replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? '';
+  let filename = last;
+  try {
+    filename = decodeURIComponent(last);
+  } catch {
+    // not percent-encoded after all
+  }
+  return {
+    packages: installs.length,
+    ...(filename && typeof sha256 === 'string' ? { file: { filename, sha256: sha256.toLowerCase() } } : {}),
+  };
+}
+
 /** `--index-url FIRST --extra-index-url …` (pip and uv spell them alike). */
 function indexArgs(urls: readonly string[]): string[] {
   const [first, ...extra] = urls;
@@ -55,12 +124,16 @@ export async function installPythonPackage(o: PythonInstallOptions): Promise<Ins
     check(await run(o.uv, install), 'uv pip install', o);
   } else {
     check(await run(o.python, ['-m', 'venv', o.stagingDir]), 'python -m venv', o);
+    const report = (await pipReports(o.stagingDir))
+      ? ['--report', path.join(o.stagingDir, INSTALL_REPORT)]
+      : [];
     const install = [
       '-m',
       'pip',
       'install',
       '--disable-pip-version-check',
       '--no-input',
+      ...report,
       ...indexArgs(o.indexUrls),
       requirement,
     ];

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { useServedGateway } from '../support/gateway-harness.js';
-import { startSigningRegistry } from '../support/signing-registry.js';
+import { startAttestingPypiIndex, startSigningRegistry } from '../support/signing-registry.js';
 import { type BuildIdentity, startSigstoreInstance } from '../support/sigstore-instance.js';
 
 const identity: BuildIdentity = {
@@ -116,5 +116,46 @@ describe('an attestation of another tarball, at the default report level', () =>
     const body = (await res.json()) as { code: string; message: string; guidance: Record<string, unknown> };
     expect(body).toMatchObject({ code: 'SUPPLY_CHAIN_REFUSED', guidance: { found: 'invalid' } });
     expect(body.message).toContain('another tarball');
+  });
+});
+
+describe('PyPI provenance (PEP 740), required by a rule', () => {
+  let base: string;
+  const pyIdentity: BuildIdentity = { ...identity, repository: 'https://github.com/acme/fixture-py-mcp' };
+  const overrides = {
+    registry: {} as { pypiIndexUrl?: string },
+    trust: { supplyChainRules: ['pypi:fixture-py-*=provenance:github.com/acme'] } as Record<string, unknown>,
+  };
+  let close: (() => Promise<void>) | undefined;
+  const rootFile = path.join(tmpdir(), `mcp-gw-trusted-root-${process.pid}-pypi.json`);
+  beforeAll(async () => {
+    const sigstore = await startSigstoreInstance();
+    await writeFile(rootFile, JSON.stringify(sigstore.trustedRoot));
+    const index = await startAttestingPypiIndex(
+      inject('registries').pypi,
+      'fixture-py-mcp',
+      sigstore,
+      pyIdentity,
+    );
+    close = index.close;
+    overrides.registry.pypiIndexUrl = index.url;
+    overrides.trust.sigstoreTrustedRoot = rootFile;
+  });
+  afterAll(async () => {
+    await close?.();
+    await rm(rootFile, { force: true });
+  });
+  useServedGateway((_t, url) => {
+    base = url;
+  }, overrides);
+
+  it('installs with pip, finds the file pip installed, and verifies its attestation', async () => {
+    const res = await fetch(`${base}/package/fixture-py-mcp@1.0.0/stdio`);
+    const answer = (await res.json()) as { supplyChain: Record<string, unknown> };
+    expect(res.status, JSON.stringify(answer)).toBe(200);
+    expect(answer.supplyChain).toMatchObject({
+      signatures: 'unverifiable',
+      provenance: { status: 'verified', repository: pyIdentity.repository, commit: pyIdentity.commit },
+    });
   });
 });

@@ -4,6 +4,7 @@
  * version of a packument (`name@version:integrity` signed with its key), and for the packages given,
  * `dist.attestations` and the attestations document at `/-/npm/v1/attestations/name@version`, made by
  * the tests' Sigstore instance for the tarball's real sha512. Tarballs still come from Verdaccio.
+ * And its PyPI counterpart: a PEP 691 index with PEP 740 provenance links (startAttestingPypiIndex).
  */
 import crypto from 'node:crypto';
 import { createServer } from 'node:http';
@@ -12,6 +13,7 @@ import {
   type BuildIdentity,
   NPM_PUBLISH,
   npmStatement,
+  pep740Provenance,
   registryKey,
   SLSA_V1,
   type startSigstoreInstance,
@@ -103,6 +105,61 @@ export async function startSigningRegistry(upstream: string, sigstore: Instance,
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/**
+ * A PEP 691 JSON index for one project of the test PyPI index (its files served from there), with a
+ * PEP 740 `provenance` link on each file to an object the tests' Sigstore instance made for that file's
+ * real sha256 — what pypi.org serves for a Trusted Publisher's uploads.
+ */
+export async function startAttestingPypiIndex(
+  staticIndex: string,
+  project: string,
+  sigstore: Instance,
+  identity: BuildIdentity,
+) {
+  const page = await (await fetch(`${staticIndex}/${project}/`)).text();
+  const files = [
+    ...page.matchAll(
+      /href="([^"#]+)#sha256=([0-9a-f]{64})"[^>]*data-core-metadata="sha256=([0-9a-f]{64})"[^>]*>([^<]+)</g,
+    ),
+  ].map((m) => ({
+    url: new URL(m[1] as string, `${staticIndex}/${project}/`).toString(),
+    sha256: m[2] as string,
+    metadata: m[3] as string,
+    filename: m[4] as string,
+  }));
+  const provenance = new Map<string, unknown>();
+  for (const f of files) provenance.set(f.filename, await pep740Provenance(sigstore, f, identity));
+  const server = createServer((req, res) => {
+    const base = `http://${req.headers.host}`;
+    const url = decodeURIComponent(req.url ?? '/');
+    if (url === `/simple/${project}/`) {
+      res.writeHead(200, { 'content-type': 'application/vnd.pypi.simple.v1+json' });
+      return res.end(
+        JSON.stringify({
+          meta: { 'api-version': '1.1' },
+          name: project,
+          files: files.map((f) => ({
+            filename: f.filename,
+            url: f.url,
+            hashes: { sha256: f.sha256 },
+            'core-metadata': { sha256: f.metadata },
+            provenance: `${base}/integrity/${project}/${f.filename}/provenance`,
+          })),
+        }),
+      );
+    }
+    const wanted = /^\/integrity\/[^/]+\/([^/]+)\/provenance$/.exec(url)?.[1];
+    const doc = wanted ? provenance.get(wanted) : undefined;
+    res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(doc ?? { message: 'Not Found' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/simple`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

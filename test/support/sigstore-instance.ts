@@ -307,3 +307,50 @@ export function registryKey(expires: string | null = null) {
     listed: { expires, keyid, keytype: 'ecdsa-sha2-nistp256', scheme: 'ecdsa-sha2-nistp256', key: b64(der) },
   };
 }
+
+export const PYPI_PUBLISH = 'https://docs.pypi.org/attestations/publish/v1';
+
+/**
+ * A PEP 740 provenance object for a distribution file, as PyPI serves it for a Trusted Publisher
+ * upload: the attestation in PyPI's form (certificate, transparency entries, envelope) and its publisher.
+ */
+export async function pep740Provenance(
+  sigstore: Awaited<ReturnType<typeof startSigstoreInstance>>,
+  file: { filename: string; sha256: string },
+  identity: BuildIdentity,
+  publisherRepository = new URL(identity.repository).pathname.slice(1),
+) {
+  const statement = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: file.filename, digest: { sha256: file.sha256 } }],
+    predicateType: PYPI_PUBLISH,
+    predicate: null,
+  };
+  const bundle = await sigstore.provenanceBundle(statement, identity);
+  return {
+    version: 1,
+    attestation_bundles: [
+      {
+        publisher: {
+          kind: 'GitHub',
+          repository: publisherRepository,
+          workflow: 'release.yml',
+          environment: null,
+        },
+        attestations: [
+          {
+            version: 1,
+            verification_material: {
+              certificate: bundle.verificationMaterial.certificate.rawBytes,
+              transparency_entries: bundle.verificationMaterial.tlogEntries,
+            },
+            envelope: {
+              statement: bundle.dsseEnvelope.payload,
+              signature: bundle.dsseEnvelope.signatures[0]?.sig,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

@@ -239,11 +239,15 @@ describe('npm attestations', () => {
       return res.status === 404 ? undefined : res.json();
     };
     const checker = () =>
-      new SupplyChainChecker(
-        url,
+      new SupplyChainChecker({
+        npmRegistryUrl: url,
         fetchJson,
-        new SigstoreTrust({ trustedRootFile: path.join(tmp, 'root.json'), cacheDir: tmp, timeoutMs: 5000 }),
-      );
+        trust: new SigstoreTrust({
+          trustedRootFile: path.join(tmp, 'root.json'),
+          cacheDir: tmp,
+          timeoutMs: 5000,
+        }),
+      });
 
     it('verifies the top package’s provenance, says absent without attestations, unverifiable on a mirror', async () => {
       const signature = crypto

@@ -110,10 +110,10 @@ describe('an installed tree, against a registry serving the recorded documents',
   it('verifies every package, and names the one whose installed integrity differs', async () => {
     served = { '/-/npm/v1/keys': keysDoc, '/venv': venv };
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
-    const ok = await new SupplyChainChecker(url, fetchJson, undefined).checkNpm(dir);
+    const ok = await new SupplyChainChecker({ npmRegistryUrl: url, fetchJson }).checkNpm(dir);
     expect(ok).toMatchObject({ signatures: 'verified', packages: 1, verified: 1, missing: [], invalid: [] });
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.2.0').integrity } });
-    const bad = await new SupplyChainChecker(url, fetchJson, undefined).checkNpm(dir);
+    const bad = await new SupplyChainChecker({ npmRegistryUrl: url, fetchJson }).checkNpm(dir);
     expect(bad).toMatchObject({ signatures: 'invalid', invalid: [{ package: 'venv@0.1.0' }] });
   });
 
@@ -121,14 +121,13 @@ describe('an installed tree, against a registry serving the recorded documents',
     served = { '/venv': venv };
     await tree({ 'node_modules/venv': { version: '0.1.0', integrity: entry('0.1.0').integrity } });
     const asked: string[] = [];
-    const result = await new SupplyChainChecker(
-      url,
-      (u) => {
+    const result = await new SupplyChainChecker({
+      npmRegistryUrl: url,
+      fetchJson: (u) => {
         asked.push(u);
         return fetchJson(u);
       },
-      undefined,
-    ).checkNpm(dir);
+    }).checkNpm(dir);
     expect(result).toMatchObject({
       signatures: 'unverifiable',
       reason: expect.stringContaining('no signing keys'),
