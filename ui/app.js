@@ -1,6 +1,8 @@
 // The dashboard's script (served as a file: the page's CSP allows no inline script). It reads
 // /dashboard/events (snapshots as server-sent events) and acts through the ordinary API with the key
 // the user signed in with (kept for this tab only, in sessionStorage).
+import { refreshToolChanges, trustBadges } from './trust.js';
+
 const $ = (id) => document.getElementById(id);
 const KEY = 'mcp-registry-key';
 let key = sessionStorage.getItem(KEY) ?? '';
@@ -93,6 +95,7 @@ function renderProcesses(list) {
     cell(row, p.restarts);
     cell(row, p.sessions.length);
     cell(row, p.instance ?? 'this');
+    row.insertCell().append(trustBadges(p));
     const actions = row.insertCell();
     const logs = document.createElement('button');
     logs.type = 'button';
@@ -192,6 +195,9 @@ async function follow() {
       renderProcesses(snapshot.processes);
       renderSessions(snapshot.sessions);
       renderAudit(snapshot.audit);
+      // Admins (the only ones given the audit) see held tool changes while there are any.
+      const pins = snapshot.processes.some((p) => p.toolPins?.held?.length);
+      if (snapshot.audit && (pins || !$('tool-changes').hidden)) void refreshToolChanges(auth);
       renderCharts(snapshot);
       if (logsFor) void refreshLogs();
     });

@@ -2,11 +2,16 @@
  * The live dashboard in a real browser (Debian's Chromium driven by playwright-core): sign in with a key,
  * launch a fixture from the form and watch its install steps and client configuration, see it running
  * (live, over server-sent events), read its output, stop it; a `user` sees only its own processes, an
- * `admin` everyone's. UPDATE_SCREENSHOTS=1 writes docs/dashboard.png for the README.
+ * `admin` everyone's. Trust: each process's supply-chain and pinning badges, and a rug pull's held tool
+ * change shown to the admin with its diff and approved from the page. UPDATE_SCREENSHOTS=1 writes
+ * docs/dashboard.png for the README.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
@@ -114,5 +119,53 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     expect(await page.locator('#audit-section').isHidden()).toBe(true);
     await page.close();
     await admin.close();
+  });
+
+  it('shows trust badges, and a held tool change with its diff that the admin approves from the page', async () => {
+    // A rug pull: after three calls the server poisons get_weather's description and says list_changed.
+    const client = new Client({ name: 'dashboard-test', version: '1.0.0' });
+    let changed: () => void = () => {};
+    const listChanged = new Promise<void>((r) => {
+      changed = r;
+    });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => changed());
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/package/fixture-rug-pull-mcp@1.0.0/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${ops.key}` } },
+      }),
+    );
+    try {
+      expect((await client.listTools()).tools.map((x) => x.name)).toContain('get_weather'); // pinned now
+      for (let i = 0; i < 3; i++) await client.callTool({ name: 'get_weather', arguments: { city: 'Oslo' } });
+      await listChanged;
+      const admin = await signIn(ops.key);
+      const row = admin.locator('#processes tbody tr', { hasText: 'fixture-rug-pull-mcp' });
+      await row.locator('.badge', { hasText: '1 held' }).waitFor({ timeout: 30_000 });
+      // Verdaccio serves neither keys nor attestations: both say so, with the reason on hover.
+      expect(
+        await row.locator('.badge', { hasText: 'signatures unverifiable' }).getAttribute('title'),
+      ).toContain('publishes no signing keys');
+      expect(await row.locator('.badge', { hasText: 'provenance unverifiable' }).count()).toBe(1);
+      const change = admin.locator('#tool-changes .tool-change', { hasText: 'get_weather' });
+      await change.waitFor({ timeout: 30_000 });
+      expect(await change.locator('h3').textContent()).toContain(
+        'fixture-rug-pull-mcp@1.0.0 · tool get_weather · changed',
+      );
+      expect(await change.locator('.diff td').first().textContent()).toBe('description');
+      expect(await change.locator('.diff .after').textContent()).toContain('~/.ssh/id_rsa');
+      expect(await change.locator('.findings li').count()).toBeGreaterThan(0);
+      if (process.env.UPDATE_SCREENSHOTS)
+        await admin.screenshot({
+          path: path.resolve(import.meta.dirname, '../../docs/dashboard-tool-changes.png'),
+          fullPage: true,
+        });
+      await change.getByRole('button', { name: 'approve' }).click();
+      await admin.locator('#tool-changes').waitFor({ state: 'hidden', timeout: 30_000 });
+      const left = await t.get('/tool-changes', { headers: { authorization: `Bearer ${ops.key}` } });
+      expect(left.body.changes).toEqual([]);
+      await admin.close();
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -19,12 +19,13 @@ import { processesView, scopedProcesses, scopedSessions, sessionsView } from './
 const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../ui');
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
+  'trust.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 const SNAPSHOT_EVERY_MS = 2000;
 
 /** Paths of the dashboard that load without a key (the page asks for one before any data). */
-export const DASHBOARD_PUBLIC_PATHS = ['/dashboard', '/dashboard/app.js', '/dashboard/app.css'];
+export const DASHBOARD_PUBLIC_PATHS = ['/dashboard', ...Object.keys(ASSETS).map((f) => `/dashboard/${f}`)];
 
 /** Request totals from the gateway's own metrics (the page charts their change). */
 async function requestTotals(deps: AppDeps) {
