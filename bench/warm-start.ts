@@ -13,8 +13,19 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { toTrustMaterial } from '@sigstore/verify';
 import { loadConfig } from '../src/config/config.js';
 import { createGateway } from '../src/gateway.js';
+import { judgeNpmAttestations } from '../src/registry/npm-provenance.js';
+import { registryKeysAsSigstore, SigstoreTrust } from '../src/registry/sigstore-trust.js';
+import {
+  NPM_PUBLISH,
+  npmStatement,
+  registryKey,
+  SLSA_V1,
+  startSigstoreInstance,
+} from '../test/support/sigstore-instance.js';
 
 const PKG = '@modelcontextprotocol/server-everything';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -63,6 +74,58 @@ function slirpRssKb(): number | undefined {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
 
+/**
+ * What verifying provenance costs per install where a registry serves attestations (this machine's
+ * mirror serves none): the public-good trust material built once, then npm's two bundles (publish and
+ * SLSA provenance, made by the tests' Sigstore instance in npm's format) verified, median of 20.
+ */
+async function provenanceCost(dir: string): Promise<{ trustMs: number; verifyMs: number }> {
+  let started = performance.now();
+  await new SigstoreTrust({ cacheDir: path.join(dir, 'tuf'), timeoutMs: 5000 }).material(undefined);
+  const trustMs = performance.now() - started;
+  const sigstore = await startSigstoreInstance();
+  const key = registryKey();
+  const identity = {
+    repository: 'https://github.com/acme/x',
+    commit: 'a'.repeat(40),
+    ref: 'refs/heads/main',
+    workflow: '.github/workflows/release.yml',
+  };
+  const sha512 = 'ab'.repeat(64);
+  const doc = {
+    attestations: [
+      {
+        predicateType: NPM_PUBLISH,
+        bundle: await sigstore.publishBundle(
+          npmStatement(NPM_PUBLISH, 'x', '1.0.0', sha512),
+          key.privateKey,
+          key.listed.keyid,
+        ),
+      },
+      {
+        predicateType: SLSA_V1,
+        bundle: await sigstore.provenanceBundle(
+          npmStatement(SLSA_V1, 'x', '1.0.0', sha512, identity),
+          identity,
+        ),
+      },
+    ],
+  };
+  const trust = {
+    trust: toTrustMaterial(TrustedRoot.fromJSON(sigstore.trustedRoot), registryKeysAsSigstore([key.listed])),
+    source: 'bench',
+  };
+  const integrity = `sha512-${Buffer.from(sha512, 'hex').toString('base64')}`;
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    started = performance.now();
+    const verdict = judgeNpmAttestations(doc, { name: 'x', version: '1.0.0', integrity }, trust);
+    times.push(performance.now() - started);
+    if (verdict.status !== 'verified') throw new Error(`provenance bench: ${JSON.stringify(verdict)}`);
+  }
+  return { trustMs, verifyMs: median(times) };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-bench-'));
   await chmod(dir, 0o711); // sandboxed children (another uid under root) pass through to the store
@@ -87,7 +150,12 @@ async function main(): Promise<void> {
         processId: string;
         version: string;
         connectionInfo: { command: string; args: string[] };
-        supplyChain?: { packages: number; signatures: string; ms: number } | null;
+        supplyChain?: {
+          packages: number;
+          signatures: string;
+          ms: number;
+          provenance?: { status: string };
+        } | null;
       };
       if (res.status !== 200) throw new Error(JSON.stringify(body));
       return { ms: performance.now() - started, body };
@@ -129,6 +197,7 @@ async function main(): Promise<void> {
     const npxEnv = { ...process.env, npm_config_cache: npmCache, npm_config_update_notifier: 'false' };
     const npxArgs = ['-y', `${PKG}@${version}`];
     const npxCold = await timeToInitialize('npx', npxArgs, npxEnv);
+    const provenance = await provenanceCost(dir);
     const npx: number[] = [];
     for (let i = 0; i < RUNS; i++) npx.push(await timeToInitialize('npx', npxArgs, npxEnv));
 
@@ -136,9 +205,14 @@ async function main(): Promise<void> {
       ['npx -y, empty npx cache (download + install)', npxCold],
       ['gateway, first request (resolve + install + start)', cold.ms],
       [
-        `of which the supply-chain check (registry signatures, ${cold.body.supplyChain?.packages ?? 0} packages: ${cold.body.supplyChain?.signatures ?? 'not run'})`,
+        `of which the supply-chain check (signatures of ${cold.body.supplyChain?.packages ?? 0} packages: ${cold.body.supplyChain?.signatures ?? 'not run'}; provenance: ${cold.body.supplyChain?.provenance?.status ?? 'not run'})`,
         cold.body.supplyChain?.ms ?? 0,
       ],
+      [
+        'provenance check where a registry serves attestations (2 Sigstore bundles; median of 20)',
+        provenance.verifyMs,
+      ],
+      ['loading the Sigstore trusted root (once per gateway)', provenance.trustMs],
       ['npx -y, warm npx cache', median(npx)],
       [
         `gateway, warm start from its store (new process, sandbox ${sandbox.sandbox.mode}, network ${sandbox.sandbox.network.mode})`,

@@ -132,13 +132,17 @@ export class SupplyChainChecker {
   }
 
   /** The provenance of the top package `top` of the tree (undefined: the registry's keys). */
-  private async provenance(top: TreeEntry | undefined, keys: RegistryKey[] | undefined): Promise<Provenance> {
+  private async provenance(
+    top: TreeEntry | undefined,
+    attestations: Promise<unknown> | undefined,
+    keys: RegistryKey[] | undefined,
+  ): Promise<Provenance> {
     const no = notVerified;
-    if (!top) return no('unverifiable', 'the package is not in its installed tree');
     if (!this.trust) return no('unverifiable', 'provenance is not checked here');
+    if (!top || !attestations) return no('unverifiable', 'the package is not in its installed tree');
     let doc: unknown;
     try {
-      doc = await this.fetchJson(attestationsUrl(this.npmRegistryUrl, top.name, top.version));
+      doc = await attestations;
     } catch (err) {
       return no(
         'unverifiable',
@@ -163,7 +167,13 @@ export class SupplyChainChecker {
     const started = this.now();
     const tree = await installedTree(dir).catch(() => [] as TreeEntry[]);
     const top = name ? tree.find((p) => p.where === `node_modules/${name}`) : undefined;
-    const provenance = (keys: RegistryKey[] | undefined) => this.provenance(top, keys);
+    // Asked for at once, beside the keys (a mirror answers both with nothing).
+    const attestations =
+      top && this.trust
+        ? this.fetchJson(attestationsUrl(this.npmRegistryUrl, top.name, top.version))
+        : undefined;
+    attestations?.catch(() => undefined); // judged (and its failure reported) in provenance()
+    const provenance = (keys: RegistryKey[] | undefined) => this.provenance(top, attestations, keys);
     const done = (o: Partial<SupplyChain> & Pick<SupplyChain, 'signatures' | 'provenance'>): SupplyChain => ({
       packages: tree.length,
       verified: 0,
