@@ -71,6 +71,8 @@ export interface Gateway {
   store: PackageStore;
   redactor: SecretRedactor;
   reaper: OrphanReaper;
+  /** What the start line says: the sandbox, the memory limit's mechanism, whether API keys are needed. */
+  summary(): { sandbox: string; memory: string; keys: 'on' | 'off' };
   /**
    * Waits (at most DRAIN_TIMEOUT_MS) until no request is being answered and no call is in flight to a
    * child; new sessions are still served meanwhile by whoever reaches this instance.
@@ -83,6 +85,8 @@ export interface Gateway {
 export interface GatewayOptions {
   /** Where log lines go instead of stdout and the log files (tests). */
   logDestination?: DestinationStream;
+  /** Where JSON log lines go besides the log files (default stdout). */
+  logConsole?: 'stdout' | 'stderr' | 'none';
   /**
    * How the built-in authorization server fetches Client ID Metadata Documents (default: oidc-provider's
    * own fetch, which refuses special-use addresses); tests serve a client's document from here.
@@ -103,6 +107,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     rotation,
     redactor,
     destination: opts.logDestination,
+    console: opts.logConsole,
   });
   const mask = (s: string) => redactor.mask(s);
   const audit = AuditLog.open(config.log.dir, rotation);
@@ -352,6 +357,11 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
     reaper,
     sessions,
     cluster,
+    summary: () => ({
+      sandbox: sandbox.report.mode,
+      memory: sandbox.report.limits.memory.mechanism,
+      keys: security.auth.keys.size > 0 ? 'on' : 'off',
+    }),
     async drain() {
       cluster.draining = true;
       const until = Date.now() + config.cluster.drainMs;

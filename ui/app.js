@@ -101,11 +101,15 @@ function renderProcesses(list) {
     logs.type = 'button';
     logs.textContent = 'logs';
     logs.addEventListener('click', () => openLogs(p.id));
+    const config = document.createElement('button');
+    config.type = 'button';
+    config.textContent = 'config';
+    config.addEventListener('click', () => openClientConfig(p));
     const stop = document.createElement('button');
     stop.type = 'button';
     stop.textContent = 'stop';
     stop.addEventListener('click', () => stopProcess(p.id));
-    actions.append(logs, stop);
+    actions.append(logs, config, stop);
   }
 }
 
@@ -269,18 +273,19 @@ function showStep(step) {
   $('steps').append(li);
 }
 
-function showClientConfig(answer, headers) {
-  const url = answer.endpoints.mcp;
-  const name = answer.packageName.replace(/^@[^/]+\//, '');
-  $('config-url').textContent = JSON.stringify({ mcpServers: { [name]: { url, headers } } }, null, 2);
-  const args = ['-y', 'mcp-remote', url];
-  for (const [h, v] of Object.entries(headers)) args.push('--header', `${h}:${v}`);
-  $('config-remote').textContent = JSON.stringify(
-    { mcpServers: { [name]: { command: 'npx', args } } },
-    null,
-    2,
-  );
+/** Every client's configuration as the gateway made it (secrets and the API key as placeholders). */
+function showClientConfig(label, clients) {
+  $('config-for').textContent = label;
+  $('config-cursor').textContent = JSON.stringify(clients.cursor, null, 2);
+  $('config-vscode').textContent = JSON.stringify(clients.vscode, null, 2);
+  $('config-claude-desktop').textContent = JSON.stringify(clients.claudeDesktop, null, 2);
+  $('config-claude-code').textContent = clients.claudeCode;
   $('client-config').hidden = false;
+}
+
+async function openClientConfig(p) {
+  const res = await fetch(`/processes/${encodeURIComponent(p.id)}/client-config`, { headers: auth() });
+  if (res.ok) showClientConfig(`${p.packageName}@${p.version}`, await res.json());
 }
 
 async function launch(event) {
@@ -289,14 +294,12 @@ async function launch(event) {
   $('client-config').hidden = true;
   const query = new URLSearchParams();
   const headers = { ...auth(), accept: 'text/event-stream' };
-  const shown = {};
   for (const row of $('params').children) {
     const name = row.querySelector('.param-name').value.trim();
     const value = row.querySelector('.param-value').value;
     if (!name) continue;
     if (row.querySelector('.param-secret').checked) {
       headers[`X-MCP-Env-${envName(name)}`] = value;
-      shown[`X-MCP-Env-${envName(name)}`] = `<${envName(name)}>`;
     } else query.append(name, value);
   }
   const spec = $('spec').value.trim();
@@ -306,16 +309,9 @@ async function launch(event) {
     if (type === 'progress') showStep(data);
     else if (type === 'result') {
       showStep({ step: 'ready' });
-      showClientConfig(data, { ...shown, ...plainHeaders(data) });
+      showClientConfig(`${data.packageName}@${data.version}`, data.clients);
     } else if (type === 'error') showStep({ step: `failed: ${data.code}: ${data.message}` });
   });
-}
-
-/** The plain (non-secret) settings of an answer as headers, from its client configuration. */
-function plainHeaders(answer) {
-  const servers = answer.clientConfig?.mcpServers ?? {};
-  const first = Object.values(servers)[0];
-  return first?.headers ?? {};
 }
 
 $('login').addEventListener('submit', (e) => {
@@ -323,6 +319,9 @@ $('login').addEventListener('submit', (e) => {
   key = $('key').value.trim();
   sessionStorage.setItem(KEY, key);
   void follow();
+});
+$('config-close').addEventListener('click', () => {
+  $('client-config').hidden = true;
 });
 $('logs-close').addEventListener('click', () => {
   logsFor = null;

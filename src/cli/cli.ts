@@ -42,20 +42,35 @@ function parse(argv: string[], env: Env) {
     throw new CliError(`${what}. Run mcp-registry-server --help for the commands and settings.`, 2);
   }
   const merged: Env = { ...env };
+  /** Variable -> the flag the user typed for it (errors then name the flag). */
+  const typed = new Map<string, string>();
   for (const s of SETTINGS) {
     const value = parsed.values[flagOf(s)];
-    if (typeof value === 'string') merged[s.env] = value;
+    if (typeof value === 'string') {
+      merged[s.env] = value;
+      typed.set(s.env, `--${flagOf(s)}`);
+    }
   }
-  return { values: parsed.values, positionals: parsed.positionals, env: merged };
+  return { values: parsed.values, positionals: parsed.positionals, env: merged, typed };
+}
+
+/** A configuration error in the words the user used: `--max-processes (MAX_PROCESSES): …` for a flag. */
+function inTheirWords(err: ConfigError, typed: Map<string, string>): CliError {
+  const message = err.message.replace(/^(\s*)([A-Z][A-Z0-9_]*):/gm, (whole, indent: string, name: string) =>
+    typed.has(name) ? `${indent}${typed.get(name)} (${name}):` : whole,
+  );
+  return new CliError(message, 2);
 }
 
 /** Runs a command line; resolves when a finite command is done (serve runs until a signal). */
 export async function runCli(argv: string[], env: Env, out = (t: string) => void process.stdout.write(t)) {
-  const { values, positionals, env: merged } = parse(argv, env);
+  const { values, positionals, env: merged, typed } = parse(argv, env);
   const version = packageVersion();
   const [command = 'serve', ...rest] = positionals;
   if (values.version) return out(`${version}\n`);
-  if (values.help || command === 'help') return out(helpText(version));
+  if (values.help || command === 'help')
+    // The values in effect here: the environment, the flags, npm's and pip's own configuration.
+    return out(helpText(version, await configFrom(merged, version).catch(() => undefined)));
   if (!COMMANDS.includes(command))
     throw new CliError(
       `Unknown command '${command}'. Commands: serve, install, api-key, oauth-user; see --help.`,
@@ -66,7 +81,7 @@ export async function runCli(argv: string[], env: Env, out = (t: string) => void
   if (command === 'serve' && rest.length > 0)
     throw new CliError(`serve takes no arguments (got '${rest[0]}'); settings are flags, see --help.`, 2);
   const config = await configFrom(merged, version).catch((err: unknown) => {
-    if (err instanceof ConfigError) throw new CliError(err.message, 2);
+    if (err instanceof ConfigError) throw inTheirWords(err, typed);
     throw err;
   });
   if (command === 'install') return installCommand(rest, config, out);

@@ -1,5 +1,5 @@
 /** @module The `--help` text: the commands, then every setting with its flag, variable and default. */
-import { loadConfig } from '../config/config.js';
+import { type Config, loadConfig } from '../config/config.js';
 import { flagOf, SETTINGS } from '../config/settings.js';
 
 const COMMANDS = `Usage:
@@ -17,9 +17,12 @@ function show(value: unknown): string {
   return String(value);
 }
 
-/** The help text, with the defaults this machine would use. */
-export function helpText(version: string): string {
-  const defaults = loadConfig({}) as unknown as Record<string, Record<string, unknown>>;
+/**
+ * The help text, with the values in effect (`config`: from the environment, the flags and npm's and
+ * pip's configuration), or the defaults when the configuration is not valid.
+ */
+export function helpText(version: string, config?: Config): string {
+  const defaults = (config ?? loadConfig({})) as unknown as Record<string, Record<string, unknown>>;
   const rows = SETTINGS.map((s) => ({
     section: s.path[0],
     flag: `--${flagOf(s)}`,
@@ -41,8 +44,9 @@ export function helpText(version: string): string {
 
 ${COMMANDS}
 
-Settings: flag, environment variable, default (durations in ms, sizes in bytes). A flag wins over the
-variable; --flag=value works for every setting. The README explains each one.
+Settings: flag, environment variable, value in effect here (from the environment, the flags, and npm's
+and pip's own configuration; durations in ms, sizes in bytes). A flag wins over the variable;
+--flag=value works for every setting. The README explains each one.
 ${lines.join('\n')}
 `;
 }

@@ -37,7 +37,8 @@ export async function installCommand(
   out: (text: string) => void,
 ): Promise<void> {
   if (specs.length === 0) throw new CliError('Usage: mcp-registry-server install <spec> [<spec> ...]', 2);
-  const gw = await createGateway(config);
+  // Human lines on the console; JSON log lines only in the log files, or on stderr with --log-format json.
+  const gw = await createGateway(config, { logConsole: config.log.format === 'json' ? 'stderr' : 'none' });
   let failed = 0;
   try {
     for (const spec of specs) {

@@ -30,9 +30,25 @@ export async function configFrom(env: Env, version: string): Promise<Config> {
   return loadConfig(env, { server: { version } });
 }
 
+/** The one line a person reads at start: where, the dashboard, the sandbox, memory limits, keys. */
+function startLine(
+  config: Config,
+  port: number,
+  s: { sandbox: string; memory: string; keys: string },
+): string {
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${port}`;
+  const pub = config.http.publicUrl ?? url;
+  const logs = config.log.dir ? ` · logs ${config.log.dir}` : '';
+  return `mcp-registry-server ${config.server.version} listening on ${url} · dashboard ${pub}/dashboard · sandbox ${s.sandbox} · memory ${s.memory} · API keys ${s.keys}${logs}\n`;
+}
+
 /** Serves until SIGTERM/SIGINT. @throws CliError when the port cannot be bound. */
 export async function serveGateway(config: Config): Promise<void> {
-  const gw = await createGateway(config);
+  // On a terminal, people read the start line and the log files; elsewhere (PM2, systemd, containers)
+  // the JSON lines on stdout are what is collected.
+  const format = config.log.format ?? (process.stdout.isTTY ? 'none' : 'json');
+  const gw = await createGateway(config, { logConsole: format === 'json' ? 'stdout' : 'none' });
   const server = serve(
     {
       fetch: gw.app.fetch,
@@ -52,6 +68,7 @@ export async function serveGateway(config: Config): Promise<void> {
         },
         'mcp-registry-server listening',
       );
+      process.stderr.write(startLine(config, info.port, gw.summary()));
     },
   );
 

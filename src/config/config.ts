@@ -31,6 +31,11 @@ export const ConfigSchema = z.object({
       .string()
       .default(path.resolve('.data/logs'))
       .transform((d) => (d === 'off' || d === '' ? undefined : d)),
+    /**
+     * `json`: JSON log lines on the console too (stdout when serving, stderr for `install`); `none`: in
+     * the log files only. Unset: JSON on stdout when serving, except on a terminal, and none for `install`.
+     */
+    format: z.enum(['json', 'none']).optional(),
     /** A log file is rotated past this size, bytes. */
     maxBytes: z.coerce
       .number()

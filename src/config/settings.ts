@@ -22,6 +22,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'HOST', path: ['server', 'host'] },
   { env: 'LOG_LEVEL', path: ['log', 'level'] },
   { env: 'LOG_DIR', path: ['log', 'dir'], resolvePath: true },
+  { env: 'LOG_FORMAT', path: ['log', 'format'] },
   { env: 'LOG_MAX_BYTES', path: ['log', 'maxBytes'] },
   { env: 'LOG_MAX_FILES', path: ['log', 'maxFiles'] },
   { env: 'LOG_FILE_GROUP', path: ['log', 'fileGroup'] },

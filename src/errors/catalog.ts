@@ -169,6 +169,20 @@ export const CATALOG = {
       ],
     }),
   },
+  INDEX_UNREACHABLE: {
+    status: 503,
+    title: 'Package index unreachable',
+    retryAfter: 30,
+    guidance: (d) => ({
+      unreachable: d.unreachable,
+      ...(d.answered ? { answered: d.answered } : {}),
+      suggestions: [
+        'The package may be on the index that could not be reached: check this machine reaches it',
+        'Or point the gateway at indexes it reaches: --pypi-index-url / PYPI_INDEX_URL and --pypi-extra-index-urls (pip.conf by default)',
+        'Try again in a moment',
+      ],
+    }),
+  },
   RUNTIME_NOT_AVAILABLE: {
     status: 503,
     title: 'Runtime not available',

@@ -3,6 +3,7 @@
 export const API_DOCS = {
   name: 'mcp-registry-server',
   description: 'Install, launch and manage any npm or PyPI MCP server by URL.',
+  dashboard: '/dashboard',
   authentication:
     'With API keys configured, every endpoint but /health needs Authorization: Bearer <key> (or X-API-Key). Users see their own processes and sessions; admins see all and read /metrics.',
   endpoints: [
@@ -114,6 +115,7 @@ export function renderDocsHtml(version: string, base: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}td{padding:.2rem .6rem;vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow:auto}code{background:#f4f4f4}</style>
 </head><body><h1>mcp-registry-server <small>${esc(version)}</small></h1><p>${esc(API_DOCS.description)}</p>
+<p><strong><a href="/dashboard">The dashboard</a></strong>: processes, sessions, trust, tool changes, and a form to launch a package.</p>
 <h2>Endpoints</h2><table>${rows}</table><h2>Parameter mapping</h2><table>${mapping}</table><h2>Examples</h2>${examples}
 <p>Errors are JSON with <code>error</code>, <code>code</code>, <code>message</code> and <code>guidance</code>. <code>Accept: application/json</code> gives this page as JSON.</p></body></html>`;
 }

@@ -89,6 +89,8 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
   /** Masks known secret values in every line before it is written. */
   redactor?: SecretRedactor;
+  /** Where JSON lines go besides the files: stdout (default), stderr, or nowhere (a terminal's CLI). */
+  console?: 'stdout' | 'stderr' | 'none';
 }
 
 /** Wraps a destination so that every line passes through the redactor first. */
@@ -122,12 +124,19 @@ export function createLogger(o: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (o.destination) return pino(base, masked(o.destination, o.redactor));
-  if (!o.dir) return pino(base, masked(stdout(), o.redactor));
+  const consoleStream =
+    o.console === 'none'
+      ? undefined
+      : o.console === 'stderr'
+        ? pino.destination({ dest: 2, sync: false })
+        : stdout();
+  if (!o.dir)
+    return consoleStream ? pino(base, masked(consoleStream, o.redactor)) : pino({ ...base, level: 'silent' });
   const rotation = o.rotation ?? { maxBytes: 10 * 1024 * 1024, maxFiles: 5 };
   const combined = rotatingFile(o.dir, 'combined.log', rotation);
   const errors = rotatingFile(o.dir, 'error.log', rotation);
   const streams: pino.StreamEntry[] = [
-    { level: o.level as pino.Level, stream: masked(stdout(), o.redactor) },
+    ...(consoleStream ? [{ level: o.level as pino.Level, stream: masked(consoleStream, o.redactor) }] : []),
     {
       level: o.level as pino.Level,
       stream: masked(combined as unknown as pino.DestinationStream, o.redactor),

@@ -112,6 +112,13 @@ export class PackageResolver {
     } catch (err) {
       if (!(err instanceof GatewayError) || missedIn.length === 0) throw err;
       const label = (k: RegistryKind) => (k === 'npm' ? 'npm' : 'PyPI');
+      if (err.code === 'INDEX_UNREACHABLE')
+        throw new GatewayError(
+          'INDEX_UNREACHABLE',
+          `Package '${name}' was not found on ${missedIn.map(label).join(', ')}, and ${err.message}`,
+          err.details,
+          { cause: err },
+        );
       throw new GatewayError(
         'REGISTRY_UNAVAILABLE',
         `Package '${name}' was not found on ${missedIn.map(label).join(', ')}, and ${label(kind)} could not be reached to look there (${err.message})`,

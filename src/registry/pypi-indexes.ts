@@ -4,6 +4,7 @@
  * skipped (pip warns and goes on) as long as another one answered; only when none answers is the
  * registry unavailable.
  */
+import { GatewayError } from '../errors/gateway-error.js';
 import { latestPypiVersion, type PypiRegistryClient } from './pypi-registry-client.js';
 import type { DistFile } from './pypi-simple-index.js';
 import type { PackageMetadata, RegistryClient, VersionDetails } from './types.js';
@@ -51,8 +52,18 @@ export class PypiIndexes implements RegistryClient {
     const found = settled.flatMap((s) => (s.status === 'fulfilled' && s.value ? [s.value] : []));
     const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
     if (found.length === 0) {
-      if (failures.length === this.indexes.length) throw failures[0];
-      return null;
+      if (failures.length === 0) return null; // every index answered: it is nowhere
+      // One that could not be reached may have it: not found is not the answer (pip would fail too).
+      const unreachable = settled.flatMap((s, n) =>
+        s.status === 'rejected' ? [(this.indexes[n] as PypiRegistryClient).baseUrl] : [],
+      );
+      const answered = this.indexes.map((i) => i.baseUrl).filter((u) => !unreachable.includes(u));
+      throw new GatewayError(
+        'INDEX_UNREACHABLE',
+        `the PyPI index ${unreachable.join(', ')} could not be reached (${(failures[0] as Error).message.slice(0, 200)})${answered.length ? `; ${answered.join(', ')} answered that it has no '${name}'` : ''}.`,
+        { unreachable, ...(answered.length ? { answered } : {}) },
+        { cause: failures[0] },
+      );
     }
     return found.length === 1 ? (found[0] as PackageMetadata) : merge(found);
   }

@@ -76,15 +76,27 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('#steps li', { hasText: 'initialized' }).waitFor({ timeout: 30_000 });
     const steps = await page.locator('#steps li:not(.output)').allTextContents();
     expect(steps.slice(0, 2)).toEqual(['resolving', 'resolved npm fixture-echo-mcp@1.1.0']);
-    const config = await page.locator('#config-url').textContent();
+    // Every client's configuration, the secret and the key as placeholders (keys are on here).
+    const config = await page.locator('#config-cursor').textContent();
     expect(config).toContain(`${base}/package/fixture-echo-mcp@1.1.0/mcp`);
     expect(config).toContain('"X-MCP-Env-API_KEY": "<API_KEY>"');
-    expect(await page.locator('#config-remote').textContent()).toContain('mcp-remote');
+    expect(config).toContain('"Authorization": "Bearer <GATEWAY_API_KEY>"');
+    expect(await page.locator('#config-vscode').textContent()).toContain('"type": "http"');
+    expect(await page.locator('#config-claude-desktop').textContent()).toContain('mcp-remote');
+    expect(await page.locator('#config-claude-code').textContent()).toMatch(
+      /^claude mcp add --transport http fixture-echo-mcp http:\/\/127\.0\.0\.1:\d+\/package\/fixture-echo-mcp@1\.1\.0\/mcp --header 'Authorization: Bearer <GATEWAY_API_KEY>'/,
+    );
+    expect(await page.content()).not.toContain(alice.key);
 
     const row = page.locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' });
     // Snapshots come every 2 s: the first may show it starting; wait for the one that shows it running.
     await row.filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
     expect(await row.locator('td').nth(2).textContent()).toBe('running');
+    // Any running process's configuration, from its row.
+    await page.locator('#config-close').click();
+    await row.getByRole('button', { name: 'config' }).click();
+    await page.locator('#config-for', { hasText: 'fixture-echo-mcp@1.1.0' }).waitFor();
+    expect(await page.locator('#config-cursor').textContent()).toContain('"X-MCP-Env-API_KEY": "<API_KEY>"');
     await row.getByRole('button', { name: 'logs' }).click();
     await page.locator('#logs-text', { hasText: 'starting in mode' }).waitFor({ timeout: 30_000 });
     expect(await page.content()).not.toContain('dash-secret-3');

@@ -73,13 +73,23 @@ describe('the packed package, installed into an empty directory', () => {
     expect(help.stdout).toMatch(/--max-processes\s+MAX_PROCESSES\s+10/);
     expect(help.stdout).toMatch(/--port\s+PORT\s+3000/);
     expect(help.stdout).toContain('install <spec>');
+    // The values in effect: what the environment says, not only the defaults.
+    const inEffect = await cli(bin, ['--help'], {
+      MAX_PROCESSES: '7',
+      PYPI_EXTRA_INDEX_URLS: 'https://pypi.example/simple',
+    });
+    expect(inEffect.stdout).toMatch(/--max-processes\s+MAX_PROCESSES\s+7\n/);
+    expect(inEffect.stdout).toMatch(
+      /--pypi-extra-index-urls\s+PYPI_EXTRA_INDEX_URLS\s+https:\/\/pypi\.example\/simple/,
+    );
   });
 
   it('answers mistakes with one line naming the flag or variable, never a stack trace', async () => {
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['--bogus'], {}, /Unknown option '--bogus'.*--help/],
       [[], { MAX_PROCESSES: '0' }, /MAX_PROCESSES: Too small/],
-      [['--max-processes=many'], {}, /MAX_PROCESSES: Invalid input/],
+      // A typed flag is named as typed.
+      [['--max-processes=many'], {}, /--max-processes \(MAX_PROCESSES\): Invalid input/],
       [['launch'], {}, /Unknown command 'launch'/],
       [['api-key'], {}, /Usage: mcp-registry-server api-key <id> \[user\|admin\]/],
     ];
@@ -107,9 +117,16 @@ describe('the packed package, installed into an empty directory', () => {
       NPM_REGISTRY_URL: reg.npm,
       NPM_DOWNLOADS_API_URL: reg.downloads,
       PYPI_INDEX_URL: reg.pypi,
-      LOG_LEVEL: 'warn',
+      LOG_DIR: path.join(dir, 'logs'),
     };
     const ok = await cli(bin, ['install', 'fixture-echo-mcp@1.2.0'], env);
+    // Human lines only: the JSON log lines go to the log files (at the default level, info).
+    expect(ok.stdout).not.toMatch(/^\{/m);
+    expect(ok.stderr).not.toMatch(/^\{/m);
+    expect(await readFile(path.join(dir, 'logs', 'combined.log'), 'utf8')).toMatch(/^\{"level":30/m);
+    const json = await cli(bin, ['install', 'fixture-echo-mcp@1.2.0', '--log-format', 'json'], env);
+    expect(json.stdout).not.toMatch(/^\{/m);
+    expect(json.stderr).toMatch(/^\{"level":\d+,.*"service":"mcp-registry-server"/m);
     expect(ok.stdout).toMatch(/fixture-echo-mcp@1\.2\.0: npm fixture-echo-mcp@1\.2\.0 ready in \d+ ms/);
     // The steps, with npm's own output, on the way.
     expect(ok.stdout).toMatch(
@@ -130,10 +147,22 @@ describe('the packed package, installed into an empty directory', () => {
       STORE_DIR: path.join(dir, 'store'),
       RUN_DIR: path.join(dir, 'run'),
     };
-    const child = spawn(bin, ['--port', String(port)], { env, stdio: 'ignore' });
+    const child = spawn(bin, ['--port', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 30_000);
+      // One line for a person: where it listens, the dashboard, the sandbox, memory limits, keys.
+      await expect.poll(() => stderr, { timeout: 30_000 }).toContain('listening on');
+      expect(stderr).toMatch(
+        new RegExp(
+          `^mcp-registry-server ${version.replaceAll('.', '\\.')} listening on http://127\\.0\\.0\\.1:${port} · dashboard http://127\\.0\\.0\\.1:${port}/dashboard · sandbox \\S+ · memory \\S+ · API keys off`,
+          'm',
+        ),
+      );
       const busy = await cli(bin, ['--port', String(port)], env);
       expect(busy.code).toBe(1);
       expect(busy.stderr).toContain(`Port ${port} is already in use`);

@@ -46,6 +46,35 @@ describe('API keys and roles', () => {
     expect(t.gw.processes.list()).toHaveLength(0);
   });
 
+  it('hands out client configurations with the key as a placeholder, never the key, to the owner only', async () => {
+    const launched = await t.get('/package/fixture-echo-mcp@1.1.0/stdio', {
+      headers: { ...bearer(alice.key), 'X-MCP-Env-API_KEY': 'alice-upstream-secret' },
+    });
+    expect(launched.status).toBe(200);
+    const server = launched.body.clientConfig.mcpServers['fixture-echo-mcp'];
+    expect(server.headers).toEqual({
+      Authorization: 'Bearer <GATEWAY_API_KEY>',
+      'X-MCP-Env-API_KEY': '<API_KEY>',
+    });
+    expect(launched.body.clients.claudeCode).toContain("--header 'Authorization: Bearer <GATEWAY_API_KEY>'");
+    expect(launched.body.clients.vscode.servers['fixture-echo-mcp'].type).toBe('http');
+    const own = await t.get(`/processes/${launched.body.processId}/client-config`, {
+      headers: bearer(alice.key),
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.cursor).toEqual(launched.body.clientConfig);
+    for (const body of [launched.body, own.body]) {
+      expect(JSON.stringify(body)).not.toContain(alice.key);
+      expect(JSON.stringify(body)).not.toContain('alice-upstream-secret');
+    }
+    // Another user cannot read it (nor learn the process exists).
+    const other = await t.get(`/processes/${launched.body.processId}/client-config`, {
+      headers: bearer(bob.key),
+    });
+    expect(other.status).toBe(404);
+    await t.get(`/processes/${launched.body.processId}`, { method: 'DELETE', headers: bearer(alice.key) });
+  });
+
   it('says only its status on /health to callers without a valid key', async () => {
     for (const headers of [{}, bearer(`${alice.key}x`)]) {
       const res = await t.get('/health', { headers });

@@ -122,14 +122,15 @@ describe('quality settings', () => {
 
 describe('registry outages', () => {
   it('explains a package missing on npm when PyPI cannot be reached', async () => {
-    const t = await startTestGateway({
-      registry: { pypiIndexUrl: `http://127.0.0.1:${await freePort()}/simple` },
-    });
+    const dead = `http://127.0.0.1:${await freePort()}/simple`;
+    const t = await startTestGateway({ registry: { pypiIndexUrl: dead } });
     try {
       const { status, body } = await t.get('/package/fixture-nowhere-to-be-found/stdio');
       expect(status).toBe(503);
-      expect(body.code).toBe('REGISTRY_UNAVAILABLE');
-      expect(body.message).toMatch(/not found on npm, and PyPI could not be reached/);
+      expect(body).toMatchObject({ code: 'INDEX_UNREACHABLE', guidance: { unreachable: [dead] } });
+      expect(body.message).toMatch(
+        /not found on npm, and the PyPI index http:\/\/127\.0\.0\.1:\d+\/simple could not be reached/,
+      );
     } finally {
       await t.close();
     }
@@ -137,7 +138,7 @@ describe('registry outages', () => {
 });
 
 describe('several PyPI indexes, as pip searches them', () => {
-  it('resolves from a file:// extra index while the primary index is unreachable, and answers 404 for unknown names', async () => {
+  it('resolves from a file:// extra index while the primary index is unreachable; an unknown name is 503 INDEX_UNREACHABLE naming it', async () => {
     const dead = `http://127.0.0.1:${await freePort()}/simple`;
     const fileIndex = `file://${inject('registries').work}/pypi/simple`;
     const t = await startTestGateway({ registry: { pypiIndexUrl: dead, pypiExtraIndexUrls: [fileIndex] } });
@@ -148,10 +149,26 @@ describe('several PyPI indexes, as pip searches them', () => {
       expect(await t.callTool(ok.body.processId, 'echo', { text: 'from a file index' })).toBe(
         'from a file index',
       );
+      // Not found where it was looked for, but the dead index might have it: not a 404.
       const unknown = await t.get('/package/no-such-project-anywhere-y/stdio');
-      expect(unknown.status).toBe(404);
-      expect(unknown.body.code).toBe('PACKAGE_NOT_FOUND');
-      expect(unknown.body.guidance.searched.join(' ')).toContain(fileIndex);
+      expect(unknown.status).toBe(503);
+      expect(unknown.body).toMatchObject({
+        code: 'INDEX_UNREACHABLE',
+        guidance: { unreachable: [dead], answered: [fileIndex] },
+      });
+      expect(unknown.body.message).toContain(
+        `not found on npm, and the PyPI index ${dead} could not be reached`,
+      );
+      // Where every index answers, it is a 404.
+      const only = await startTestGateway({ registry: { pypiIndexUrl: fileIndex } });
+      try {
+        const missing = await only.get('/package/no-such-project-anywhere-y/stdio');
+        expect(missing.status).toBe(404);
+        expect(missing.body.code).toBe('PACKAGE_NOT_FOUND');
+        expect(missing.body.guidance.searched.join(' ')).toContain(fileIndex);
+      } finally {
+        await only.close();
+      }
     } finally {
       await t.close();
     }

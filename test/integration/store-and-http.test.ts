@@ -162,6 +162,15 @@ describe('operator endpoints', () => {
     expect(page).toContain(`curl &#34;${served}/package/`);
     expect(page).not.toContain('localhost:3000');
     expect(json.body.parameterMapping.apiKey).toBe('API_KEY');
+    // Both name the dashboard; browsers find its icon where they look for one.
+    const docs = (await (await fetch(served, { headers: { accept: 'application/json' } })).json()) as {
+      dashboard: string;
+    };
+    expect(docs.dashboard).toBe(`${served}/dashboard`);
+    expect(page).toContain('<a href="/dashboard">');
+    const icon = await fetch(`${served}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
   });
 
   it('answers JSON errors for unknown routes and processes', async () => {

@@ -20,12 +20,17 @@ const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'trust.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
   'app.css': 'text/css; charset=utf-8',
 };
 const SNAPSHOT_EVERY_MS = 2000;
 
 /** Paths of the dashboard that load without a key (the page asks for one before any data). */
-export const DASHBOARD_PUBLIC_PATHS = ['/dashboard', ...Object.keys(ASSETS).map((f) => `/dashboard/${f}`)];
+export const DASHBOARD_PUBLIC_PATHS = [
+  '/dashboard',
+  '/favicon.ico',
+  ...Object.keys(ASSETS).map((f) => `/dashboard/${f}`),
+];
 
 /** Request totals from the gateway's own metrics (the page charts their change). */
 async function requestTotals(deps: AppDeps) {
@@ -71,6 +76,8 @@ async function asset(c: Context, file: string, type: string): Promise<Response> 
 
 export function registerDashboardRoutes(app: Hono, deps: AppDeps): void {
   app.get('/dashboard', (c) => asset(c, 'dashboard.html', 'text/html; charset=utf-8'));
+  // Browsers ask every site for /favicon.ico: the dashboard's icon (SVG, which they take from there too).
+  app.get('/favicon.ico', (c) => asset(c, 'favicon.svg', 'image/svg+xml'));
   for (const [file, type] of Object.entries(ASSETS))
     app.get(`/dashboard/${file}`, (c) => asset(c, file, type));
   const streams = new StreamCap({

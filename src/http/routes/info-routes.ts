@@ -93,7 +93,12 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
     const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
     if (accept.includes('text/html') && !/application\/json/.test(accept))
       return c.html(renderDocsHtml(deps.config.server.version, base));
-    return c.json({ ...API_DOCS, examples: examplesFor(base), version: deps.config.server.version });
+    return c.json({
+      ...API_DOCS,
+      dashboard: `${base}/dashboard`,
+      examples: examplesFor(base),
+      version: deps.config.server.version,
+    });
   });
 
   app.get('/health', async (c) => {

@@ -1,6 +1,7 @@
 /** @module /package/{spec}/{protocol}: thin routes over the PackageLauncher (stdio) and the MCP endpoint (mcp). */
 import type { Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { clientConfigs, packageEndpoint } from '../../catalog/client-configs.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { type McpCaller, serveMcp, serveSse, sessionMode } from '../../front/mcp-endpoint.js';
 import type { LaunchAnswer, LaunchStep } from '../../launch/package-launcher.js';
@@ -21,23 +22,24 @@ function rawParts(url: string): { path: string; pairs: Array<[string, string]> }
   return { path: u.pathname, pairs: [...u.searchParams.entries()] };
 }
 
-/** Ready-to-use URLs and client configuration for a launched package; placeholders stand for secrets. */
-function connectDetails(answer: LaunchAnswer, base: string) {
+/**
+ * Ready-to-use URLs and client configurations for a launched package: placeholders stand for secrets
+ * and, with API keys on, for the key (`Authorization: Bearer <GATEWAY_API_KEY>`). `clientConfig` is
+ * the `mcpServers` form (Cursor); `clients` holds every client's.
+ */
+function connectDetails(answer: LaunchAnswer, base: string, keysRequired: boolean) {
   const spec = `${answer.packageName}@${answer.version}`;
-  const mcp = `${base}${PREFIX}${spec}/mcp`;
-  // Secret values (masked in the answer) become placeholders; plain settings are filled in.
-  const headers = Object.fromEntries(
-    Object.entries(answer.connectionInfo.env).map(([name, v]) => [
-      `X-MCP-Env-${name}`,
-      v === '***' ? `<${name}>` : v,
-    ]),
+  const clients = clientConfigs(
+    packageEndpoint({ ...answer, env: answer.connectionInfo.env }, base, keysRequired),
   );
-  const name = answer.packageName.replace(/^@[^/]+\//, '');
   return {
-    endpoints: { mcp, sse: `${base}${PREFIX}${spec}/sse`, stdio: `${base}${PREFIX}${spec}/stdio` },
-    clientConfig: {
-      mcpServers: { [name]: { url: mcp, ...(Object.keys(headers).length > 0 ? { headers } : {}) } },
+    endpoints: {
+      mcp: `${base}${PREFIX}${spec}/mcp`,
+      sse: `${base}${PREFIX}${spec}/sse`,
+      stdio: `${base}${PREFIX}${spec}/stdio`,
     },
+    clientConfig: clients.cursor,
+    clients,
   };
 }
 
@@ -89,7 +91,7 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
       });
       const admin = c.get('principal').role === 'admin';
       const connectionInfo = connectionInfoFor(answer.connectionInfo, admin, deps.config.store.dir);
-      return { ...answer, connectionInfo, ...connectDetails(answer, base) };
+      return { ...answer, connectionInfo, ...connectDetails(answer, base, deps.auth.keys.size > 0) };
     };
     const failed = (err: unknown) =>
       deps.metrics.launches.inc({

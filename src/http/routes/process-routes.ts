@@ -1,5 +1,6 @@
 /** @module Process listings, details, stop and logs: /processes, /processes/{id}, /processes/{id}/logs, /logs/{id}. */
 import type { Context, Hono } from 'hono';
+import { clientConfigs, packageEndpoint } from '../../catalog/client-configs.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { pinRefOf } from '../../front/pin-guard.js';
 import type { ProcessMeta } from '../../launch/package-launcher.js';
@@ -152,5 +153,14 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   });
   app.get('/sessions', async (c) => c.json(await scopedSessions(c, deps)));
   app.get('/processes/:id/logs', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
+  // What to paste into a client to reach this process's package with its settings (secrets as placeholders).
+  app.get('/processes/:id/client-config', (c) =>
+    onProcessOwner(c, deps, c.req.param('id'), async () => {
+      const { meta } = find(deps, c, c.req.param('id'));
+      const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
+      const env = meta.connectionInfo.env;
+      return c.json(clientConfigs(packageEndpoint({ ...meta, env }, base, deps.auth.keys.size > 0)));
+    }),
+  );
   app.get('/logs/:id', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
 }
