@@ -46,7 +46,7 @@ ${COMMANDS}
 
 Settings: flag, environment variable, value in effect here (from the environment, the flags, and npm's
 and pip's own configuration; durations in ms, sizes in bytes). A flag wins over the variable;
---flag=value works for every setting. The README explains each one.
+--flag=value works for every setting. docs/configuration.md explains each one.
 ${lines.join('\n')}
 `;
 }

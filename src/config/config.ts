@@ -207,7 +207,7 @@ export const ConfigSchema = z.object({
   }),
   permissions: z.object({
     /**
-     * A JSON file of per-principal tool permissions (`{"rules":[…]}`, README "Tool permissions"): read
+     * A JSON file of per-principal tool permissions (`{"rules":[…]}`, docs/access-and-trust.md, "Tool permissions"): read
      * at start-up, and rewritten by `PUT /permissions`. Unset: the rules live in memory (empty at start).
      */
     file: z.string().optional(),

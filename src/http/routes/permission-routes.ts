@@ -1,5 +1,5 @@
 /**
- * @module GET and PUT /permissions (admins): the per-principal tool permissions (README "Tool
+ * @module GET and PUT /permissions (admins): the per-principal tool permissions (docs/access-and-trust.md, "Tool
  * permissions"). A PUT replaces the rules at once for every session (each port's guard follows at its
  * next request) and writes them to TOOL_PERMISSIONS_FILE when set (atomically: a temporary file
  * renamed), so they survive a restart.
