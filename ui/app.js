@@ -86,8 +86,12 @@ function renderProcesses(list) {
   for (const p of list) {
     const row = body.insertRow();
     row.dataset.id = p.id;
+    cell(row, p.id.slice(-12), 'mono');
     cell(row, p.packageName);
     cell(row, p.version);
+    // Its settings, as the gateway shows them (secret values masked): what tells two processes apart.
+    const env = Object.entries(p.connectionInfo?.env ?? {});
+    cell(row, env.length ? env.map(([k, v]) => `${k}=${v}`).join(' ') : '–', 'settings');
     cell(row, p.status, `status-${p.status}`);
     cell(row, p.owner);
     cell(row, duration(p.uptimeSeconds));
@@ -125,6 +129,11 @@ function renderSessions(list) {
     cell(row, s.owner);
     cell(row, new Date(s.lastActivity).toLocaleTimeString());
     cell(row, s.instance ?? 'this');
+    const end = document.createElement('button');
+    end.type = 'button';
+    end.textContent = 'end';
+    end.addEventListener('click', () => endSession(s.id));
+    row.insertCell().append(end);
   }
 }
 
@@ -222,6 +231,10 @@ function openLogs(id) {
   $('logs-id').textContent = id;
   $('logs').hidden = false;
   void refreshLogs();
+}
+
+async function endSession(id) {
+  await fetch(`/sessions/${encodeURIComponent(id)}`, { method: 'DELETE', headers: auth() });
 }
 
 async function stopProcess(id) {

@@ -109,15 +109,35 @@ export async function clusterMetrics(c: Context, deps: AppDeps): Promise<string>
  * Serves a request about one process: here when it lives here, else on the instance that has it (the
  * first that does not answer 404). @throws GatewayError PROCESS_NOT_FOUND when none has it.
  */
-export async function onProcessOwner(
+export function onProcessOwner(
   c: Context,
   deps: AppDeps,
   id: string,
   here: () => Promise<Response> | Response,
 ): Promise<Response> {
-  if (deps.processes.get(id) || !clusterWide(c, deps)) return here();
+  return onOwner(
+    c,
+    deps,
+    !!deps.processes.get(id),
+    here,
+    () => new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`),
+  );
+}
+
+/**
+ * Answers here when the thing lives here (or outside a cluster); else asks the other instances the
+ * same request and answers what the one that has it says (naming it), or `missing()`.
+ */
+export async function onOwner(
+  c: Context,
+  deps: AppDeps,
+  isHere: boolean,
+  here: () => Promise<Response> | Response,
+  missing: () => GatewayError,
+): Promise<Response> {
+  if (isHere || !clusterWide(c, deps)) return here();
   const answers = await askOthers(c, deps, c.req.method);
   const hit = answers.find((a) => a.status !== 0 && a.status !== 404);
-  if (!hit) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  if (!hit) throw missing();
   return c.json({ ...(hit.body as object), instance: hit.instance.id }, hit.status as 200);
 }

@@ -91,7 +91,10 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     const row = page.locator('#processes tbody tr', { hasText: 'fixture-echo-mcp' });
     // Snapshots come every 2 s: the first may show it starting; wait for the one that shows it running.
     await row.filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
-    expect(await row.locator('td').nth(2).textContent()).toBe('running');
+    expect(await row.locator('td').nth(4).textContent()).toBe('running');
+    // Its id and settings (the secret masked) tell it apart from another process of the package.
+    expect(await row.locator('td').nth(0).textContent()).toMatch(/^[0-9a-f]{12}$/);
+    expect(await row.locator('td.settings').textContent()).toBe('API_KEY=***');
     // Any running process's configuration, from its row.
     await page.locator('#config-close').click();
     await row.getByRole('button', { name: 'config' }).click();
@@ -175,6 +178,12 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
       await admin.locator('#tool-changes').waitFor({ state: 'hidden', timeout: 30_000 });
       const left = await t.get('/tool-changes', { headers: { authorization: `Bearer ${ops.key}` } });
       expect(left.body.changes).toEqual([]);
+      // The admin ends the client's session from the page; its next request is told it is gone.
+      const session = admin.locator('#sessions tbody tr', { hasText: 'fixture-rug-pull-mcp' });
+      await session.getByRole('button', { name: 'end' }).click();
+      await session.waitFor({ state: 'detached', timeout: 30_000 });
+      expect(t.gw.sessions.list().filter((x) => x.packageName === 'fixture-rug-pull-mcp')).toEqual([]);
+      await expect(client.listTools()).rejects.toThrow();
       await admin.close();
     } finally {
       await client.close();

@@ -75,6 +75,28 @@ describe('API keys and roles', () => {
     await t.get(`/processes/${launched.body.processId}`, { method: 'DELETE', headers: bearer(alice.key) });
   });
 
+  it('lets a session be ended by its owner or an admin only (DELETE /sessions/{id})', async () => {
+    const init = await fetch(`${base}/package/fixture-echo-mcp@1.0.0/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, ...bearer(alice.key) },
+      body: INIT_2025,
+    });
+    expect(init.status).toBe(200);
+    const id = init.headers.get('mcp-session-id') as string;
+    await init.text();
+    expect((await t.get(`/sessions/${id}`, { method: 'DELETE', headers: bearer(bob.key) })).status).toBe(404);
+    expect(t.gw.sessions.has(id)).toBe(true);
+    const ended = await t.get(`/sessions/${id}`, { method: 'DELETE', headers: bearer(ops.key) });
+    expect(ended.body).toMatchObject({ success: true, sessionId: id, status: 'ended' });
+    expect(t.gw.sessions.has(id)).toBe(false);
+    expect((await t.get(`/sessions/${id}`, { method: 'DELETE', headers: bearer(alice.key) })).body.code).toBe(
+      'SESSION_NOT_FOUND',
+    );
+    // The session's child stays (shared, warm); this test's own is stopped for the tests after it.
+    for (const { process } of t.gw.processes.list().filter((p) => p.meta.owner === 'alice'))
+      await t.gw.processes.stop(process.id);
+  });
+
   it('says only its status on /health to callers without a valid key', async () => {
     for (const headers of [{}, bearer(`${alice.key}x`)]) {
       const res = await t.get('/health', { headers });

@@ -8,7 +8,7 @@ import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
-import { clusterWide, mergedList, onProcessOwner } from '../cluster-views.js';
+import { clusterWide, mergedList, onOwner, onProcessOwner } from '../cluster-views.js';
 import { connectionInfoFor } from '../connection-view.js';
 
 /**
@@ -152,6 +152,24 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
     return c.json({ reclaimed: await deps.processes.reclaimIfIdle(c.req.param('id'), busy) });
   });
   app.get('/sessions', async (c) => c.json(await scopedSessions(c, deps)));
+  // Ends a session (its owner or an admin): its client's next request is told it is gone.
+  app.delete('/sessions/:id', (c) => {
+    const id = c.req.param('id').slice(0, 200);
+    const missing = () => new GatewayError('SESSION_NOT_FOUND', `No session with id '${id.slice(0, 100)}'.`);
+    return onOwner(
+      c,
+      deps,
+      deps.sessions.has(id),
+      async () => {
+        const principal = c.get('principal');
+        const session = deps.sessions.list().find((s) => s.id === id);
+        if (!session || !canAccess(principal, session.owner)) throw missing();
+        await deps.sessions.end(id, `ended by ${principal.id} (DELETE /sessions)`);
+        return c.json({ success: true, sessionId: id, status: 'ended' });
+      },
+      missing,
+    );
+  });
   app.get('/processes/:id/logs', (c) => onProcessOwner(c, deps, c.req.param('id'), () => logs(deps, c)));
   // What to paste into a client to reach this process's package with its settings (secrets as placeholders).
   app.get('/processes/:id/client-config', (c) =>
