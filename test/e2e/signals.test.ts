@@ -71,8 +71,13 @@ describe('PyPI indexes from the pip configuration', () => {
       const ok = await fetch(`${gw.url}/package/pypi:fixture-py-api-mcp/stdio?fixtureApiKey=x`);
       // Resolved and installed from the configured indexes; the server then fails on its fake key.
       expect((await ok.json()) as { code: string }).toMatchObject({ code: 'SERVER_START_FAILED' });
+      // Not on the indexes that answered; the one that could not be reached might have it: 503, named.
       const missing = await fetch(`${gw.url}/package/pypi:no-such-project-anywhere-x/stdio`);
-      expect(missing.status).toBe(404);
+      expect(missing.status).toBe(503);
+      expect(await missing.json()).toMatchObject({
+        code: 'INDEX_UNREACHABLE',
+        guidance: { unreachable: ['http://127.0.0.1:9/nowhere'] },
+      });
     } finally {
       gw.child.kill('SIGTERM');
       await gw.exited;
