@@ -27,7 +27,10 @@ export function helpText(version: string, config?: Config): string {
     section: s.path[0],
     flag: `--${flagOf(s)}`,
     env: s.env,
-    value: show(defaults[s.path[0]]?.[s.path[1]]),
+    value:
+      s.secret && defaults[s.path[0]]?.[s.path[1]] !== undefined
+        ? '***'
+        : show(defaults[s.path[0]]?.[s.path[1]]),
   }));
   const width = Math.max(...rows.map((r) => r.flag.length));
   const envWidth = Math.max(...rows.map((r) => r.env.length));

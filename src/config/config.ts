@@ -76,6 +76,11 @@ export const ConfigSchema = z.object({
   }),
   store: z.object({
     dir: z.string().default(path.resolve('.data/store')),
+    /**
+     * The key that seals stored secrets (toolsets' parameters): 32 bytes, base64 or hex. Unset: a key
+     * file made once in the store (`secrets.key`, 0600).
+     */
+    secretsKey: z.string().optional(),
     maxBytes: z.coerce
       .number()
       .int()

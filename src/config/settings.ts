@@ -15,6 +15,8 @@ export interface Setting {
   aliases?: string[];
   /** A file system path, resolved against the working directory. */
   resolvePath?: boolean;
+  /** A secret (or holds one): `--help` shows `***` for it. */
+  secret?: boolean;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -46,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'QUALITY_ALLOWLIST', path: ['quality', 'allowlist'] },
   { env: 'PYPI_MAX_RELEASE_AGE_DAYS', path: ['quality', 'pypiMaxReleaseAgeDays'] },
   { env: 'STORE_DIR', path: ['store', 'dir'], resolvePath: true },
+  { env: 'SECRETS_KEY', path: ['store', 'secretsKey'], secret: true },
   { env: 'STORE_MAX_BYTES', path: ['store', 'maxBytes'] },
   { env: 'INSTALL_TIMEOUT_MS', path: ['store', 'installTimeoutMs'] },
   { env: 'INSTALL_SCRIPTS_ALLOWLIST', path: ['store', 'installScriptsAllowlist'] },
@@ -86,7 +89,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'OAUTH_USER_SCOPE', path: ['oauth', 'userScope'] },
   { env: 'OAUTH_ADMIN_SCOPE', path: ['oauth', 'adminScope'] },
   { env: 'OAUTH_INTROSPECTION_CLIENT_ID', path: ['oauth', 'introspectionClientId'] },
-  { env: 'OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['oauth', 'introspectionClientSecret'] },
+  { env: 'OAUTH_INTROSPECTION_CLIENT_SECRET', path: ['oauth', 'introspectionClientSecret'], secret: true },
   { env: 'OAUTH_CLOCK_SKEW_SECONDS', path: ['oauth', 'clockSkewSeconds'] },
   { env: 'OAUTH_BUILTIN', path: ['oauth', 'builtin'] },
   { env: 'OAUTH_DATA_DIR', path: ['oauth', 'dataDir'], resolvePath: true },
@@ -110,9 +113,9 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'MAX_SESSIONS_PER_KEY', path: ['rateLimit', 'maxSessionsPerKey'] },
   { env: 'DASHBOARD_STREAMS_PER_KEY', path: ['rateLimit', 'dashboardStreamsPerKey'] },
   { env: 'DASHBOARD_STREAMS_PER_ADDRESS', path: ['rateLimit', 'dashboardStreamsPerAddress'] },
-  { env: 'REDIS_URL', path: ['cluster', 'redisUrl'] },
+  { env: 'REDIS_URL', path: ['cluster', 'redisUrl'], secret: true },
   { env: 'CLUSTER_ADDRESS', path: ['cluster', 'address'] },
-  { env: 'CLUSTER_SECRET', path: ['cluster', 'secret'] },
+  { env: 'CLUSTER_SECRET', path: ['cluster', 'secret'], secret: true },
   { env: 'CLUSTER_HEARTBEAT_MS', path: ['cluster', 'heartbeatMs'] },
   { env: 'REDIS_KEY_PREFIX', path: ['cluster', 'keyPrefix'] },
   { env: 'DRAIN_TIMEOUT_MS', path: ['cluster', 'drainMs'] },

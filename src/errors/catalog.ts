@@ -169,6 +169,31 @@ export const CATALOG = {
       ],
     }),
   },
+  INVALID_TOOLSET: {
+    status: 400,
+    title: 'Invalid toolset',
+    guidance: (d) => ({
+      field: d.field,
+      ...(d.rule ? { rule: d.rule } : {}),
+      example: {
+        servers: [
+          {
+            alias: 'ev',
+            package: '@modelcontextprotocol/server-everything',
+            params: {},
+            tools: ['echo', 'get-sum'],
+          },
+        ],
+      },
+    }),
+  },
+  TOOLSET_NOT_FOUND: {
+    status: 404,
+    title: 'Toolset not found',
+    guidance: () => ({
+      suggestion: 'GET /toolsets lists the toolsets; an admin defines one with PUT /toolsets/{name}',
+    }),
+  },
   INDEX_UNREACHABLE: {
     status: 503,
     title: 'Package index unreachable',

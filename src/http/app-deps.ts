@@ -19,6 +19,7 @@ import type { SandboxReport } from '../runtime/child-sandbox.js';
 import type { ProcessManager } from '../runtime/process-manager.js';
 import type { PackageStore } from '../store/package-store.js';
 import type { ToolPins } from '../store/tool-pins.js';
+import type { ToolsetStore } from '../store/toolset-store.js';
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +40,8 @@ export interface AppDeps {
   permissions: ToolPermissions;
   /** Tool pinning's memory: what each server showed first, and the changes held (GET /tool-changes). */
   pins: ToolPins;
+  /** The toolsets admins defined (parameters sealed). */
+  toolsets: ToolsetStore;
   /** The permissions at the ports and launches. */
   guards: PermissionGuards;
   /** How children are sandboxed and limited (for /health). */

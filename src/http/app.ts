@@ -21,6 +21,7 @@ import { registerPermissionRoutes } from './routes/permission-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
 import { registerToolChangeRoutes } from './routes/tool-change-routes.js';
+import { registerToolsetRoutes } from './routes/toolset-routes.js';
 
 /**
  * What a request costs, for the rate limits: a `message` to a child (it carries `Mcp-Session-Id`, POSTs
@@ -143,6 +144,7 @@ export function createApp(deps: AppDeps): Hono {
   registerAuditRoutes(app, deps);
   registerPermissionRoutes(app, deps);
   registerToolChangeRoutes(app, deps);
+  registerToolsetRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, headers, body } = errorAnswer(deps, err, {

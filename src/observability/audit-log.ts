@@ -25,7 +25,8 @@ export type AuditType =
   | 'oauth.consent'
   | 'tool.held'
   | 'tool.approved'
-  | 'tool.rejected';
+  | 'tool.rejected'
+  | 'toolset.change';
 
 /** One event. Never an argument value, a key or a secret parameter. */
 export interface AuditEvent {

@@ -1,6 +1,7 @@
 /** @module GET /audit (admins): the audit log's latest events, filtered by principal, package, type and time. */
 import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 
 /** `since` as ms since the epoch: an RFC 3339 date-time or a number of ms. */
@@ -20,8 +21,7 @@ function sinceOf(raw: string | undefined): number | undefined {
 
 export function registerAuditRoutes(app: Hono, deps: AppDeps): void {
   app.get('/audit', (c) => {
-    if (c.get('principal').role !== 'admin')
-      throw new GatewayError('FORBIDDEN', 'The audit log is for admins.', { requiredRole: 'admin' });
+    adminOnly(c, 'The audit log is');
     const q = (k: string) => c.req.query(k) || undefined;
     const limit = q('limit');
     if (limit !== undefined && !/^\d+$/.test(limit))

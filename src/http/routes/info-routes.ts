@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import type { InstanceStats } from '../../cluster/cluster-types.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Principal } from '../../policy/principal.js';
+import { adminOnly } from '../admin-only.js';
 import { API_DOCS, examplesFor, renderDocsHtml } from '../api-docs.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
@@ -106,19 +107,15 @@ export function registerInfoRoutes(app: Hono, deps: AppDeps): void {
     return c.json(healthFor(c.get('principal'), view));
   });
 
-  const adminOnly = (role: string) => {
-    if (role !== 'admin')
-      throw new GatewayError('FORBIDDEN', 'Metrics are for admins.', { requiredRole: 'admin' });
-  };
   app.get('/metrics', async (c) => {
-    adminOnly(c.get('principal').role);
+    adminOnly(c, 'Metrics are');
     const body = clusterWide(c, deps) ? await clusterMetrics(c, deps) : await deps.metrics.registry.metrics();
     return c.text(body, 200, { 'content-type': deps.metrics.registry.contentType });
   });
   // An instance's metrics as JSON, for the cluster-wide sum (other instances only).
   app.get('/metrics/json', async (c) => {
     if (!forwardOf(c)) throw new GatewayError('ROUTE_NOT_FOUND', 'No such endpoint.');
-    adminOnly(c.get('principal').role);
+    adminOnly(c, 'Metrics are');
     return c.json(await deps.metrics.registry.getMetricsAsJSON());
   });
 }

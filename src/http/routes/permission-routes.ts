@@ -5,27 +5,23 @@
  * renamed), so they survive a restart.
  */
 
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { PatternError } from '../../policy/package-pattern.js';
 import { PermissionsSchema } from '../../policy/tool-permissions.js';
 import { writeFileAtomic } from '../../process/atomic-file.js';
+import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
-
-function adminOnly(c: Context): void {
-  if (c.get('principal').role !== 'admin')
-    throw new GatewayError('FORBIDDEN', 'Tool permissions are for admins.', { requiredRole: 'admin' });
-}
 
 export function registerPermissionRoutes(app: Hono, deps: AppDeps): void {
   const file = deps.config.permissions.file;
   app.get('/permissions', (c) => {
-    adminOnly(c);
+    adminOnly(c, 'Tool permissions are');
     return c.json({ ...deps.permissions.document, file: file ?? null });
   });
   app.put('/permissions', async (c) => {
-    adminOnly(c);
+    adminOnly(c, 'Tool permissions are');
     const parsed = PermissionsSchema.safeParse(await readRequestJson(c, deps.config.request.maxBodyBytes));
     if (!parsed.success)
       throw new GatewayError(

@@ -3,23 +3,19 @@
  * changed and the gateway holds (with what changed, field by field), `POST /tool-changes/{id}/approve`
  * serves it from the next list on, `POST /tool-changes/{id}/reject` keeps it out. Decisions are audited.
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
+import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
-
-function adminOnly(c: Context): void {
-  if (c.get('principal').role !== 'admin')
-    throw new GatewayError('FORBIDDEN', 'Approving tool changes is for admins.', { requiredRole: 'admin' });
-}
 
 export function registerToolChangeRoutes(app: Hono, deps: AppDeps): void {
   app.get('/tool-changes', async (c) => {
-    adminOnly(c);
+    adminOnly(c, 'Approving tool changes is');
     return c.json({ mode: deps.pins.mode, changes: await deps.pins.list() });
   });
   for (const decision of ['approve', 'reject'] as const)
     app.post(`/tool-changes/:id/${decision}`, async (c) => {
-      adminOnly(c);
+      adminOnly(c, 'Approving tool changes is');
       const id = c.req.param('id').slice(0, 64);
       const decided = await deps.pins.decide(id, decision === 'approve');
       if (!decided)

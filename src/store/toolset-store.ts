@@ -1,0 +1,140 @@
+/**
+ * @module The toolsets, one file each in `<STORE_DIR>/toolsets/` (every instance of a host reads the
+ * same): the definition with each server's parameters sealed (secret-box.ts) under the place
+ * `toolset/<name>/<alias>`, so the files never hold a parameter in the clear. Answers show parameter
+ * names with their values masked; only the gateway itself, when it launches a toolset's servers, reads
+ * the values. Written atomically (writeFileAtomic).
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { TOOLSET_NAME, type Toolset, type ToolsetServer } from '../policy/toolset-definition.js';
+import { writeFileAtomic } from '../process/atomic-file.js';
+import type { SecretBox } from './secret-box.js';
+
+interface StoredServer extends Omit<ToolsetServer, 'params'> {
+  /** The parameters' JSON, sealed. */
+  params: string;
+  /** Their names (not secret: answers list them, values masked). */
+  paramNames: string[];
+}
+
+interface StoredToolset {
+  name: string;
+  description?: string;
+  servers: StoredServer[];
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** A toolset as answers show it: parameter values masked. */
+export interface ToolsetView {
+  name: string;
+  description?: string;
+  servers: Array<Omit<ToolsetServer, 'params'> & { params: Record<string, string> }>;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+const place = (name: string, alias: string) => `toolset/${name}/${alias}`;
+
+export class ToolsetStore {
+  private readonly dir: string;
+
+  constructor(
+    storeDir: string,
+    private readonly box: SecretBox,
+  ) {
+    this.dir = path.join(storeDir, 'toolsets');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  private file(name: string): string {
+    return path.join(this.dir, `${name}.json`);
+  }
+
+  private read(name: string): StoredToolset | undefined {
+    if (!TOOLSET_NAME.test(name)) return undefined;
+    try {
+      return JSON.parse(readFileSync(this.file(name), 'utf8')) as StoredToolset;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores `toolset` (replacing one of its name); answers its view. */
+  async put(toolset: Toolset, by: string): Promise<ToolsetView> {
+    const stored: StoredToolset = {
+      name: toolset.name,
+      ...(toolset.description ? { description: toolset.description } : {}),
+      servers: toolset.servers.map((s) => ({
+        ...s,
+        params: this.box.seal(JSON.stringify(s.params), place(toolset.name, s.alias)),
+        paramNames: Object.keys(s.params),
+      })),
+      updatedAt: new Date().toISOString(),
+      updatedBy: by,
+    };
+    await writeFileAtomic(this.file(toolset.name), `${JSON.stringify(stored, null, 2)}\n`);
+    return this.viewOf(stored);
+  }
+
+  /** A toolset's view (values masked), or undefined. */
+  view(name: string): ToolsetView | undefined {
+    const stored = this.read(name);
+    return stored ? this.viewOf(stored) : undefined;
+  }
+
+  /** A toolset with its parameters (for launching its servers only). @throws SecretBoxError */
+  get(name: string): Toolset | undefined {
+    const stored = this.read(name);
+    return stored ? this.open(stored) : undefined;
+  }
+
+  list(): ToolsetView[] {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    return names
+      .map((f) => this.view(f.slice(0, -5)))
+      .filter((v): v is ToolsetView => v !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Removes a toolset; false when there was none. */
+  delete(name: string): boolean {
+    if (!this.read(name)) return false;
+    rmSync(this.file(name), { force: true });
+    return true;
+  }
+
+  private open(stored: StoredToolset): Toolset {
+    return {
+      name: stored.name,
+      ...(stored.description ? { description: stored.description } : {}),
+      servers: stored.servers.map(({ paramNames: _names, ...s }) => ({
+        ...s,
+        params: JSON.parse(this.box.unseal(s.params, place(stored.name, s.alias))) as Record<string, string>,
+      })),
+    };
+  }
+
+  private viewOf(stored: StoredToolset): ToolsetView {
+    return {
+      name: stored.name,
+      ...(stored.description ? { description: stored.description } : {}),
+      servers: stored.servers.map(({ paramNames, params: _sealed, ...s }) => ({
+        ...s,
+        params: Object.fromEntries(paramNames.map((k) => [k, '***'])),
+      })),
+      updatedAt: stored.updatedAt,
+      updatedBy: stored.updatedBy,
+    };
+  }
+}
