@@ -52,7 +52,7 @@ import {
 } from './startup-checks.js';
 import { PackageStore } from './store/package-store.js';
 import { readInstallReport } from './store/python-installer.js';
-import { SecretBox, SecretBoxError } from './store/secret-box.js';
+import { SecretBox } from './store/secret-box.js';
 import { ToolPins } from './store/tool-pins.js';
 import { ToolsetStore } from './store/toolset-store.js';
 
@@ -97,16 +97,6 @@ export interface GatewayOptions {
 }
 
 /** Builds and starts (store, timers, watchdog) a gateway; the caller serves `app`. */
-/** The key that seals stored secrets; a bad SECRETS_KEY stops the start with what to fix. */
-function openSecretBox(config: Config): SecretBox {
-  try {
-    return SecretBox.open(config.store.secretsKey, config.store.dir);
-  } catch (err) {
-    if (err instanceof SecretBoxError) throw new ConfigError(err.message);
-    throw err;
-  }
-}
-
 export async function createGateway(config: Config, opts: GatewayOptions = {}): Promise<Gateway> {
   const passthrough = childPassthrough(config); // validated before anything starts
   const security = await compileSecurity(config, opts.oauthFetch);
@@ -289,7 +279,7 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       detail: `${held.id}${held.findings.length ? ` flagged: ${[...new Set(held.findings.map((f) => f.rule))].join(', ')}` : ''}`,
     }),
   );
-  const toolsets = new ToolsetStore(config.store.dir, openSecretBox(config));
+  const toolsets = new ToolsetStore(config.store.dir, SecretBox.forConfig(config.store));
   await toolsets.init();
   const relays = new Relays(processes, {
     gateFor: (meta) => (pins.mode === 'off' ? undefined : pinGuard(pins, pinRefOf(meta))),

@@ -1,14 +1,13 @@
 // The dashboard's script (served as a file: the page's CSP allows no inline script). It reads
 // /dashboard/events (snapshots as server-sent events) and acts through the ordinary API with the key
 // the user signed in with (kept for this tab only, in sessionStorage).
+import { redraw, renderCharts } from './charts.js';
 import { refreshToolChanges, trustBadges } from './trust.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'mcp-registry-key';
 let key = sessionStorage.getItem(KEY) ?? '';
 let logsFor = null;
-let last = null;
-const series = { rate: [], errors: [], latency: [] };
 
 const auth = () => (key ? { authorization: `Bearer ${key}` } : {});
 const text = (s) => document.createTextNode(String(s ?? ''));
@@ -153,31 +152,6 @@ function renderAudit(events) {
     cell(row, `${e.outcome ?? ''}${e.ms !== undefined ? ` (${e.ms} ms)` : ''}`);
     cell(row, e.detail ?? '');
   }
-}
-
-function spark(id, values) {
-  const svg = $(id);
-  const max = Math.max(1e-9, ...values);
-  const points = values.map((v, i) => `${(i * 120) / 59},${30 - (v / max) * 28}`).join(' ');
-  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
-  line.setAttribute('points', points);
-  svg.replaceChildren(line);
-}
-
-function renderCharts(s) {
-  if (last) {
-    const dt = (s.at - last.at) / 1000 || 1;
-    const requests = s.totals.requests - last.totals.requests;
-    const timed = s.totals.timed - last.totals.timed;
-    series.rate.push(requests / dt);
-    series.errors.push((s.totals.errors - last.totals.errors) / dt);
-    series.latency.push(timed > 0 ? ((s.totals.seconds - last.totals.seconds) / timed) * 1000 : 0);
-    for (const k of Object.keys(series)) if (series[k].length > 60) series[k].shift();
-  }
-  last = s;
-  spark('chart-rate', series.rate);
-  spark('chart-errors', series.errors);
-  spark('chart-latency', series.latency);
 }
 
 function showLogin(message) {
@@ -333,6 +307,7 @@ $('login').addEventListener('submit', (e) => {
   sessionStorage.setItem(KEY, key);
   void follow();
 });
+$('chart-window').addEventListener('change', redraw);
 $('config-close').addEventListener('click', () => {
   $('client-config').hidden = true;
 });

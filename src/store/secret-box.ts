@@ -7,6 +7,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../config/config.js';
 
 const PREFIX = 'v1';
 
@@ -47,6 +48,16 @@ export class SecretBox {
     const key = parseKey(readFileSync(file, 'utf8'));
     if (!key) throw new SecretBoxError(`${file} does not hold a 32-byte key (base64 or hex).`);
     return new SecretBox(key, file);
+  }
+
+  /** The box of the store's settings; a bad SECRETS_KEY stops the start (ConfigError) with what to fix. */
+  static forConfig(store: { secretsKey?: string | undefined; dir: string }): SecretBox {
+    try {
+      return SecretBox.open(store.secretsKey, store.dir);
+    } catch (err) {
+      if (err instanceof SecretBoxError) throw new ConfigError(err.message);
+      throw err;
+    }
   }
 
   /** `plain` sealed for `place`. */

@@ -95,6 +95,13 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     // Its id and settings (the secret masked) tell it apart from another process of the package.
     expect(await row.locator('td').nth(0).textContent()).toMatch(/^[0-9a-f]{12}$/);
     expect(await row.locator('td.settings').textContent()).toBe('API_KEY=***');
+    // The charts: axes, the current value, and a choice of time window.
+    await page.locator('#chart-rate-value', { hasText: /^\d+(\.\d+)?\/s$/ }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#chart-latency-value').textContent()).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(await page.locator('#chart-rate .x-start').textContent()).toBe('-10 min');
+    expect(await page.locator('#chart-rate .y-max').textContent()).toMatch(/^\d/);
+    await page.locator('#chart-window').selectOption('120000');
+    expect(await page.locator('#chart-rate .x-start').textContent()).toBe('-2 min');
     // Any running process's configuration, from its row.
     await page.locator('#config-close').click();
     await row.getByRole('button', { name: 'config' }).click();

@@ -20,6 +20,7 @@ const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'trust.js': 'text/javascript; charset=utf-8',
+  'charts.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
   'app.css': 'text/css; charset=utf-8',
 };
