@@ -2,6 +2,7 @@
 // /dashboard/events (snapshots as server-sent events) and acts through the ordinary API with the key
 // the user signed in with (kept for this tab only, in sessionStorage).
 import { redraw, renderCharts } from './charts.js';
+import { openTools } from './tools.js';
 import { refreshToolChanges, trustBadges } from './trust.js';
 
 const $ = (id) => document.getElementById(id);
@@ -104,6 +105,10 @@ function renderProcesses(list) {
     logs.type = 'button';
     logs.textContent = 'logs';
     logs.addEventListener('click', () => openLogs(p.id));
+    const tools = document.createElement('button');
+    tools.type = 'button';
+    tools.textContent = 'tools';
+    tools.addEventListener('click', () => openTools(p, auth));
     const config = document.createElement('button');
     config.type = 'button';
     config.textContent = 'config';
@@ -112,7 +117,7 @@ function renderProcesses(list) {
     stop.type = 'button';
     stop.textContent = 'stop';
     stop.addEventListener('click', () => stopProcess(p.id));
-    actions.append(logs, config, stop);
+    actions.append(tools, logs, config, stop);
   }
 }
 
@@ -308,6 +313,9 @@ $('login').addEventListener('submit', (e) => {
   void follow();
 });
 $('chart-window').addEventListener('change', redraw);
+$('tools-close').addEventListener('click', () => {
+  $('tools').hidden = true;
+});
 $('config-close').addEventListener('click', () => {
   $('client-config').hidden = true;
 });

@@ -18,6 +18,7 @@ import { registerInfoRoutes } from './routes/info-routes.js';
 import { registerOAuthRoutes } from './routes/oauth-routes.js';
 import { registerPackageRoutes } from './routes/package-routes.js';
 import { registerPermissionRoutes } from './routes/permission-routes.js';
+import { registerProcessRequestRoutes } from './routes/process-request-routes.js';
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
 import { registerToolChangeRoutes } from './routes/tool-change-routes.js';
@@ -47,6 +48,8 @@ export const securityHeaders = (): MiddlewareHandler =>
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
+      // Images a tool returns (base64 in its result) are shown by the dashboard's playground.
+      imgSrc: ["'self'", 'data:'],
       frameAncestors: ["'none'"],
     },
   });
@@ -145,6 +148,7 @@ export function createApp(deps: AppDeps): Hono {
   registerPermissionRoutes(app, deps);
   registerToolChangeRoutes(app, deps);
   registerToolsetRoutes(app, deps);
+  registerProcessRequestRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {
     const { status, headers, body } = errorAnswer(deps, err, {

@@ -102,6 +102,17 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     expect(await page.locator('#chart-rate .y-max').textContent()).toMatch(/^\d/);
     await page.locator('#chart-window').selectOption('120000');
     expect(await page.locator('#chart-rate .x-start').textContent()).toBe('-2 min');
+    // Its tools, with a form built from each one's schema: the playground calls echo.
+    await row.getByRole('button', { name: 'tools' }).click();
+    const echo = page.locator('#tools details.tool[data-tool="echo"]');
+    await echo.waitFor({ timeout: 30_000 });
+    await echo.locator('summary').click();
+    expect(await echo.locator('pre.schema').textContent()).toContain('"text"');
+    await echo.locator('input[data-name="text"]').fill('from the playground');
+    await echo.getByRole('button', { name: 'call' }).click();
+    await echo.locator('.result pre', { hasText: 'from the playground' }).waitFor({ timeout: 30_000 });
+    await page.locator('#tools-close').click();
+
     // Any running process's configuration, from its row.
     await page.locator('#config-close').click();
     await row.getByRole('button', { name: 'config' }).click();
@@ -168,6 +179,23 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
         await row.locator('.badge', { hasText: 'signatures unverifiable' }).getAttribute('title'),
       ).toContain('publishes no signing keys');
       expect(await row.locator('.badge', { hasText: 'provenance unverifiable' }).count()).toBe(1);
+      // The playground's requests go through the same gate: the held tool cannot be called there either.
+      const rugPull = t.gw.processes.list().find((p) => p.meta.packageName === 'fixture-rug-pull-mcp');
+      const held = await t.get(`/processes/${rugPull?.process.id}/request`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ops.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          method: 'tools/call',
+          params: { name: 'get_weather', arguments: { city: 'Oslo' } },
+        }),
+      });
+      expect(held.body.error.data.code).toBe('TOOL_PENDING_APPROVAL');
+      const other = await t.get(`/processes/${rugPull?.process.id}/request`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ method: 'tools/list' }),
+      });
+      expect(other.status).toBe(404); // not alice's
       const change = admin.locator('#tool-changes .tool-change', { hasText: 'get_weather' });
       await change.waitFor({ timeout: 30_000 });
       expect(await change.locator('h3').textContent()).toContain(

@@ -21,6 +21,7 @@ const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
   'trust.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
+  'tools.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
   'app.css': 'text/css; charset=utf-8',
 };

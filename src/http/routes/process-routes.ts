@@ -64,7 +64,7 @@ function servedBy(deps: AppDeps, processId: string) {
 }
 
 /** The process with this id when the caller may see it; another owner's process looks unknown. */
-function find(deps: AppDeps, c: Context, id: string) {
+export function findProcess(deps: AppDeps, c: Context, id: string) {
   const hit = deps.processes.get(id);
   if (!hit || !canAccess(c.get('principal'), hit.meta.owner))
     throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
@@ -72,7 +72,7 @@ function find(deps: AppDeps, c: Context, id: string) {
 }
 
 function logs(deps: AppDeps, c: Context) {
-  const { process } = find(deps, c, c.req.param('id') ?? '');
+  const { process } = findProcess(deps, c, c.req.param('id') ?? '');
   const n = Math.min(Math.max(Number(c.req.query('lines') ?? 200) || 200, 1), 10_000);
   // `lines` is stderr; `stdout` the lines on stdout that were not MCP messages (kept apart).
   return c.json({
@@ -130,7 +130,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.get('/processes', async (c) => c.json(await scopedProcesses(c, deps)));
   app.get('/processes/:id', (c) =>
     onProcessOwner(c, deps, c.req.param('id'), async () => {
-      const { process, meta } = find(deps, c, c.req.param('id'));
+      const { process, meta } = findProcess(deps, c, c.req.param('id'));
       return c.json(
         await describe(process, meta, servedBy(deps, process.id), viewerOf(deps, c.get('principal'))),
       );
@@ -139,7 +139,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   app.delete('/processes/:id', (c) =>
     onProcessOwner(c, deps, c.req.param('id'), async () => {
       const id = c.req.param('id');
-      find(deps, c, id);
+      findProcess(deps, c, id);
       await deps.processes.stop(id, 'stopped by DELETE request');
       return c.json({ success: true, processId: id, status: 'stopped', message: `Process ${id} stopped.` });
     }),
@@ -174,7 +174,7 @@ export function registerProcessRoutes(app: Hono, deps: AppDeps): void {
   // What to paste into a client to reach this process's package with its settings (secrets as placeholders).
   app.get('/processes/:id/client-config', (c) =>
     onProcessOwner(c, deps, c.req.param('id'), async () => {
-      const { meta } = find(deps, c, c.req.param('id'));
+      const { meta } = findProcess(deps, c, c.req.param('id'));
       const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
       const env = meta.connectionInfo.env;
       return c.json(clientConfigs(packageEndpoint({ ...meta, env }, base, deps.auth.keys.size > 0)));

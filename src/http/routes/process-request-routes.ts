@@ -1,0 +1,45 @@
+/**
+ * @module `POST /processes/{id}/request`: the dashboard's tools and playground ask a running server
+ * (its owner or an admin, on the instance that runs it) for its tools, resources and prompts, call a
+ * tool, read a resource or get a prompt. The request goes through the process's relay on a port of its
+ * own (relay-request.ts): the caller's tool permissions and tool pinning apply as to any client, and
+ * tool calls are audited. The answer is the child's: `{result}` or `{error}` (JSON-RPC).
+ */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { relayRequest } from '../../relay/relay-request.js';
+import { packageOf } from '../../runtime/process-meta.js';
+import type { AppDeps } from '../app-deps.js';
+import { readRequestJson } from '../json-body.js';
+import { findProcess } from './process-routes.js';
+
+const METHODS = [
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+] as const;
+
+const Body = z
+  .object({ method: z.enum(METHODS), params: z.record(z.string(), z.unknown()).default({}) })
+  .strict();
+
+export function registerProcessRequestRoutes(app: Hono, deps: AppDeps): void {
+  app.post('/processes/:id/request', async (c) => {
+    const { process, meta } = findProcess(deps, c, c.req.param('id'));
+    const parsed = Body.safeParse(await readRequestJson(c, deps.config.request.maxBodyBytes));
+    if (!parsed.success)
+      throw new GatewayError(
+        'INVALID_PARAMETER',
+        `Invalid parameter: ${parsed.error.issues[0]?.path.join('.') || 'body'}: ${parsed.error.issues[0]?.message ?? 'invalid'}.`,
+        { parameter: 'method, params', validValues: [...METHODS] },
+      );
+    const relay = deps.relays.of(process);
+    const guard = deps.guards.for(c.get('principal'), packageOf(meta));
+    return c.json(await relayRequest(relay, guard, parsed.data.method, parsed.data.params));
+  });
+}
