@@ -111,6 +111,10 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
     await echo.locator('input[data-name="text"]').fill('from the playground');
     await echo.getByRole('button', { name: 'call' }).click();
     await echo.locator('.result pre', { hasText: 'from the playground' }).waitFor({ timeout: 30_000 });
+    if (process.env.UPDATE_SCREENSHOTS)
+      await page.locator('#tools').screenshot({
+        path: path.resolve(import.meta.dirname, '../../docs/dashboard-playground.png'),
+      });
     await page.locator('#tools-close').click();
 
     // Any running process's configuration, from its row.
