@@ -31,7 +31,7 @@ function attackPage(gw: string, runningId: string): string {
 <img src="${launch('img')}">
 <script src="${launch('script')}"></script>
 <iframe name="f1" src="${launch('iframe')}"></iframe>
-<iframe name="f2"></iframe><iframe name="f3"></iframe><iframe name="f4"></iframe>
+<iframe name="f2"></iframe><iframe name="f3"></iframe><iframe name="f4"></iframe><iframe name="f5"></iframe>
 <link rel="prefetch" href="${launch('prefetch')}">
 <form id="get" method="GET" action="${gw}/package/${VICTIM}/stdio" target="f2">
   <input name="vector" value="form-get"></form>
@@ -39,10 +39,16 @@ function attackPage(gw: string, runningId: string): string {
   <input name='${init.slice(0, -1)},"x":"' value='"}'></form>
 <form id="url" method="POST" action="${gw}/processes/${runningId}/reclaim?vector=form-post-url" target="f4">
   <input name="a" value="b"></form>
+<form id="playground" method="POST" enctype="text/plain" action="${gw}/processes/${runningId}/request?vector=form-post-playground" target="f5">
+  <input name='{"method":"tools/call","params":{"name":"crash","arguments":{}},"x":"' value='"}'></form>
 <script>
   document.getElementById('get').submit();
   document.getElementById('text').submit();
   document.getElementById('url').submit();
+  document.getElementById('playground').submit();
+  fetch(${JSON.stringify(`${gw}/toolsets/evil?vector=fetch-cors-put-toolset`)}, {
+    method: 'PUT', body: '{"servers":[{"alias":"x","package":"evil-pkg"}]}', headers: { 'content-type': 'application/json' },
+  }).catch(() => {});
   fetch(${JSON.stringify(launch('fetch-no-cors'))}, { mode: 'no-cors' }).catch(() => {});
   fetch(${JSON.stringify(`${gw}/sessions?vector=fetch-read`)}, { mode: 'no-cors' }).catch(() => {});
   fetch(${JSON.stringify(`${gw}/package/${VICTIM}/mcp?vector=fetch-no-cors-post`)}, {
@@ -140,6 +146,8 @@ describe.runIf(CHROMIUM)('a web page on another origin, in Chromium, against a g
       'fetch-no-cors-post',
       'fetch-cors-delete', // only its preflight (OPTIONS) reaches the gateway
       'fetch-cors-read',
+      'form-post-playground', // a tool call from a form: no preflight
+      'fetch-cors-put-toolset', // only its preflight
     ];
     await sawAll(vectors);
     const nav = await (await browser.newContext()).newPage();
@@ -157,6 +165,7 @@ describe.runIf(CHROMIUM)('a web page on another origin, in Chromium, against a g
     expect(t.gw.processes.list().map((p) => p.process.id)).toEqual([runningId]);
     expect(t.gw.processes.get(runningId)?.process.status).toBe('running');
     expect((await t.gw.store.list()).map((p) => p.name)).not.toContain(VICTIM);
+    expect((await t.get('/toolsets')).body.toolsets).toEqual([]);
     expect(t.gw.sessions.size).toBe(0);
     await page.close();
     await nav.close();
