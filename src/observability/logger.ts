@@ -5,10 +5,11 @@
  * classic logrotate scheme: combined.log.1 … .N).
  */
 import cluster from 'node:cluster';
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import pino from 'pino';
 import { createStream } from 'rotating-file-stream';
+import { mkdirPrivateSync } from '../process/private-dir.js';
 import type { SecretRedactor } from './secret-redactor.js';
 
 export type Logger = pino.Logger;
@@ -48,7 +49,7 @@ export interface Rotation {
 /** A file in `dir` rotated past `r.maxBytes`, keeping `r.maxFiles` old ones. Errors go to stderr, once. */
 export function rotatingFile(dir: string, name: string, r: Rotation): Writable {
   const group = r.gid !== undefined;
-  mkdirSync(dir, { recursive: true, mode: group ? 0o750 : 0o700 });
+  mkdirPrivateSync(dir, group ? 0o750 : 0o700);
   const mode = group ? 0o640 : 0o600;
   const stream = createStream(name, { path: dir, size: `${r.maxBytes}B`, rotate: r.maxFiles, mode });
   // Files an older version made, or made under another umask, get the mode too (as each is opened).

@@ -9,7 +9,7 @@
  * within a version is held, a new version's changes are recorded as warnings; `strict` both are held.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type Finding, scanDefinition } from '../policy/poisoning-scan.js';
 import {
@@ -21,6 +21,7 @@ import {
 } from '../policy/tool-definitions.js';
 import { writeFileAtomic } from '../process/atomic-file.js';
 import { withFileLock } from '../process/file-lock.js';
+import { mkdirPrivateSync } from '../process/private-dir.js';
 
 export type PinningMode = 'off' | 'warn' | 'hold' | 'strict';
 
@@ -119,7 +120,7 @@ export class ToolPins {
     private readonly now: () => number = Date.now,
   ) {
     this.dir = path.join(storeDir, 'pins');
-    if (mode !== 'off') mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (mode !== 'off') mkdirPrivateSync(this.dir);
   }
 
   private readonly fileNames = new Map<string, string>();

@@ -6,10 +6,10 @@
  * the values. Written atomically (writeFileAtomic).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TOOLSET_NAME, type Toolset, type ToolsetServer } from '../policy/toolset-definition.js';
 import { writeFileAtomic } from '../process/atomic-file.js';
+import { mkdirPrivate } from '../process/private-dir.js';
 import type { SecretBox } from './secret-box.js';
 
 interface StoredServer extends Omit<ToolsetServer, 'params'> {
@@ -49,7 +49,7 @@ export class ToolsetStore {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await mkdirPrivate(this.dir);
   }
 
   private file(name: string): string {

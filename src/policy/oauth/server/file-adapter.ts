@@ -6,11 +6,11 @@
  * Expired entries read as absent and are swept; a registered client that is not used for 90 days expires.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { appendFile, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { writeFileAtomic } from '../../../process/atomic-file.js';
+import { mkdirPrivateSync } from '../../../process/private-dir.js';
 
 /** A registered client (dynamic registration) unused this long is forgotten, ms. */
 const CLIENT_IDLE_MS = 90 * 24 * 3600_000;
@@ -38,7 +38,7 @@ export class FileAdapter implements Adapter {
     private readonly now: () => number = Date.now,
   ) {
     this.dir = path.join(root, model.replace(/[^A-Za-z]/g, ''));
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    mkdirPrivateSync(this.dir);
   }
 
   private file(kind: 'id' | 'uid' | 'code' | 'grant', key: string): string {

@@ -5,9 +5,10 @@
  * Instances sharing the folder share them: the first to start writes the file, the others read it.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { mkdirPrivateSync } from '../../../process/private-dir.js';
 
 export interface ServerKeys {
   /** The private signing keys (JWKs with `kid`, `alg`, `use`). */
@@ -36,7 +37,7 @@ async function makeKeys(): Promise<ServerKeys> {
 
 /** The keys in `dir`, made and written first when there are none. */
 export async function serverKeys(dir: string): Promise<ServerKeys> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirPrivateSync(dir);
   const file = path.join(dir, FILE);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as ServerKeys;
