@@ -298,7 +298,6 @@ export async function createGateway(config: Config, opts: GatewayOptions = {}): 
       maxPerOwner: config.rateLimit.maxSessionsPerKey,
     },
     processes,
-    relays,
     logger,
     { newId: () => cluster.newSessionId(), counter: cluster.sessionCounter, audit: record },
   );

@@ -43,6 +43,11 @@ export function packageEndpoint(
   };
 }
 
+/** A toolset's endpoint: its `/mcp` URL at `base`; its servers' parameters stay in the gateway. */
+export function toolsetEndpoint(name: string, base: string, keysRequired: boolean): Endpoint {
+  return { name, url: `${base.replace(/\/+$/, '')}/toolsets/${name}/mcp`, headers: {}, keysRequired };
+}
+
 export function clientConfigs(e: Endpoint) {
   const headers = {
     ...(e.keysRequired ? { Authorization: `Bearer ${KEY_PLACEHOLDER}` } : {}),

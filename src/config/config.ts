@@ -217,6 +217,10 @@ export const ConfigSchema = z.object({
      */
     file: z.string().optional(),
   }),
+  toolsets: z.object({
+    /** `/toolsets/{name}/mcp` lists only `find_tools` (and what it found), for toolsets of many tools. */
+    toolSearch: bool.default(false),
+  }),
   policy: z.object({
     /** When non-empty, only packages matching one of these patterns run (`@myorg/*`, `name`, `name@range`). */
     allow: list.default([]),

@@ -101,6 +101,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'SIGSTORE_TRUSTED_ROOT', path: ['trust', 'sigstoreTrustedRoot'], resolvePath: true },
   { env: 'SIGSTORE_TUF_URL', path: ['trust', 'sigstoreTufUrl'] },
   { env: 'TOOL_PERMISSIONS_FILE', path: ['permissions', 'file'], resolvePath: true },
+  { env: 'TOOLSET_TOOL_SEARCH', path: ['toolsets', 'toolSearch'] },
   { env: 'PACKAGE_ALLOW', path: ['policy', 'allow'] },
   { env: 'PACKAGE_DENY', path: ['policy', 'deny'] },
   { env: 'REQUIRE_EXACT_VERSION', path: ['policy', 'requireExactVersion'] },

@@ -194,6 +194,14 @@ export const CATALOG = {
       suggestion: 'GET /toolsets lists the toolsets; an admin defines one with PUT /toolsets/{name}',
     }),
   },
+  TOOLSET_UNREADABLE: {
+    status: 503,
+    title: 'Toolset parameters unreadable',
+    guidance: () => ({
+      suggestion:
+        "The toolset's parameters were sealed with another key: restore SECRETS_KEY (or <STORE_DIR>/secrets.key), or have an admin PUT the toolset again",
+    }),
+  },
   INDEX_UNREACHABLE: {
     status: 503,
     title: 'Package index unreachable',

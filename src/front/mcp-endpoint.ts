@@ -11,19 +11,18 @@ import type { Tracing } from '../observability/tracing.js';
 import type { Principal } from '../policy/principal.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { MODERN_VERSIONS, profileOf } from '../protocol/versions.js';
-import type { Relay } from '../relay/relay.js';
 import type { RequestId } from '../relay/relay-port.js';
 import type { Relays } from '../relay/relays.js';
-import type { LaunchRequest } from '../runtime/process-manager.js';
-import { type ProcessMeta, packageOf } from '../runtime/process-meta.js';
 import type { HttpCall } from './http-call.js';
-import type { McpSession, McpSessions, SessionMode } from './mcp-sessions.js';
+import type { McpSession, McpSessions } from './mcp-sessions.js';
 import { refuseInvalidModern, serveModern } from './modern-exchange.js';
 import { declaredModernVersion, type ModernRequest } from './modern-request.js';
 import type { PermissionGuards } from './permission-guard.js';
 import { PostReply } from './post-reply.js';
 import { refuse, refusePostBody, refusePostHeaders } from './post-rules.js';
 import { requestSpan } from './request-span.js';
+import type { Served } from './served.js';
+import type { SessionMode } from './session-target.js';
 
 type RequestMessage = JSONRPCMessage & { id: RequestId; method: string };
 
@@ -82,12 +81,6 @@ export async function serveSessionPost(
     else session.port.receive(m, isRequest(m) ? reply : undefined);
 }
 
-/**
- * How a request's configuration becomes a launch request (launch/: resolve, policy, store); `run` gets
- * it while the request's secrets are masked in what is logged.
- */
-export type Preparer = <T>(run: (req: LaunchRequest<ProcessMeta>) => Promise<T>) => Promise<T>;
-
 export interface McpEndpointDeps {
   sessions: McpSessions;
   relays: Relays;
@@ -99,14 +92,13 @@ export interface McpEndpointDeps {
   guards: PermissionGuards;
 }
 
-/** Who asks, and for which configuration. */
+/** Who asks, and for what. */
 export interface McpCaller {
   /** Who asks (its id owns the sessions; its role and scopes decide its tool permissions). */
   principal: Principal;
   mode: SessionMode;
-  prepare: Preparer;
-  /** The principal and configuration (package URL, configuration headers) as one key (stateless requests). */
-  configKey: () => string;
+  /** What serves it: a package's configuration, or a toolset. */
+  served: Served;
   /**
    * The answer of the instance that holds a modern request's `requestState` (an MRTR retry that reached
    * another instance of the cluster), or undefined when it is held here.
@@ -163,14 +155,8 @@ export async function serveMcp(call: HttpCall, who: McpCaller, d: McpEndpointDep
   const profile = profileOf(
     (Array.isArray(body) ? body : [body]).find((m) => m?.method === 'initialize')?.params,
   );
-  const session = await who.prepare((req) =>
-    d.sessions.createStreamable(
-      req,
-      call.path,
-      who.mode,
-      profile,
-      d.guards.for(who.principal, packageOf(req.meta)),
-    ),
+  const session = await who.served.session((target) =>
+    d.sessions.createStreamable(target, call.path, who.mode, profile),
   );
   if (session.channel.kind !== 'streamable')
     throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
@@ -190,9 +176,8 @@ async function serveStateless(
   if (refuseInvalidModern(call, body)) return;
   const elsewhere = await who.toOwner?.(body);
   if (elsewhere) return call.respond(elsewhere);
-  const relay: Relay = await d.relays.sharedFor(who.configKey(), () => who.prepare(async (req) => req));
-  // The relay is cached while its child runs: the package is checked against the permissions each time.
-  serveModern(call, body, relay, d.keepAliveMs, d.tracing, d.guards.for(who.principal, relay.package));
+  const { host, guard } = await who.served.stateless();
+  serveModern(call, body, host, d.keepAliveMs, d.tracing, guard);
 }
 
 /**
@@ -244,9 +229,7 @@ export async function serveSse(
       'The SSE endpoint answers GET (stream) and POST (messages).',
       { allowed: ['GET', 'POST'] },
     );
-  const session = await who.prepare((req) =>
-    d.sessions.createSse(req, call.path, who.mode, d.guards.for(who.principal, packageOf(req.meta))),
-  );
+  const session = await who.served.session((target) => d.sessions.createSse(target, call.path, who.mode));
   if (session.channel.kind !== 'sse') throw new GatewayError('INTERNAL_ERROR', 'Session kind mismatch.');
   session.channel.transport.open(call);
 }

@@ -16,13 +16,12 @@ import type { AuditSink } from '../observability/audit-log.js';
 import type { Logger } from '../observability/logger.js';
 import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { type ClientProfile, profileOf } from '../protocol/versions.js';
-import type { PortGuard } from '../relay/relay-port.js';
-import type { Relays } from '../relay/relays.js';
-import type { LaunchRequest, ProcessManager } from '../runtime/process-manager.js';
+import type { ProcessManager } from '../runtime/process-manager.js';
 import type { ProcessMeta } from '../runtime/process-meta.js';
 import { BoundedEventStore } from './bounded-event-store.js';
 import { LegacySseTransport } from './legacy-sse-transport.js';
 import { SessionPort } from './session-port.js';
+import type { SessionBinding, SessionMode, SessionTarget } from './session-target.js';
 
 export interface McpSessionSettings {
   idleTimeoutMs: number;
@@ -48,17 +47,15 @@ export type SessionTransport =
   | { kind: 'streamable'; transport: WebStandardStreamableHTTPServerTransport }
   | { kind: 'sse'; transport: LegacySseTransport };
 
-/** shared (default): the configuration's child of this principal; isolated: a child of its own. */
-export type SessionMode = 'isolated' | 'shared';
-
 export interface McpSession {
   id: string;
   channel: SessionTransport;
   /** The session's port on its child's relay; routes answers to the transport that carried each request. */
   port: SessionPort;
   mode: SessionMode;
-  /** The child serving it; '' until a legacy SSE session's initialize picks it. */
-  processId: string;
+  /** The children serving it (one, or a toolset's); none until a legacy SSE session's initialize. */
+  processIds: string[];
+  /** What it serves: a package name, or `toolset:<name>`. */
   packageName: string;
   /** The principal that created it; any other caller gets 404 for it. */
   owner: string;
@@ -78,14 +75,13 @@ export class McpSessions {
   constructor(
     private readonly s: McpSessionSettings,
     private readonly processes: ProcessManager<ProcessMeta>,
-    private readonly relays: Relays,
     private readonly logger: Logger,
     private readonly sharing: SessionSharing = { newId: randomUUID, counter: new MemorySessionCounter() },
   ) {
     // A session whose child is gone (stopped, idle, reclaimed) is gone too: never listed, 404 for its client.
     processes.onGone((processId) => {
       for (const s of this.sessions.values())
-        if (s.processId === processId) void this.end(s.id, 'its server was stopped');
+        if (s.processIds.includes(processId)) void this.end(s.id, 'its server was stopped');
     });
   }
 
@@ -129,6 +125,7 @@ export class McpSessions {
     transport: SessionTransport['kind'];
     mode: SessionMode;
     processId: string;
+    processIds: string[];
     packageName: string;
     owner: string;
     createdAt: number;
@@ -138,7 +135,8 @@ export class McpSessions {
       id: s.id,
       transport: s.channel.kind,
       mode: s.mode,
-      processId: s.processId,
+      processId: s.processIds[0] ?? '',
+      processIds: s.processIds,
       packageName: s.packageName,
       owner: s.owner,
       createdAt: s.createdAt,
@@ -148,13 +146,12 @@ export class McpSessions {
 
   /** Creates a Streamable HTTP session for a client whose initialize asked for `profile`. */
   createStreamable(
-    req: LaunchRequest<ProcessMeta>,
+    target: SessionTarget,
     path: string,
     mode: SessionMode,
     profile: ClientProfile,
-    guard?: PortGuard,
   ): Promise<McpSession> {
-    return this.create(req, path, mode, profile, guard, async (id) => {
+    return this.create(target, path, mode, profile, async (id) => {
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => id,
         onsessionclosed: () => void this.end(id, 'closed by the client (DELETE)'),
@@ -168,13 +165,8 @@ export class McpSessions {
   }
 
   /** Creates a legacy SSE session; its child is picked when its initialize arrives. */
-  createSse(
-    req: LaunchRequest<ProcessMeta>,
-    path: string,
-    mode: SessionMode,
-    guard?: PortGuard,
-  ): Promise<McpSession> {
-    return this.create(req, path, mode, undefined, guard, async (id) => {
+  createSse(target: SessionTarget, path: string, mode: SessionMode): Promise<McpSession> {
+    return this.create(target, path, mode, undefined, async (id) => {
       const transport = new LegacySseTransport(`${path}?sessionId=${id}`, this.s.keepAliveMs);
       transport.onclose = () => void this.end(id, 'the client closed its event stream');
       return { kind: 'sse', transport };
@@ -182,63 +174,63 @@ export class McpSessions {
   }
 
   private async create(
-    req: LaunchRequest<ProcessMeta>,
+    target: SessionTarget,
     path: string,
     mode: SessionMode,
     profile: ClientProfile | undefined,
-    guard: PortGuard | undefined,
     open: (id: string) => Promise<SessionTransport>,
   ): Promise<McpSession> {
-    await this.makeRoomFor(req.meta.owner);
+    await this.makeRoomFor(target.owner);
     const id = this.sharing.newId();
-    let relay: Awaited<ReturnType<typeof this.relayFor>> | undefined;
+    let binding: SessionBinding | undefined;
     let channel: SessionTransport;
     try {
       // Bound before the transport opens, so a launch failure is the HTTP answer and leaves nothing behind.
-      relay = profile ? await this.relayFor(req, mode, profile, id) : undefined;
+      binding = profile ? await target.bind(profile, id, mode) : undefined;
       channel = await open(id);
     } catch (err) {
-      this.sharing.counter.release(req.meta.owner);
+      this.sharing.counter.release(target.owner);
+      if (binding && mode === 'isolated') await this.releaseAll(binding.processIds, 'its session failed');
       throw err;
     }
-    const port = new SessionPort(channel.transport, this.logger, guard);
+    const port = new SessionPort(channel.transport, this.logger);
     const session: McpSession = {
       id,
       channel,
       port,
       mode,
-      processId: relay?.child.id ?? '',
-      packageName: req.meta.packageName,
-      owner: req.meta.owner,
+      processIds: binding?.processIds ?? [],
+      packageName: target.label,
+      owner: target.owner,
       path,
       createdAt: Date.now(),
       lastActivity: Date.now(),
     };
-    if (relay) port.bind(relay);
-    else port.onUnbound = (m) => void this.bindAtInitialize(session, req, m);
+    if (binding) port.bind(binding.host, binding.guard);
+    else port.onUnbound = (m) => void this.bindAtInitialize(session, target, m);
     this.sessions.set(id, session);
     this.logger.info(
-      { sessionId: id, processId: session.processId, transport: channel.kind, mode },
+      { sessionId: id, processIds: session.processIds, transport: channel.kind, mode },
       'MCP session started',
     );
     this.sharing.audit?.({
       type: 'session.open',
       principal: session.owner,
       package: session.packageName,
-      version: req.meta.version,
+      ...(target.version ? { version: target.version } : {}),
       sessionId: id,
-      ...(session.processId ? { processId: session.processId } : {}),
+      ...(session.processIds.length ? { processId: session.processIds.join(',') } : {}),
       detail: `${channel.kind}, ${mode}`,
     });
     return session;
   }
 
-  private relayFor(req: LaunchRequest<ProcessMeta>, mode: SessionMode, profile: ClientProfile, id: string) {
-    return mode === 'shared' ? this.relays.shared(req, profile) : this.relays.own(req, id, profile);
+  private releaseAll(processIds: string[], reason: string): Promise<unknown> {
+    return Promise.all(processIds.map((p) => this.processes.release(p, reason)));
   }
 
   /** A legacy session's first message: its initialize picks the child (any other is an error). */
-  private async bindAtInitialize(session: McpSession, req: LaunchRequest<ProcessMeta>, m: JSONRPCMessage) {
+  private async bindAtInitialize(session: McpSession, target: SessionTarget, m: JSONRPCMessage) {
     const id = 'id' in m ? m.id : undefined;
     const fail = (message: string, data?: unknown, code: number = JsonRpcCode.InvalidRequest) => {
       if (id !== undefined)
@@ -250,10 +242,13 @@ export class McpSessions {
     if (!('method' in m) || m.method !== 'initialize')
       return fail('Invalid Request: the first message of a session must be initialize');
     try {
-      const relay = await this.relayFor(req, session.mode, profileOf(m.params), session.id);
-      if (!this.sessions.has(session.id)) return;
-      session.processId = relay.child.id;
-      session.port.bind(relay);
+      const binding = await target.bind(profileOf(m.params), session.id, session.mode);
+      if (!this.sessions.has(session.id)) {
+        if (session.mode === 'isolated') await this.releaseAll(binding.processIds, 'its session ended');
+        return;
+      }
+      session.processIds = binding.processIds;
+      session.port.bind(binding.host, binding.guard);
     } catch (err) {
       const e = err instanceof GatewayError ? err : undefined;
       fail(
@@ -292,8 +287,7 @@ export class McpSessions {
     this.sharing.counter.release(session.owner);
     session.port.close();
     await session.channel.transport.close().catch(() => undefined);
-    if (session.mode === 'isolated' && session.processId)
-      await this.processes.release(session.processId, `session ended: ${reason}`);
+    if (session.mode === 'isolated') await this.releaseAll(session.processIds, `session ended: ${reason}`);
     this.logger.info({ sessionId: id, reason }, 'MCP session ended');
     this.sharing.audit?.({
       type: 'session.close',
@@ -304,13 +298,20 @@ export class McpSessions {
     });
   }
 
+  /** Ends every session `which` picks. */
+  async endWhere(which: (s: McpSession) => boolean, reason: string): Promise<void> {
+    const picked = [...this.sessions.values()].filter(which);
+    await Promise.all(picked.map((s) => this.end(s.id, reason)));
+  }
+
   /** Ends sessions idle past the timeout, and sessions whose child failed for good. */
   async sweep(now = Date.now()): Promise<void> {
     const stale = [...this.sessions.values()].filter((s) => {
       if (now - s.lastActivity > this.s.idleTimeoutMs) return true;
-      if (!s.processId) return false;
-      const status = this.processes.get(s.processId)?.process.status;
-      return status === undefined || status === 'failed';
+      return s.processIds.some((p) => {
+        const status = this.processes.get(p)?.process.status;
+        return status === undefined || status === 'failed';
+      });
     });
     await Promise.all(stale.map((s) => this.end(s.id, 'idle or its server is gone')));
   }

@@ -9,8 +9,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Tracing } from '../observability/tracing.js';
 import { SUPPORTED_VERSIONS } from '../protocol/versions.js';
-import type { Relay } from '../relay/relay.js';
-import type { PortGuard } from '../relay/relay-port.js';
+import type { PortGuard, PortHost } from '../relay/relay-port.js';
 import { type HttpCall, JSON_HEADERS } from './http-call.js';
 import { listen } from './modern-listen.js';
 import { ModernErrorCode, type ModernRequest, validateModernRequest } from './modern-request.js';
@@ -39,11 +38,11 @@ export function refuseInvalidModern(call: HttpCall, body: ModernRequest): boolea
 
 type Request = JSONRPCMessage & { id: string | number; method: string; params?: Record<string, unknown> };
 
-/** Serves one validated modern request against the shared child's relay. */
+/** Serves one validated modern request against the shared child's relay (or a toolset's hub). */
 export function serveModern(
   call: HttpCall,
   body: ModernRequest,
-  relay: Relay,
+  relay: PortHost,
   keepAliveMs: number,
   tracing?: Tracing,
   guard?: PortGuard,
@@ -126,8 +125,8 @@ function toModernResult(method: string, m: JSONRPCMessage): JSONRPCMessage {
   return { ...m, result } as JSONRPCMessage;
 }
 
-function discoverResult(relay: Relay) {
-  const id = relay.child.identity;
+function discoverResult(relay: PortHost) {
+  const id = relay.identity;
   return {
     resultType: 'complete',
     supportedVersions: SUPPORTED_VERSIONS,

@@ -5,8 +5,7 @@
  * resource subscriptions go through the relay's shared bookkeeping (the child subscribes once).
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { Relay } from '../relay/relay.js';
-import type { PortGuard } from '../relay/relay-port.js';
+import type { PortGuard, PortHost } from '../relay/relay-port.js';
 import { type HttpCall, SSE_HEADERS } from './http-call.js';
 import { ModernErrorCode, type ModernRequest } from './modern-request.js';
 import { rpcError } from './post-rules.js';
@@ -51,7 +50,7 @@ function accepts(f: ListenFilter, m: JSONRPCMessage): boolean {
 export function listen(
   call: HttpCall,
   body: ModernRequest,
-  relay: Relay,
+  relay: PortHost,
   keepAliveMs: number,
   guard?: PortGuard,
 ): void {
@@ -67,7 +66,7 @@ export function listen(
     );
     return;
   }
-  const accepted = honoured(filter, (relay.child.identity.capabilities ?? {}) as never);
+  const accepted = honoured(filter, (relay.identity.capabilities ?? {}) as never);
   const subscriptionId = body.id as string | number;
   const stamp = (m: JSONRPCMessage) => {
     const params = ('params' in m ? m.params : {}) as Record<string, unknown>;
@@ -107,8 +106,7 @@ export function listen(
   );
   // Resources the client may not read are not subscribed to for it either (tool permissions).
   for (const uri of accepted.resourceSubscriptions ?? [])
-    if (!guard?.refuse('resources/subscribe', { uri }) && relay.subscribe(port, uri))
-      relay.own('resources/subscribe', { uri });
+    if (!guard?.refuse('resources/subscribe', { uri })) relay.listenTo(port, uri);
   call.onAbort(() => {
     port.close();
     sse.end();

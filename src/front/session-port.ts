@@ -7,8 +7,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../observability/logger.js';
-import type { Relay } from '../relay/relay.js';
-import type { Port, PortGuard, PortSink, RequestId } from '../relay/relay-port.js';
+import type { Port, PortGuard, PortHost, PortSink, RequestId } from '../relay/relay-port.js';
 
 /** The client-facing side: what the SDK's server transports provide. */
 export interface ClientTransport {
@@ -21,7 +20,7 @@ const MAX_QUEUED = 100;
 
 export class SessionPort implements PortSink {
   readonly carriesServerRequests = true;
-  private relay: Relay | undefined;
+  private relay: PortHost | undefined;
   private port: Port | undefined;
   private queue: Array<{ m: JSONRPCMessage; reply: PortSink | undefined }> = [];
   /** Called with the first message while unbound (a legacy session binds at initialize). */
@@ -30,8 +29,6 @@ export class SessionPort implements PortSink {
   constructor(
     private readonly transport: ClientTransport,
     private readonly logger: Logger,
-    /** What the session's client may see and do of its child (tool permissions). */
-    private readonly guard?: PortGuard,
   ) {
     transport.onmessage = (m) => this.receive(m);
   }
@@ -41,14 +38,14 @@ export class SessionPort implements PortSink {
   }
 
   /** The relay and port of a bound session (a POST hands its messages to the relay directly). */
-  get target(): { relay: Relay; port: Port } | undefined {
+  get target(): { relay: PortHost; port: Port } | undefined {
     return this.relay && this.port ? { relay: this.relay, port: this.port } : undefined;
   }
 
-  /** Attaches to the child's relay and hands over what waited. */
-  bind(relay: Relay): void {
+  /** Attaches to the child's relay (or a toolset's hub) and hands over what waited. */
+  bind(relay: PortHost, guard?: PortGuard): void {
     this.relay = relay;
-    this.port = relay.open(this, this.guard);
+    this.port = relay.open(this, guard);
     const queued = this.queue;
     this.queue = [];
     for (const { m, reply } of queued) this.port.receive(m, reply);

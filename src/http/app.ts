@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { GatewayError } from '../errors/gateway-error.js';
 import { MODERN_VERSIONS } from '../protocol/versions.js';
+import { isMcpEndpointPath } from '../spec/request-path.js';
 import { accessControl, isPublicPath } from './access-control.js';
 import type { AppDeps } from './app-deps.js';
 import { forwardOf, routeToOwner, trustForwarded } from './cluster-routing.js';
@@ -22,6 +23,7 @@ import { registerProcessRequestRoutes } from './routes/process-request-routes.js
 import { registerProcessRoutes } from './routes/process-routes.js';
 import { registerRegistryApiRoutes } from './routes/registry-api-routes.js';
 import { registerToolChangeRoutes } from './routes/tool-change-routes.js';
+import { registerToolsetMcpRoutes } from './routes/toolset-mcp-routes.js';
 import { registerToolsetRoutes } from './routes/toolset-routes.js';
 
 /**
@@ -62,7 +64,7 @@ function sentStatus(c: Context): number | undefined {
 
 function meterOf(c: Context): Meter {
   const path = c.req.path;
-  if (!path.startsWith('/package/')) return 'request';
+  if (!isMcpEndpointPath(path)) return 'request';
   if (c.req.header('mcp-session-id')) return 'message';
   const version = c.req.header('mcp-protocol-version');
   const isMcp = path.endsWith('/mcp');
@@ -148,6 +150,7 @@ export function createApp(deps: AppDeps): Hono {
   registerPermissionRoutes(app, deps);
   registerToolChangeRoutes(app, deps);
   registerToolsetRoutes(app, deps);
+  registerToolsetMcpRoutes(app, deps);
   registerProcessRequestRoutes(app, deps);
 
   const errorJson = (err: unknown, c: Context) => {

@@ -10,6 +10,7 @@ import type { ForwardClaims } from '../cluster/forward-signature.js';
 import { ForwardFailedError, forwardRequest, OwnerUnreachableError } from '../cluster/forwarder.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Principal } from '../policy/principal.js';
+import { isMcpEndpointPath } from '../spec/request-path.js';
 
 /** The verified claims of a request another instance forwarded; undefined when a client sent it. */
 export function forwardOf(c: Context): ForwardClaims | undefined {
@@ -99,7 +100,7 @@ const requestToOwner = (o: RequestOrigin, cluster: Cluster, owner: string, req: 
 /** Forwards requests for sessions held by other instances to them. */
 export function routeToOwner(cluster: Cluster): MiddlewareHandler {
   return async (c, next) => {
-    if (!cluster.enabled || forwardOf(c) || !c.req.path.startsWith('/package/')) return next();
+    if (!cluster.enabled || forwardOf(c) || !isMcpEndpointPath(c.req.path)) return next();
     const id = sessionIdOf(c);
     const owner = id ? cluster.ownerOf(id) : undefined;
     if (!id || !owner || owner === cluster.self.id) return next();

@@ -19,6 +19,7 @@ import { type ForwardClaims, verifyForward } from '../cluster/forward-signature.
 import { passable, sendTo } from '../cluster/forwarder.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { type McpCaller, serveMcp, sessionMode } from '../front/mcp-endpoint.js';
+import { packageServed } from '../front/served.js';
 import { carrierOfHeaders } from '../observability/tracing.js';
 import { compileHostCheck } from '../policy/host-check.js';
 import type { Principal } from '../policy/principal.js';
@@ -197,18 +198,22 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
       const who: McpCaller = {
         principal: caller,
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
-        configKey: () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
-        prepare: (run) =>
-          deps.launcher.prepare(
-            parsePackagePath(path.slice(PREFIX.length)),
-            {
-              query: pairs,
-              headers: headersOfConfig(),
-              trace: carrierOfHeaders((name) => one(h[name])),
-              caller: { principal: caller, address: from },
-            },
-            run,
-          ),
+        served: packageServed(
+          caller,
+          (run) =>
+            deps.launcher.prepare(
+              parsePackagePath(path.slice(PREFIX.length)),
+              {
+                query: pairs,
+                headers: headersOfConfig(),
+                trace: carrierOfHeaders((name) => one(h[name])),
+                caller: { principal: caller, address: from },
+              },
+              run,
+            ),
+          () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
+          endpoint,
+        ),
         toOwner: (body) =>
           retryToOwner(
             { principal: caller, clientAddress: from, requestId, forwarded: !!forwarded },

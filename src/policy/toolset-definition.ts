@@ -70,7 +70,9 @@ export function parseToolset(name: string, body: unknown): Toolset {
   };
 }
 
-/** Whether a toolset server serves `tool` (no `tools`: every tool). */
-export function servesTool(server: Pick<ToolsetServer, 'tools'>, tool: string): boolean {
-  return !server.tools || server.tools.some((glob) => globToRegExp(glob).test(tool));
+/** Which tools a toolset server serves (no `tools`: every one), its globs compiled once. */
+export function toolMatcher(server: Pick<ToolsetServer, 'tools'>): (tool: string) => boolean {
+  if (!server.tools) return () => true;
+  const globs = server.tools.map((glob) => globToRegExp(glob));
+  return (tool) => globs.some((re) => re.test(tool));
 }

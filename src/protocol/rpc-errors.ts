@@ -12,6 +12,7 @@ export const JsonRpcCode = {
   MethodNotFound: ProtocolErrorCode.MethodNotFound,
   InvalidParams: ProtocolErrorCode.InvalidParams,
   InternalError: ProtocolErrorCode.InternalError,
+  ResourceNotFound: ProtocolErrorCode.ResourceNotFound,
   UnsupportedProtocolVersion: ProtocolErrorCode.UnsupportedProtocolVersion,
   /** Implementation-defined server error range start (JSON-RPC 2.0 §5.1): the MCP server is gone. */
   ServerUnavailable: -32000,

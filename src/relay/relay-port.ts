@@ -6,6 +6,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Span } from '../observability/tracing.js';
+import type { ServerIdentity } from '../runtime/managed-process.js';
 import type { toolCallOf } from './relay-tool-calls.js';
 
 export type RequestId = string | number;
@@ -59,6 +60,28 @@ export interface PortOwner {
   fromClient(port: Port, m: JSONRPCMessage, reply?: PortSink): void;
   isInFlight(port: Port, id: RequestId): boolean;
   closePort(port: Port): void;
+}
+
+/**
+ * What a client attachment (a session, a stateless request, a listening stream) talks to: one child's
+ * relay, or a toolset's hub of several relays (front/toolset-hub.ts).
+ */
+export interface PortHost extends PortOwner {
+  /** Who the client talks to: the child's identity, or the toolset's merged one. */
+  readonly identity: ServerIdentity;
+  /** Attaches a client; `guard`: what it may see and do (tool permissions). */
+  open(sink: PortSink, guard?: PortGuard): Port;
+  /** The HTTP exchange of the port's request went away: what follows goes to the port's own sink. */
+  detachReply(port: Port, clientId: RequestId, reply: PortSink): void;
+  /** A modern client's retry after an InputRequiredResult; false when the state is unknown or expired. */
+  resume(
+    requestState: string,
+    port: Port,
+    request: JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> },
+    reply?: PortSink,
+  ): boolean;
+  /** Subscribes a listening stream's port to resource `uri` (the child hears it once for all ports). */
+  listenTo(port: Port, uri: string): void;
 }
 
 /** A relayed request in flight (the relay's one in-flight map holds them). */

@@ -23,7 +23,7 @@ import {
   type Exchange,
   Port,
   type PortGuard,
-  type PortOwner,
+  type PortHost,
   type PortSink,
   type RequestId,
   sinkOf,
@@ -45,7 +45,7 @@ export interface RelayChild {
 
 type Request = JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> };
 
-export class Relay implements ProcessClient, PortOwner {
+export class Relay implements ProcessClient, PortHost {
   /** The one in-flight map: every relayed request awaiting the child's answer, by relay id. */
   readonly exchanges = new Map<string, Exchange>();
   /** Server requests asked of a port and not answered yet, by the child's id for them. */
@@ -76,7 +76,6 @@ export class Relay implements ProcessClient, PortOwner {
     child.attach(this);
   }
 
-  /** Attaches a client; `guard`: what it may see and do (tool permissions). */
   open(sink: PortSink, guard?: PortGuard): Port {
     const port = new Port(this, sink, this.next++, guard);
     this.ports.add(port);
@@ -156,9 +155,12 @@ export class Relay implements ProcessClient, PortOwner {
     return undefined;
   }
 
-  /** Adds a subscriber for a port that is no session (a listening stream); true: tell the child. */
-  subscribe(port: Port, uri: string): boolean {
-    return this.subscriptions.add(port, uri);
+  listenTo(port: Port, uri: string): void {
+    if (this.subscriptions.add(port, uri)) this.own('resources/subscribe', { uri });
+  }
+
+  get identity(): ServerIdentity {
+    return this.child.identity;
   }
 
   /**
@@ -326,7 +328,6 @@ export class Relay implements ProcessClient, PortOwner {
     (ex?.port === port && exSink ? exSink : port.sink).deliver(m, ex?.clientId);
   }
 
-  /** A modern client's retry after an InputRequiredResult. False when the state is unknown or expired. */
   resume(requestState: string, port: Port, request: Request, reply?: PortSink): boolean {
     return this.inputs.resume(requestState, port, request, reply);
   }

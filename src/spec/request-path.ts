@@ -51,3 +51,12 @@ export function parsePackagePath(rest: string): PackagePath {
   }
   return { spec, protocol: protocolRaw as Protocol };
 }
+
+/**
+ * True for the path of an MCP endpoint: a package's (`/package/{spec}/mcp` or `/sse`) or a toolset's
+ * (`/toolsets/{name}/mcp` or `/sse`). Each is an OAuth resource of its own and carries sessions.
+ */
+export function isMcpEndpointPath(path: string): boolean {
+  if (path.startsWith('/package/')) return /\/(mcp|sse)$/.test(path);
+  return /^\/toolsets\/[^/]+\/(mcp|sse)$/.test(path);
+}

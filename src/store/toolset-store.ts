@@ -89,7 +89,7 @@ export class ToolsetStore {
   }
 
   /** A toolset with its parameters (for launching its servers only). @throws SecretBoxError */
-  get(name: string): Toolset | undefined {
+  get(name: string): (Toolset & { updatedAt: string }) | undefined {
     const stored = this.read(name);
     return stored ? this.open(stored) : undefined;
   }
@@ -114,9 +114,10 @@ export class ToolsetStore {
     return true;
   }
 
-  private open(stored: StoredToolset): Toolset {
+  private open(stored: StoredToolset): Toolset & { updatedAt: string } {
     return {
       name: stored.name,
+      updatedAt: stored.updatedAt,
       ...(stored.description ? { description: stored.description } : {}),
       servers: stored.servers.map(({ paramNames: _names, ...s }) => ({
         ...s,

@@ -33,7 +33,7 @@ describe('MCP robustness', () => {
     expect(await eventually(atChild, 30_000)).toBe(true);
     controller.abort('user gave up');
     await expect(call).rejects.toThrow();
-    const processId = t.gw.sessions.get(transport.sessionId as string, 'local')?.processId;
+    const processId = t.gw.sessions.get(transport.sessionId as string, 'local')?.processIds[0];
     expect(
       await eventually(
         async () =>

@@ -178,7 +178,7 @@ describe('Streamable HTTP sessions', () => {
   it('ends a session whose child is stopped: /sessions no longer lists it and its client gets 404', async () => {
     const { client, transport } = await connect(`${base}/package/fixture-echo-mcp/mcp?stopMe=1`);
     const sessionId = transport.sessionId as string;
-    const processId = t.gw.sessions.get(sessionId, 'local')?.processId as string;
+    const processId = t.gw.sessions.get(sessionId, 'local')?.processIds[0] as string;
     expect((await t.get('/sessions')).body.sessions.map((s: { id: string }) => s.id)).toContain(sessionId);
     // The process shows the sessions it serves, with their real transport.
     expect((await t.get(`/processes/${processId}`)).body.sessions).toEqual([
@@ -243,7 +243,7 @@ describe('Streamable HTTP sessions', () => {
       );
       const session = t.gw.sessions.get(transport.sessionId as string, 'local');
       const cancelled = await eventually(async () => {
-        const logs = await t.get(`/logs/${session?.processId}`);
+        const logs = await t.get(`/logs/${session?.processIds[0]}`);
         return /cancelled request \d+#\d+/.test(logs.body.lines.join('\n'));
       }, 3000);
       expect(cancelled).toBe(true);

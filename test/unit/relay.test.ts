@@ -5,22 +5,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Relay } from '../../src/relay/relay.js';
-import type { PortSink, RequestId } from '../../src/relay/relay-port.js';
-import { FakeChild, type Msg } from '../support/fake-child.js';
-
-class FakeSink implements PortSink {
-  readonly got: Array<{ m: Msg; related?: RequestId }> = [];
-  constructor(
-    readonly carriesServerRequests = true,
-    readonly acceptsInputRequest?: (method: string, related: RequestId) => boolean,
-  ) {}
-  deliver(m: JSONRPCMessage, related?: RequestId): void {
-    this.got.push({ m: m as Msg, related });
-  }
-  answers(): Msg[] {
-    return this.got.map((g) => g.m).filter((m) => 'result' in m || 'error' in m);
-  }
-}
+import type { RequestId } from '../../src/relay/relay-port.js';
+import { FakeChild, FakeSink, type Msg } from '../support/fake-child.js';
 
 const req = (id: RequestId, method: string, params: Record<string, unknown> = {}) =>
   ({ jsonrpc: '2.0', id, method, params }) as JSONRPCMessage;

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseToolset, servesTool } from '../../src/policy/toolset-definition.js';
+import { parseToolset, toolMatcher } from '../../src/policy/toolset-definition.js';
 import { SecretBox, SecretBoxError } from '../../src/store/secret-box.js';
 import { ToolsetStore } from '../../src/store/toolset-store.js';
 
@@ -36,10 +36,10 @@ describe('toolset definitions', () => {
   it('accepts the documented form and matches tools by glob', () => {
     const t = parseToolset('daily', BODY);
     expect(t.servers[0]?.alias).toBe('ev');
-    expect(servesTool(t.servers[0] ?? {}, 'echo')).toBe(true);
-    expect(servesTool(t.servers[0] ?? {}, 'get-sum')).toBe(true);
-    expect(servesTool(t.servers[0] ?? {}, 'gzip-file-as-resource')).toBe(false);
-    expect(servesTool({}, 'anything')).toBe(true);
+    expect(toolMatcher(t.servers[0] ?? {})('echo')).toBe(true);
+    expect(toolMatcher(t.servers[0] ?? {})('get-sum')).toBe(true);
+    expect(toolMatcher(t.servers[0] ?? {})('gzip-file-as-resource')).toBe(false);
+    expect(toolMatcher({})('anything')).toBe(true);
   });
 
   it('refuses what cannot be served or named, saying which field', () => {

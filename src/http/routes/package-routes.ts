@@ -1,15 +1,15 @@
 /** @module /package/{spec}/{protocol}: thin routes over the PackageLauncher (stdio) and the MCP endpoint (mcp). */
 import type { Context, Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { clientConfigs, packageEndpoint } from '../../catalog/client-configs.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { type McpCaller, serveMcp, serveSse, sessionMode } from '../../front/mcp-endpoint.js';
+import { packageServed } from '../../front/served.js';
 import type { LaunchAnswer, LaunchStep } from '../../launch/package-launcher.js';
-import { compileOrigins } from '../../policy/origin-check.js';
 import { parsePackagePath } from '../../spec/request-path.js';
 import { type AppDeps, mcpEndpointDeps } from '../app-deps.js';
 import { retryFromContext } from '../cluster-routing.js';
 import { connectionInfoFor } from '../connection-view.js';
+import { mcpCors } from '../mcp-cors.js';
 import { requestConfig } from '../request-config.js';
 import { webCall } from '../web-call.js';
 import { streamLaunch, wantsProgress } from './launch-progress.js';
@@ -44,16 +44,7 @@ function connectDetails(answer: LaunchAnswer, base: string, keysRequired: boolea
 }
 
 export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
-  const allowed = compileOrigins(deps.config.http.allowedOrigins);
-  app.use(
-    '/package/*',
-    cors({
-      origin: (origin) => (allowed.some((re) => re.test(origin)) ? origin : null),
-      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      exposeHeaders: ['Mcp-Session-Id', 'MCP-Protocol-Version', 'X-Request-Id'],
-      maxAge: 600,
-    }),
-  );
+  app.use('/package/*', mcpCors(deps.config.http.allowedOrigins));
 
   const endpoint = mcpEndpointDeps(deps);
 
@@ -64,12 +55,17 @@ export function registerPackageRoutes(app: Hono, deps: AppDeps): void {
     const mode = sessionMode(pairs, c.req.header('x-mcp-mode'));
     if (route.protocol !== 'stdio') {
       const config = requestConfig(c, pairs);
+      const principal = config.caller.principal;
       const who: McpCaller = {
-        principal: c.get('principal'),
+        principal,
         mode,
-        prepare: (run) => deps.launcher.prepare(route, config, run),
-        configKey: () =>
-          `${config.caller.principal.id}\n${config.caller.principal.role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
+        served: packageServed(
+          principal,
+          (run) => deps.launcher.prepare(route, config, run),
+          () =>
+            `${principal.id}\n${principal.role}\n${path}?${new URL(c.req.url).search}\n${JSON.stringify(config.headers)}`,
+          endpoint,
+        ),
         toOwner: (body) => retryFromContext(c, deps.cluster, body),
       };
       const { call, response } = webCall(c);

@@ -60,7 +60,7 @@ const viewerOf = (deps: AppDeps, principal: Principal) => ({
 
 /** The live sessions a process serves. */
 function servedBy(deps: AppDeps, processId: string) {
-  return deps.sessions.list().filter((s) => s.processId === processId);
+  return deps.sessions.list().filter((s) => s.processIds.includes(processId));
 }
 
 /** The process with this id when the caller may see it; another owner's process looks unknown. */

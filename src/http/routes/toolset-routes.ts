@@ -2,7 +2,8 @@
  * @module Toolsets, defined by admins: `PUT /toolsets/{name}` (the whole definition: servers under
  * aliases, their parameters, which tools), `GET /toolsets` and `GET /toolsets/{name}` (parameter values
  * masked, for every caller: what a toolset serves is no secret, its parameters are), `DELETE
- * /toolsets/{name}`. Changes are audited. Parameters are stored sealed (toolset-store.ts).
+ * /toolsets/{name}`. Changes are audited and end the toolset's sessions here (their clients start again
+ * with the new definition). Parameters are stored sealed (toolset-store.ts).
  */
 import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
@@ -11,14 +12,18 @@ import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
 
-const notFound = (name: string) =>
+export const toolsetNotFound = (name: string) =>
   new GatewayError('TOOLSET_NOT_FOUND', `No toolset '${name.slice(0, 64)}'.`);
+
+/** Sessions of a toolset end when it changes: their clients start again with what it is now. */
+const endSessionsOf = (deps: AppDeps, name: string, why: string) =>
+  deps.sessions.endWhere((s) => s.packageName === `toolset:${name}`, why);
 
 export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
   app.get('/toolsets', (c) => c.json({ toolsets: deps.toolsets.list() }));
   app.get('/toolsets/:name', (c) => {
     const view = deps.toolsets.view(c.req.param('name'));
-    if (!view) throw notFound(c.req.param('name'));
+    if (!view) throw toolsetNotFound(c.req.param('name'));
     return c.json(view);
   });
   app.put('/toolsets/:name', async (c) => {
@@ -27,6 +32,7 @@ export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
     const toolset = parseToolset(name, await readRequestJson(c, deps.config.request.maxBodyBytes));
     const existed = deps.toolsets.view(name) !== undefined;
     const view = await deps.toolsets.put(toolset, c.get('principal').id);
+    if (existed) await endSessionsOf(deps, name, 'its toolset was changed');
     deps.audit.record({
       type: 'toolset.change',
       principal: c.get('principal').id,
@@ -35,10 +41,11 @@ export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
     });
     return c.json(view, existed ? 200 : 201);
   });
-  app.delete('/toolsets/:name', (c) => {
+  app.delete('/toolsets/:name', async (c) => {
     adminOnly(c, 'Removing toolsets is');
     const name = c.req.param('name');
-    if (!deps.toolsets.delete(name)) throw notFound(name);
+    if (!deps.toolsets.delete(name)) throw toolsetNotFound(name);
+    await endSessionsOf(deps, name, 'its toolset was removed');
     deps.audit.record({
       type: 'toolset.change',
       principal: c.get('principal').id,

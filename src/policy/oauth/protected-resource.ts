@@ -2,9 +2,10 @@
  * @module The gateway as an OAuth protected resource (RFC 9728, and the MCP authorization spec): which
  * resource a request belongs to, the metadata document that names the authorization servers for it, and
  * the `WWW-Authenticate` challenge that leads a client there. Each MCP endpoint (`/package/…/mcp`,
- * `/package/…/sse`) is a resource of its own, its URL without the query; every other path belongs to the
+ * `/package/…/sse`, `/toolsets/…/mcp`, `/toolsets/…/sse`) is a resource of its own, its URL without the query; every other path belongs to the
  * gateway's root resource (its base URL). A token for the root resource is good on every path.
  */
+import { isMcpEndpointPath } from '../../spec/request-path.js';
 
 /** Where RFC 9728 §3 puts the metadata: this prefix, then the resource's path. */
 export const METADATA_PREFIX = '/.well-known/oauth-protected-resource';
@@ -20,7 +21,7 @@ export interface ResourceSettings {
 
 /** The path of the resource a request path belongs to: an MCP endpoint's own path, or '' (the root). */
 export function resourcePathOf(path: string): string {
-  return path.startsWith('/package/') && /\/(mcp|sse)$/.test(path) ? path : '';
+  return isMcpEndpointPath(path) ? path : '';
 }
 
 /** The resources a token must name one of (its `aud`, RFC 8707) to be used on `path`. */
