@@ -4,7 +4,7 @@
  * (Chromium's --host-resolver-rules maps the name to 127.0.0.1) and tries every way a page can make a
  * browser send a request: img, script, iframe, link prefetch, form GET, form POST (text/plain and
  * urlencoded), fetch no-cors (GET and a POST shaped like an MCP initialize), fetch with CORS, and a
- * top-level navigation. Nothing may be launched, installed, stopped or read. A control at the end shows
+ * top-level navigation, against packages, the playground endpoint and a toolset's endpoints. Nothing may be launched, installed, stopped or read. A control at the end shows
  * the same browser does reach the gateway when the user types the URL.
  */
 import { existsSync } from 'node:fs';
@@ -32,6 +32,8 @@ function attackPage(gw: string, runningId: string): string {
 <script src="${launch('script')}"></script>
 <iframe name="f1" src="${launch('iframe')}"></iframe>
 <iframe name="f2"></iframe><iframe name="f3"></iframe><iframe name="f4"></iframe><iframe name="f5"></iframe>
+<iframe name="f6"></iframe>
+<img src="${gw}/toolsets/daily/sse?vector=img-toolset-sse">
 <link rel="prefetch" href="${launch('prefetch')}">
 <form id="get" method="GET" action="${gw}/package/${VICTIM}/stdio" target="f2">
   <input name="vector" value="form-get"></form>
@@ -41,11 +43,14 @@ function attackPage(gw: string, runningId: string): string {
   <input name="a" value="b"></form>
 <form id="playground" method="POST" enctype="text/plain" action="${gw}/processes/${runningId}/request?vector=form-post-playground" target="f5">
   <input name='{"method":"tools/call","params":{"name":"crash","arguments":{}},"x":"' value='"}'></form>
+<form id="toolset" method="POST" enctype="text/plain" action="${gw}/toolsets/daily/mcp?vector=form-post-toolset" target="f6">
+  <input name='${init.slice(0, -1)},"x":"' value='"}'></form>
 <script>
   document.getElementById('get').submit();
   document.getElementById('text').submit();
   document.getElementById('url').submit();
   document.getElementById('playground').submit();
+  document.getElementById('toolset').submit();
   fetch(${JSON.stringify(`${gw}/toolsets/evil?vector=fetch-cors-put-toolset`)}, {
     method: 'PUT', body: '{"servers":[{"alias":"x","package":"evil-pkg"}]}', headers: { 'content-type': 'application/json' },
   }).catch(() => {});
@@ -82,6 +87,13 @@ describe.runIf(CHROMIUM)('a web page on another origin, in Chromium, against a g
     const started = await t.get('/package/fixture-echo-mcp@1.0.0/stdio');
     expect(started.status).toBe(200);
     runningId = started.body.processId;
+    // A toolset the page tries to use (its server is the victim package, not installed yet).
+    const defined = await t.get('/toolsets/daily', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ servers: [{ alias: 'v', package: VICTIM }] }),
+    });
+    expect(defined.status).toBe(201);
     await new Promise<void>((resolve) => {
       gwServer = serve(
         {
@@ -148,6 +160,8 @@ describe.runIf(CHROMIUM)('a web page on another origin, in Chromium, against a g
       'fetch-cors-read',
       'form-post-playground', // a tool call from a form: no preflight
       'fetch-cors-put-toolset', // only its preflight
+      'img-toolset-sse', // a GET that would open a session of a toolset and start its servers
+      'form-post-toolset', // an initialize for a toolset's endpoint
     ];
     await sawAll(vectors);
     const nav = await (await browser.newContext()).newPage();
@@ -165,7 +179,7 @@ describe.runIf(CHROMIUM)('a web page on another origin, in Chromium, against a g
     expect(t.gw.processes.list().map((p) => p.process.id)).toEqual([runningId]);
     expect(t.gw.processes.get(runningId)?.process.status).toBe('running');
     expect((await t.gw.store.list()).map((p) => p.name)).not.toContain(VICTIM);
-    expect((await t.get('/toolsets')).body.toolsets).toEqual([]);
+    expect((await t.get('/toolsets')).body.toolsets.map((x: { name: string }) => x.name)).toEqual(['daily']);
     expect(t.gw.sessions.size).toBe(0);
     await page.close();
     await nav.close();

@@ -8,6 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateApiKey } from '../../src/policy/api-keys.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 
 const EVERYTHING = '@modelcontextprotocol/server-everything';
@@ -66,13 +67,17 @@ describe('real npm: server-everything', () => {
   });
 });
 
-describe('real npm: server-everything over Streamable HTTP', () => {
+describe('real npm: server-everything over Streamable HTTP, keys on', () => {
   let t: TestGateway;
   let base: string;
+  const alice = generateApiKey('alice', 'user');
+  const ops = generateApiKey('ops', 'admin');
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
   beforeAll(async () => {
     t = await startTestGateway({
       registry: { npmUrl: 'https://registry.npmjs.org', timeoutMs: 30_000 },
       process: { startupTimeoutMs: 30_000 },
+      auth: { apiKeys: [alice.entry, ops.entry] },
     });
     base = await t.serve();
   });
@@ -89,7 +94,11 @@ describe('real npm: server-everything over Streamable HTTP', () => {
       content: { type: 'text', text: 'sampled by the test' },
       model: 'test',
     }));
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/package/${EVERYTHING}/mcp`)));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/package/${EVERYTHING}/mcp`), {
+        requestInit: { headers: bearer(alice.key) },
+      }),
+    );
     try {
       const tools = (await client.listTools()).tools.map((x) => x.name);
       // trigger-sampling-request exists only for clients that declare sampling: it proves the server heard
@@ -121,6 +130,35 @@ describe('real npm: server-everything over Streamable HTTP', () => {
         arguments: { prompt: 'hi', maxTokens: 5 },
       });
       expect(JSON.stringify(sampled.content)).toContain('sampled by the test');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("serves the issue's toolset: ev = server-everything with echo and get-sum, as ev__echo and ev__get-sum", {
+    timeout: 240_000,
+  }, async () => {
+    const defined = await fetch(`${base}/toolsets/daily`, {
+      method: 'PUT',
+      headers: { ...bearer(ops.key), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        servers: [{ alias: 'ev', package: EVERYTHING, params: {}, tools: ['echo', 'get-sum'] }],
+      }),
+    });
+    expect(defined.status).toBe(201);
+    const client = new Client({ name: 'e2e-toolset', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/toolsets/daily/mcp`), {
+        requestInit: { headers: bearer(alice.key) },
+      }),
+    );
+    try {
+      const tools = (await client.listTools()).tools.map((x) => x.name).sort();
+      expect(tools).toEqual(['ev__echo', 'ev__get-sum']);
+      const echoed = await client.callTool({ name: 'ev__echo', arguments: { message: 'through a toolset' } });
+      expect(JSON.stringify(echoed.content)).toContain('through a toolset');
+      const sum = await client.callTool({ name: 'ev__get-sum', arguments: { a: 20, b: 22 } });
+      expect(JSON.stringify(sum.content)).toContain('42');
     } finally {
       await client.close();
     }
