@@ -76,3 +76,32 @@ export function toolMatcher(server: Pick<ToolsetServer, 'tools'>): (tool: string
   const globs = server.tools.map((glob) => globToRegExp(glob));
   return (tool) => globs.some((re) => re.test(tool));
 }
+
+/** A parameter value a PUT sends to keep the stored one: what answers show in its place. */
+export const KEEP_STORED = '***';
+
+/**
+ * `next` with every `***` parameter value replaced by the value stored under the same alias and name,
+ * so an editor that shows masked values can send them back unchanged.
+ * @throws GatewayError INVALID_TOOLSET when there is no stored value to keep
+ */
+export function keepStoredValues(next: Toolset, stored: Toolset | undefined): Toolset {
+  return {
+    ...next,
+    servers: next.servers.map((server, i) => {
+      const before = stored?.servers.find((s) => s.alias === server.alias)?.params ?? {};
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(server.params)) {
+        if (v !== KEEP_STORED) params[k] = v;
+        else if (before[k] !== undefined) params[k] = before[k];
+        else
+          throw new GatewayError(
+            'INVALID_TOOLSET',
+            `servers.${i}.params.${k}: '${KEEP_STORED}' keeps a stored value, and none is stored.`,
+            { field: `servers.${i}.params.${k}` },
+          );
+      }
+      return { ...server, params };
+    }),
+  };
+}

@@ -2,12 +2,14 @@
  * The toolsets API with keys on: an admin defines the issue's toolset (server-everything under `ev`,
  * tools `echo` and `get-sum`, a parameter); every caller reads it with the parameter masked; a user
  * cannot define or remove one; bad definitions are 400 naming the field; changes are audited; the
- * store's file never holds the parameter. Serving a toolset as one MCP server is the next step.
+ * store's file never holds the parameter; a parameter sent back as `***` keeps its stored value.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
+import { SecretBox } from '../../src/store/secret-box.js';
+import { ToolsetStore } from '../../src/store/toolset-store.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 
 const alice = generateApiKey('alice', 'user');
@@ -88,5 +90,29 @@ describe('toolsets API', () => {
     const garbage = await t.get('/toolsets/x', { method: 'PUT', ...as(ops.key), body: '{not json' });
     expect(garbage.status).toBe(400);
     expect((await t.get('/toolsets', as(ops.key))).body.toolsets).toEqual([]);
+  });
+
+  it('keeps a stored value for a parameter sent back as ***, and refuses *** with nothing stored', async () => {
+    expect((await t.get('/toolsets/keep', { method: 'PUT', ...as(ops.key, DAILY) })).status).toBe(201);
+    const edited = {
+      servers: [{ ...DAILY.servers[0], params: { apiKey: '***', region: 'eu' }, tools: ['echo'] }],
+    };
+    expect((await t.get('/toolsets/keep', { method: 'PUT', ...as(ops.key, edited) })).status).toBe(200);
+    const store = new ToolsetStore(
+      path.join(t.dir, 'store'),
+      SecretBox.forConfig({ dir: path.join(t.dir, 'store') }),
+    );
+    expect(store.get('keep')?.servers[0]?.params).toEqual({
+      apiKey: 'toolset-secret-9',
+      region: 'eu',
+    });
+    const nothing = { servers: [{ alias: 'other', package: 'fixture-echo-mcp', params: { apiKey: '***' } }] };
+    const refused = await t.get('/toolsets/keep', { method: 'PUT', ...as(ops.key, nothing) });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      code: 'INVALID_TOOLSET',
+      guidance: { field: 'servers.0.params.apiKey' },
+    });
+    expect((await t.get('/toolsets/keep', { method: 'DELETE', ...as(ops.key) })).status).toBe(200);
   });
 });

@@ -3,15 +3,19 @@
  * (its owner or an admin, on the instance that runs it) for its tools, resources and prompts, call a
  * tool, read a resource or get a prompt. The request goes through the process's relay on a port of its
  * own (relay-request.ts): the caller's tool permissions and tool pinning apply as to any client, and
- * tool calls are audited. The answer is the child's: `{result}` or `{error}` (JSON-RPC).
+ * tool calls are audited. The answer is the child's: `{result}` or `{error}` (JSON-RPC); asked with
+ * `Accept: text/event-stream`, the request's progress comes first as `progress` events, then the answer
+ * as a `result` event.
  */
 import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { relayRequest } from '../../relay/relay-request.js';
 import { packageOf } from '../../runtime/process-meta.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
+import { wantsProgress } from './launch-progress.js';
 import { findProcess } from './process-routes.js';
 
 const METHODS = [
@@ -40,6 +44,15 @@ export function registerProcessRequestRoutes(app: Hono, deps: AppDeps): void {
       );
     const relay = deps.relays.of(process);
     const guard = deps.guards.for(c.get('principal'), packageOf(meta));
-    return c.json(await relayRequest(relay, guard, parsed.data.method, parsed.data.params));
+    const { method, params } = parsed.data;
+    if (!wantsProgress(c)) return c.json(await relayRequest(relay, guard, method, params));
+    c.header('x-accel-buffering', 'no');
+    return streamSSE(c, async (stream) => {
+      const send = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) });
+      const answer = await relayRequest(relay, guard, method, params, (p) => {
+        void send('progress', p).catch(() => undefined);
+      });
+      await send('result', answer);
+    });
   });
 }

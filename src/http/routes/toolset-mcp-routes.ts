@@ -13,32 +13,14 @@ import { type McpCaller, serveMcp, serveSse, sessionMode } from '../../front/mcp
 import type { Served } from '../../front/served.js';
 import { toolsetServed } from '../../front/toolset-served.js';
 import { carrierOfHeaders } from '../../observability/tracing.js';
-import { SecretBoxError } from '../../store/secret-box.js';
 import { type AppDeps, mcpEndpointDeps } from '../app-deps.js';
 import { retryFromContext } from '../cluster-routing.js';
 import { mcpCors } from '../mcp-cors.js';
 import { webCall } from '../web-call.js';
-import { toolsetNotFound } from './toolset-routes.js';
+import { loadToolset, toolsetNotFound } from './toolset-routes.js';
 
 /** The query parameters a toolset endpoint takes; its servers' parameters are the toolset's own. */
 const QUERY = new Set(['mode', 'sessionId']);
-
-/** The toolset with its parameters. @throws GatewayError TOOLSET_NOT_FOUND, TOOLSET_UNREADABLE */
-function load(deps: AppDeps, name: string) {
-  try {
-    const toolset = deps.toolsets.get(name);
-    if (!toolset) throw toolsetNotFound(name);
-    return toolset;
-  } catch (err) {
-    if (!(err instanceof SecretBoxError)) throw err;
-    throw new GatewayError(
-      'TOOLSET_UNREADABLE',
-      `The parameters of toolset '${name}' cannot be opened with this gateway's secrets key.`,
-      {},
-      { cause: err },
-    );
-  }
-}
 
 /** What serves a request on toolset `name`'s endpoint (read when a session or stateless request needs it). */
 function servedBy(c: Context, deps: AppDeps, name: string): Served {
@@ -47,7 +29,7 @@ function servedBy(c: Context, deps: AppDeps, name: string): Served {
   const trace = carrierOfHeaders((h) => c.req.header(h));
   const build = () =>
     toolsetServed(
-      load(deps, name),
+      loadToolset(deps, name),
       principal,
       (server) => (run) =>
         deps.launcher.prepare(

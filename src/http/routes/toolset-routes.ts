@@ -2,18 +2,36 @@
  * @module Toolsets, defined by admins: `PUT /toolsets/{name}` (the whole definition: servers under
  * aliases, their parameters, which tools), `GET /toolsets` and `GET /toolsets/{name}` (parameter values
  * masked, for every caller: what a toolset serves is no secret, its parameters are), `DELETE
- * /toolsets/{name}`. Changes are audited and end the toolset's sessions here (their clients start again
+ * /toolsets/{name}`. A parameter sent as `***` keeps its stored value. Changes are audited and end the toolset's sessions here (their clients start again
  * with the new definition). Parameters are stored sealed (toolset-store.ts).
  */
 import type { Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { parseToolset } from '../../policy/toolset-definition.js';
+import { keepStoredValues, parseToolset } from '../../policy/toolset-definition.js';
+import { SecretBoxError } from '../../store/secret-box.js';
 import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
 
 export const toolsetNotFound = (name: string) =>
   new GatewayError('TOOLSET_NOT_FOUND', `No toolset '${name.slice(0, 64)}'.`);
+
+/** A toolset with its parameters. @throws GatewayError TOOLSET_NOT_FOUND, TOOLSET_UNREADABLE */
+export function loadToolset(deps: AppDeps, name: string) {
+  try {
+    const toolset = deps.toolsets.get(name);
+    if (!toolset) throw toolsetNotFound(name);
+    return toolset;
+  } catch (err) {
+    if (!(err instanceof SecretBoxError)) throw err;
+    throw new GatewayError(
+      'TOOLSET_UNREADABLE',
+      `The parameters of toolset '${name.slice(0, 64)}' cannot be opened with this gateway's secrets key.`,
+      {},
+      { cause: err },
+    );
+  }
+}
 
 /** Sessions of a toolset end when it changes: their clients start again with what it is now. */
 const endSessionsOf = (deps: AppDeps, name: string, why: string) =>
@@ -29,8 +47,9 @@ export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
   app.put('/toolsets/:name', async (c) => {
     adminOnly(c, 'Defining toolsets is');
     const name = c.req.param('name');
-    const toolset = parseToolset(name, await readRequestJson(c, deps.config.request.maxBodyBytes));
+    const parsed = parseToolset(name, await readRequestJson(c, deps.config.request.maxBodyBytes));
     const existed = deps.toolsets.view(name) !== undefined;
+    const toolset = keepStoredValues(parsed, existed ? loadToolset(deps, name) : undefined);
     const view = await deps.toolsets.put(toolset, c.get('principal').id);
     if (existed) await endSessionsOf(deps, name, 'its toolset was changed');
     deps.audit.record({
