@@ -2,7 +2,10 @@
 // /dashboard/events (snapshots as server-sent events) and acts through the ordinary API with the key
 // the user signed in with (kept for this tab only, in sessionStorage).
 import { redraw, renderCharts } from './charts.js';
+import { showClientConfig } from './client-config.js';
+import { processAsker, readEvents } from './requests.js';
 import { openTools } from './tools.js';
+import { initToolsets, refreshToolsets } from './toolsets.js';
 import { refreshToolChanges, trustBadges } from './trust.js';
 
 const $ = (id) => document.getElementById(id);
@@ -12,27 +15,6 @@ let logsFor = null;
 
 const auth = () => (key ? { authorization: `Bearer ${key}` } : {});
 const text = (s) => document.createTextNode(String(s ?? ''));
-
-/** Calls `onEvent(type, data)` for each server-sent event of a fetch response, until it ends. */
-async function readEvents(res, onEvent) {
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data:'))
-        .map((l) => l.slice(5).trim())
-        .join('\n');
-      if (data) onEvent(/^event: (.*)$/m.exec(block)?.[1] ?? 'message', JSON.parse(data));
-    }
-  }
-}
 
 function cell(row, value, className) {
   const td = row.insertCell();
@@ -108,7 +90,9 @@ function renderProcesses(list) {
     const tools = document.createElement('button');
     tools.type = 'button';
     tools.textContent = 'tools';
-    tools.addEventListener('click', () => openTools(p, auth));
+    tools.addEventListener('click', () =>
+      openTools({ label: `${p.packageName}@${p.version}`, ask: processAsker(p.id, auth) }),
+    );
     const config = document.createElement('button');
     config.type = 'button';
     config.textContent = 'config';
@@ -182,7 +166,10 @@ async function follow() {
     $('main').hidden = false;
     $('live').textContent = 'live';
     $('live').className = 'badge ok';
+    let first = true;
     await readEvents(res, (_type, snapshot) => {
+      if (first) void refreshToolsets(snapshot.principal.role === 'admin');
+      first = false;
       renderHealth(snapshot.health, snapshot.principal);
       renderProcesses(snapshot.processes);
       renderSessions(snapshot.sessions);
@@ -265,16 +252,6 @@ function showStep(step) {
   $('steps').append(li);
 }
 
-/** Every client's configuration as the gateway made it (secrets and the API key as placeholders). */
-function showClientConfig(label, clients) {
-  $('config-for').textContent = label;
-  $('config-cursor').textContent = JSON.stringify(clients.cursor, null, 2);
-  $('config-vscode').textContent = JSON.stringify(clients.vscode, null, 2);
-  $('config-claude-desktop').textContent = JSON.stringify(clients.claudeDesktop, null, 2);
-  $('config-claude-code').textContent = clients.claudeCode;
-  $('client-config').hidden = false;
-}
-
 async function openClientConfig(p) {
   const res = await fetch(`/processes/${encodeURIComponent(p.id)}/client-config`, { headers: auth() });
   if (res.ok) showClientConfig(`${p.packageName}@${p.version}`, await res.json());
@@ -324,6 +301,7 @@ $('logs-close').addEventListener('click', () => {
   $('logs').hidden = true;
 });
 $('add-param').addEventListener('click', addParam);
+initToolsets(auth);
 $('launch').addEventListener('submit', (e) => void launch(e));
 addParam();
 void follow();

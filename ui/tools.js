@@ -1,11 +1,10 @@
 /**
- * The dashboard's tools view and playground: a process's tools (with their schemas), resources and
- * prompts, asked through POST /processes/{id}/request with the signed-in key (its tool permissions and
- * tool pinning apply). A form is built from each tool's input schema; the result is shown as the
- * server gave it: text, images, embedded resources, structured content, or its error.
+ * The dashboard's tools view and playground, for a process or a toolset (requests.js asks either with
+ * the signed-in key: its tool permissions and tool pinning apply): its tools with their schemas, its
+ * resources, resource templates and prompts. A form is built from each tool's input schema (and from a
+ * prompt's arguments, a template's variables); a tool call shows its progress as it comes, then the
+ * result as the server gave it: text, images, embedded resources, structured content, or its error.
  */
-let auth = () => ({});
-
 const el = (tag, attrs = {}, ...children) => {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -16,20 +15,11 @@ const el = (tag, attrs = {}, ...children) => {
   return e;
 };
 
-async function ask(processId, method, params = {}) {
-  const res = await fetch(`/processes/${encodeURIComponent(processId)}/request`, {
-    method: 'POST',
-    headers: { ...auth(), 'content-type': 'application/json' },
-    body: JSON.stringify({ method, params }),
-  });
-  const body = await res.json();
-  if (!res.ok) return { error: { message: `${body.code}: ${body.message}` } };
-  return body;
-}
+let nextField = 1;
 
 /** An input for one schema property. */
 function field(name, schema, required) {
-  const id = `arg-${name}`;
+  const id = `arg-${nextField++}-${name}`;
   let input;
   if (Array.isArray(schema.enum)) {
     input = el('select', { id, 'data-kind': 'string' }, el('option', { value: '', text: '' }));
@@ -90,14 +80,22 @@ function resultView(answer) {
   return box;
 }
 
-function toolView(processId, tool) {
-  const schema = tool.inputSchema ?? {};
-  const required = new Set(schema.required ?? []);
+/** A progress line for a call in flight: the bar when the server says how far it is, and its message. */
+function progressView(p) {
+  const bar = el('progress', { class: 'call-progress' });
+  bar.value = Number(p.progress ?? 0);
+  if (p.total !== undefined) bar.max = Number(p.total);
+  else bar.removeAttribute('value');
+  const label = `${p.progress ?? ''}${p.total !== undefined ? ` / ${p.total}` : ''} ${p.message ?? ''}`;
+  return el('div', { class: 'progress-line' }, bar, el('span', { text: label.trim() }));
+}
+
+/** A form of `fields` ([name, schema, required]) that runs `run(args, out)` on submit. */
+function formOf(fields, buttonText, run) {
   const form = el('form', { class: 'playground' });
-  for (const [name, s] of Object.entries(schema.properties ?? {}))
-    form.append(field(name, s, required.has(name)));
+  for (const [name, s, required] of fields) form.append(field(name, s, required));
   const out = el('div');
-  form.append(el('button', { type: 'submit', text: 'call' }), out);
+  form.append(el('button', { type: 'submit', text: buttonText }), out);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     let args;
@@ -107,8 +105,21 @@ function toolView(processId, tool) {
       out.replaceChildren(el('pre', { class: 'error', text: `arguments: ${err.message}` }));
       return;
     }
-    out.replaceChildren(el('p', { text: 'calling …' }));
-    out.replaceChildren(resultView(await ask(processId, 'tools/call', { name: tool.name, arguments: args })));
+    out.replaceChildren(el('p', { text: 'asking …' }));
+    await run(args, out);
+  });
+  return form;
+}
+
+function toolView(ask, tool) {
+  const schema = tool.inputSchema ?? {};
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties ?? {}).map(([n, s]) => [n, s, required.has(n)]);
+  const form = formOf(fields, 'call', async (args, out) => {
+    const onProgress = (p) => out.replaceChildren(progressView(p));
+    out.replaceChildren(
+      resultView(await ask('tools/call', { name: tool.name, arguments: args }, onProgress)),
+    );
   });
   return el(
     'details',
@@ -119,52 +130,69 @@ function toolView(processId, tool) {
   );
 }
 
-function readableView(processId, kind, item) {
-  const out = el('div');
-  const button = el('button', { type: 'button', text: kind === 'resource' ? 'read' : 'get' });
-  button.addEventListener('click', async () => {
+const STRING = { type: 'string' };
+/** The variables of a URI template (RFC 6570 expressions, operators left out). */
+const variablesOf = (template) =>
+  [...template.matchAll(/\{[+#./;?&]?([^}]+)\}/g)].flatMap((m) =>
+    m[1].split(',').map((v) => v.replace(/\*$/, '')),
+  );
+const expand = (template, args) =>
+  template.replace(/\{[+#./;?&]?([^}]+)\}/g, (_all, names) =>
+    names
+      .split(',')
+      .map((n) => encodeURIComponent(String(args[n.replace(/\*$/, '')] ?? '')))
+      .join(','),
+  );
+
+/** A resource (read), a resource template (its variables, then read) or a prompt (its arguments, then get). */
+function readableView(ask, kind, item) {
+  const fields =
+    kind === 'template'
+      ? variablesOf(item.uriTemplate).map((v) => [v, STRING, true])
+      : kind === 'prompt'
+        ? (item.arguments ?? []).map((a) => [a.name, { ...STRING, description: a.description }, !!a.required])
+        : [];
+  const form = formOf(fields, kind === 'prompt' ? 'get' : 'read', async (args, out) => {
     const answer =
-      kind === 'resource'
-        ? await ask(processId, 'resources/read', { uri: item.uri })
-        : await ask(processId, 'prompts/get', { name: item.name, arguments: {} });
+      kind === 'prompt'
+        ? await ask('prompts/get', { name: item.name, arguments: args })
+        : await ask('resources/read', {
+            uri: kind === 'template' ? expand(item.uriTemplate, args) : item.uri,
+          });
     out.replaceChildren(resultView(answer));
   });
   return el(
     'li',
-    {},
+    { 'data-name': item.name ?? item.uri },
     el('b', { text: item.name ?? item.uri }),
-    ` ${item.uri ?? item.description ?? ''} `,
-    button,
-    out,
+    ` ${item.uriTemplate ?? item.uri ?? item.description ?? ''} `,
+    form,
   );
 }
 
-/** Shows a process's tools, resources and prompts in the #tools section. */
-export async function openTools(p, authHeaders) {
-  auth = authHeaders;
+/** Shows the tools, resources, templates and prompts of `target` ({label, ask}) in the #tools section. */
+export async function openTools(target) {
+  const { ask } = target;
   const section = document.getElementById('tools');
-  document.getElementById('tools-for').textContent = `${p.packageName}@${p.version}`;
+  document.getElementById('tools-for').textContent = target.label;
   const list = document.getElementById('tools-list');
   list.replaceChildren(el('p', { text: 'asking …' }));
   section.hidden = false;
-  const [tools, resources, prompts] = await Promise.all([
-    ask(p.id, 'tools/list'),
-    ask(p.id, 'resources/list'),
-    ask(p.id, 'prompts/list'),
+  const [tools, resources, templates, prompts] = await Promise.all([
+    ask('tools/list'),
+    ask('resources/list'),
+    ask('resources/templates/list'),
+    ask('prompts/list'),
   ]);
   list.replaceChildren();
   if (tools.error) list.append(el('pre', { class: 'error', text: tools.error.message }));
-  for (const tool of tools.result?.tools ?? []) list.append(toolView(p.id, tool));
-  const res = resources.result?.resources ?? [];
-  if (res.length)
-    list.append(
-      el('h3', { text: 'Resources' }),
-      el('ul', {}, ...res.map((r) => readableView(p.id, 'resource', r))),
-    );
-  const pr = prompts.result?.prompts ?? [];
-  if (pr.length)
-    list.append(
-      el('h3', { text: 'Prompts' }),
-      el('ul', {}, ...pr.map((x) => readableView(p.id, 'prompt', x))),
-    );
+  for (const tool of tools.result?.tools ?? []) list.append(toolView(ask, tool));
+  const groups = [
+    ['Resources', 'resource', resources.result?.resources],
+    ['Resource templates', 'template', templates.result?.resourceTemplates],
+    ['Prompts', 'prompt', prompts.result?.prompts],
+  ];
+  for (const [title, kind, items] of groups)
+    if (items?.length)
+      list.append(el('h3', { text: title }), el('ul', {}, ...items.map((x) => readableView(ask, kind, x))));
 }

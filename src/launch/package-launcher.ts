@@ -127,6 +127,8 @@ export function slug(name: string): string {
 export class PackageLauncher {
   /** Operator files among the passthrough values (e.g. a CA bundle), mounted read-only in the sandbox. */
   private readonly passthroughFiles: string[];
+  /** Versions a request installs now (`registry:name@version`), with its charge of the install budget. */
+  private readonly installing = new Map<string, Promise<void>>();
 
   constructor(private readonly d: PackageLauncherDeps) {
     this.passthroughFiles = Object.values(d.passthrough).filter((v) => path.isAbsolute(v));
@@ -158,6 +160,8 @@ export class PackageLauncher {
       config.trace,
     );
     let failure: string | undefined;
+    /** This request's install, when it is the one that installs (charged and recorded). */
+    let installer: { key: string; charge: Promise<void> } | undefined;
     try {
       const step = config.progress ?? (() => undefined);
       step({ step: 'resolving', spec: route.spec });
@@ -167,13 +171,27 @@ export class PackageLauncher {
       const { registry, name, version, quality } = resolved;
       step({ step: 'resolved', registry, name, version, quality });
       const cached = !!(await this.d.store.get(resolved));
-      if (!cached) {
-        await this.d.gates.chargeInstall(config.caller.principal.id, config.caller.address);
-        step({ step: 'installing', name, version });
+      // Requests that come while another installs the same version wait for that install (the store
+      // installs once): only the first is charged and recorded.
+      // A request whose install was refused (its budget spent) lets the waiting ones be charged instead.
+      const installKey = `${registry}:${name}@${version}`;
+      const pending = cached ? undefined : this.installing.get(installKey);
+      const joined = pending
+        ? await pending.then(
+            () => true,
+            () => false,
+          )
+        : false;
+      if (!cached && !joined) {
+        const charge = this.d.gates.chargeInstall(config.caller.principal.id, config.caller.address);
+        installer = { key: installKey, charge };
+        this.installing.set(installKey, charge);
+        await charge;
       }
+      if (!cached) step({ step: 'installing', name, version });
       const began = Date.now();
       const audited = (outcome: string) =>
-        cached ||
+        !installer ||
         this.d.audit?.({
           type: 'install',
           principal: config.caller.principal.id,
@@ -182,7 +200,7 @@ export class PackageLauncher {
           outcome,
           ms: Date.now() - began,
         });
-      const installSpan = cached
+      const installSpan = !installer
         ? undefined
         : this.d.tracing?.start(
             'package.install',
@@ -255,6 +273,8 @@ export class PackageLauncher {
       failure = err instanceof GatewayError ? err.code : 'INTERNAL_ERROR';
       throw err;
     } finally {
+      if (installer && this.installing.get(installer.key) === installer.charge)
+        this.installing.delete(installer.key);
       this.d.redactor.remove(secrets);
       endSpan(span, failure);
     }

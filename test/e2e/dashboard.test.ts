@@ -6,18 +6,17 @@
  * change shown to the admin with its diff and approved from the page. UPDATE_SCREENSHOTS=1 writes
  * docs/dashboard.png for the README.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../src/policy/api-keys.js';
-import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
+import { CHROMIUM, signedInDashboard, useDashboardGateway } from '../support/dashboard-page.js';
+import type { TestGateway } from '../support/gateway-harness.js';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const alice = generateApiKey('alice', 'user');
 const ops = generateApiKey('ops', 'admin');
 
@@ -25,25 +24,12 @@ describe.runIf(CHROMIUM)('the dashboard in Chromium', () => {
   let t: TestGateway;
   let base: string;
   let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestGateway({ auth: { apiKeys: [alice.entry, ops.entry] } });
-    base = await t.serve();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  const env = useDashboardGateway([alice.entry, ops.entry]);
+  beforeAll(() => {
+    ({ t, base, browser } = env);
   });
 
-  async function signIn(key: string): Promise<Page> {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}/dashboard`);
-    await page.locator('#key').fill(key);
-    await page.locator('#login button[type=submit]').click();
-    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 30_000 });
-    return page;
-  }
+  const signIn = (key: string): Promise<Page> => signedInDashboard(browser, base, key);
 
   it('is served with a CSP that allows no inline script, and asks for a key first', async () => {
     const res = await fetch(`${base}/dashboard`);

@@ -93,6 +93,15 @@ describe('abuse limits', () => {
     await t?.close();
   });
 
+  it('charges and records one install for the requests that come while it runs', async () => {
+    const all = await Promise.all(
+      [1, 2, 3].map((n) => t.get(`/package/fixture-echo-mcp@1.0.0/stdio?n=${n}`)),
+    );
+    expect(all.map((r) => r.status)).toEqual([200, 200, 200]);
+    const installs = (await t.get('/audit?type=install')).body.events;
+    expect(installs).toHaveLength(1);
+  });
+
   it('limits installs separately: a second new package waits, reuse of an installed one does not', async () => {
     expect((await t.get('/package/fixture-echo-mcp@1.0.0/stdio')).status).toBe(200);
     expect((await t.get('/package/fixture-echo-mcp@1.0.0/stdio')).status).toBe(200);

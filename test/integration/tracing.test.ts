@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
-import { INIT_2025, MCP_HEADERS } from '../support/mcp-raw.js';
+import { INIT_2025, MCP_HEADERS, modernToolCall } from '../support/mcp-raw.js';
 import { eventually } from '../support/pids.js';
 
 interface OtlpSpan {
@@ -117,26 +117,10 @@ describe('traces over OTLP/HTTP', () => {
   it('takes the trace context of a stateless request from its traceparent header, and spans the launch', async () => {
     const traceId = hex(16);
     const callerSpan = hex(8);
-    const res = await fetch(`${base}/package/fixture-echo-mcp/mcp?traced=1`, {
-      method: 'POST',
-      headers: {
-        ...MCP_HEADERS,
-        traceparent: `00-${traceId}-${callerSpan}-01`,
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'echo',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: {
-          name: 'echo',
-          arguments: { text: 'stateless' },
-          _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' },
-        },
-      }),
-    });
+    const res = await fetch(
+      `${base}/package/fixture-echo-mcp/mcp?traced=1`,
+      modernToolCall('echo', { text: 'stateless' }, { traceparent: `00-${traceId}-${callerSpan}-01` }),
+    );
     expect(await res.text()).toContain('stateless');
     const mine = () => spans.filter((s) => s.traceId === traceId);
     expect(await eventually(() => mine().length >= 2, 30_000)).toBe(true);

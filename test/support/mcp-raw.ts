@@ -33,3 +33,30 @@ export function rawPost(
     req.end(body);
   });
 }
+
+/**
+ * The headers and body of a 2026-07-28 tools/call (spec 2026-07-28 basic/transports/streamable-http
+ * "Request Metadata"), for a fetch with `extraHeaders` (a key, a traceparent).
+ */
+export function modernToolCall(
+  name: string,
+  args: Record<string, unknown>,
+  extraHeaders: Record<string, string> = {},
+): { method: 'POST'; headers: Record<string, string>; body: string } {
+  return {
+    method: 'POST',
+    headers: {
+      ...MCP_HEADERS,
+      ...extraHeaders,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name, arguments: args, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    }),
+  };
+}

@@ -22,6 +22,9 @@ const ASSETS: Record<string, string> = {
   'trust.js': 'text/javascript; charset=utf-8',
   'charts.js': 'text/javascript; charset=utf-8',
   'tools.js': 'text/javascript; charset=utf-8',
+  'requests.js': 'text/javascript; charset=utf-8',
+  'toolsets.js': 'text/javascript; charset=utf-8',
+  'client-config.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
   'app.css': 'text/css; charset=utf-8',
 };
