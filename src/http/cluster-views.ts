@@ -2,7 +2,8 @@
  * @module One cluster, one truth: /processes, /sessions and /metrics gather every live instance's own
  * view (signed requests with `scope=local`, as the caller, so each instance applies its own access
  * rules) and merge them, each item naming its instance; `?scope=local` answers for this instance alone.
- * A process lives on one instance, so a process request not found here is asked of the others.
+ * A process lives on one instance, so a process request not found here is asked of the others (one
+ * with a body is passed on to the instance that has the process).
  */
 import type { Context } from 'hono';
 import { AggregatorRegistry, type Registry } from 'prom-client';
@@ -140,4 +141,31 @@ export async function onOwner(
   const hit = answers.find((a) => a.status !== 0 && a.status !== 404);
   if (!hit) throw missing();
   return c.json({ ...(hit.body as object), instance: hit.instance.id }, hit.status as 200);
+}
+
+/**
+ * A request about process `id` that carries a body (the playground's): here when it lives here (or
+ * outside a cluster), else found with a GET on the others and passed on whole to the one that has it,
+ * its answer (a stream too) passed back. Call it before reading the body.
+ * @throws GatewayError PROCESS_NOT_FOUND when no instance has it
+ */
+export async function toProcessOwner(
+  c: Context,
+  deps: AppDeps,
+  id: string,
+  here: () => Promise<Response> | Response,
+): Promise<Response> {
+  if (deps.processes.get(id) || !clusterWide(c, deps)) return here();
+  const answers = await askOthers(c, deps, 'GET', `/processes/${encodeURIComponent(id)}`);
+  const owner = answers.find((a) => a.status === 200)?.instance;
+  if (!owner) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  const url = new URL(c.req.url);
+  url.searchParams.set('scope', 'local');
+  return forwardRequest(
+    c.req.raw,
+    owner.address,
+    deps.cluster.secret,
+    claimsOf({ principal: c.get('principal'), clientAddress: c.get('clientAddress') }, deps.cluster),
+    { target: `${url.pathname}${url.search}`, requestId: c.get('requestId') },
+  );
 }

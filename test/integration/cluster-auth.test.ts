@@ -183,4 +183,41 @@ describe.runIf(REDIS_SERVER)('keys and ownership across instances', () => {
     });
     expect(forged.status).toBe(403);
   });
+
+  it("passes the playground's requests on to the instance that runs the process, progress included, for its owner only", async () => {
+    const launched = await a.get('/package/fixture-echo-mcp@1.0.0/stdio?playground=1', {
+      headers: as(alice.key),
+    });
+    expect(launched.status).toBe(200);
+    const id = launched.body.processId as string;
+    const ask = (key: string, body: unknown, accept = 'application/json') =>
+      b.gw.app.request(`/processes/${id}/request`, {
+        method: 'POST',
+        headers: as(key, { 'content-type': 'application/json', accept }),
+        body: JSON.stringify(body),
+      });
+    const echoed = await ask(alice.key, {
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text: 'via b' } },
+    });
+    expect(echoed.status).toBe(200);
+    expect(await echoed.json()).toEqual({ result: { content: [{ type: 'text', text: 'via b' }] } });
+    const streamed = await ask(
+      alice.key,
+      { method: 'tools/call', params: { name: 'progress' } },
+      'text/event-stream',
+    );
+    const events = await streamed.text();
+    expect(events.match(/^event: progress$/gm)).toHaveLength(3);
+    expect(events).toMatch(/^event: result$/m);
+    // Bob cannot reach Alice's process from either instance.
+    expect((await ask(bob.key, { method: 'tools/list' })).status).toBe(404);
+    const nowhere = await b.gw.app.request('/processes/no-such-process/request', {
+      method: 'POST',
+      headers: as(alice.key, { 'content-type': 'application/json' }),
+      body: '{"method":"tools/list"}',
+    });
+    expect(nowhere.status).toBe(404);
+    expect(((await nowhere.json()) as { code: string }).code).toBe('PROCESS_NOT_FOUND');
+  });
 });
