@@ -41,9 +41,14 @@ export async function refreshToolsets(isAdmin = admin) {
   for (const t of toolsets) {
     const row = body.insertRow();
     row.dataset.name = t.name;
+    const openTo = t.principals ? `open to ${t.principals.join(', ')}` : '';
     row
       .insertCell()
-      .append(el('b', { text: t.name }), el('div', { class: 'muted', text: t.description ?? '' }));
+      .append(
+        el('b', { text: t.name }),
+        el('div', { class: 'muted', text: t.description ?? '' }),
+        el('div', { class: 'muted open-to', text: openTo }),
+      );
     row.insertCell().append(el('pre', { class: 'servers', text: serversText(t) }));
     row.insertCell().append(`${t.updatedBy}, ${new Date(t.updatedAt).toLocaleString()}`);
     const actions = row.insertCell();
@@ -108,19 +113,23 @@ function edit(t = { name: '', servers: [{}] }) {
   $('ts-name').value = t.name;
   $('ts-name').readOnly = !!t.name;
   $('ts-description').value = t.description ?? '';
+  $('ts-principals').value = (t.principals ?? []).join(', ');
   $('ts-servers').replaceChildren(...t.servers.map((s) => serverRow(s)));
   $('ts-error').textContent = '';
   $('toolset-editor').hidden = false;
 }
 
+/** The items of a comma-separated field. */
+const listOf = (text) =>
+  text
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 /** The definition the editor holds, as PUT /toolsets/{name} takes it. */
 function definition() {
   const servers = [...document.querySelectorAll('#ts-servers .toolset-server')].map((f) => {
-    const tools = f
-      .querySelector('.ts-tools')
-      .value.split(',')
-      .map((x) => x.trim())
-      .filter(Boolean);
+    const tools = listOf(f.querySelector('.ts-tools').value);
     const params = {};
     for (const line of f.querySelector('.ts-params').value.split('\n')) {
       const at = line.indexOf('=');
@@ -134,7 +143,12 @@ function definition() {
     };
   });
   const description = $('ts-description').value.trim();
-  return { servers, ...(description ? { description } : {}) };
+  const principals = listOf($('ts-principals').value);
+  return {
+    servers,
+    ...(description ? { description } : {}),
+    ...(principals.length ? { principals } : {}),
+  };
 }
 
 async function save(event) {

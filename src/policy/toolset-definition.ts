@@ -1,6 +1,6 @@
 /**
  * @module A toolset as an admin defines it (`PUT /toolsets/{name}`): servers, each a package under an
- * alias with its parameters and, optionally, which of its tools to serve (`*` globs). Validated whole
+ * alias with its parameters and, optionally, which of its tools to serve (`*` globs), and who may use it. Validated whole
  * before anything is stored: names and aliases a client can read in `{alias}__{tool}`, package specs
  * by the same rules as /package/ URLs (no URLs, git, paths or tarballs), globs compiled. Pure.
  */
@@ -23,7 +23,11 @@ const ServerSchema = z
   .strict();
 
 const BodySchema = z
-  .object({ servers: z.array(ServerSchema).min(1).max(20), description: z.string().max(500).optional() })
+  .object({
+    servers: z.array(ServerSchema).min(1).max(20),
+    description: z.string().max(500).optional(),
+    principals: z.array(z.string().min(1).max(128)).min(1).max(200).optional(),
+  })
   .strict();
 
 export type ToolsetServer = z.infer<typeof ServerSchema>;
@@ -32,6 +36,8 @@ export interface Toolset {
   name: string;
   description?: string;
   servers: ToolsetServer[];
+  /** Who may use it: principal ids or `*` globs (admins always may); absent: every caller. */
+  principals?: string[];
 }
 
 /** The definition in `body` for `name`. @throws GatewayError INVALID_TOOLSET naming what is wrong */
@@ -67,7 +73,17 @@ export function parseToolset(name: string, body: unknown): Toolset {
     name,
     ...(parsed.data.description ? { description: parsed.data.description } : {}),
     servers: parsed.data.servers,
+    ...(parsed.data.principals ? { principals: parsed.data.principals } : {}),
   };
+}
+
+/** Whether `principal` may see and use a toolset open to `principals` (admins always may). */
+export function toolsetOpensTo(
+  principals: readonly string[] | undefined,
+  principal: { id: string; role: string },
+): boolean {
+  if (!principals || principal.role === 'admin') return true;
+  return principals.some((glob) => globToRegExp(glob).test(principal.id));
 }
 
 /** Which tools a toolset server serves (no `tools`: every one), its globs compiled once. */

@@ -22,6 +22,7 @@ interface StoredServer extends Omit<ToolsetServer, 'params'> {
 interface StoredToolset {
   name: string;
   description?: string;
+  principals?: string[];
   servers: StoredServer[];
   updatedAt: string;
   updatedBy: string;
@@ -31,6 +32,7 @@ interface StoredToolset {
 export interface ToolsetView {
   name: string;
   description?: string;
+  principals?: string[];
   servers: Array<Omit<ToolsetServer, 'params'> & { params: Record<string, string> }>;
   updatedAt: string;
   updatedBy: string;
@@ -70,6 +72,7 @@ export class ToolsetStore {
     const stored: StoredToolset = {
       name: toolset.name,
       ...(toolset.description ? { description: toolset.description } : {}),
+      ...(toolset.principals ? { principals: toolset.principals } : {}),
       servers: toolset.servers.map((s) => ({
         ...s,
         params: this.box.seal(JSON.stringify(s.params), place(toolset.name, s.alias)),
@@ -119,6 +122,7 @@ export class ToolsetStore {
       name: stored.name,
       updatedAt: stored.updatedAt,
       ...(stored.description ? { description: stored.description } : {}),
+      ...(stored.principals ? { principals: stored.principals } : {}),
       servers: stored.servers.map(({ paramNames: _names, ...s }) => ({
         ...s,
         params: JSON.parse(this.box.unseal(s.params, place(stored.name, s.alias))) as Record<string, string>,
@@ -130,6 +134,7 @@ export class ToolsetStore {
     return {
       name: stored.name,
       ...(stored.description ? { description: stored.description } : {}),
+      ...(stored.principals ? { principals: stored.principals } : {}),
       servers: stored.servers.map(({ paramNames, params: _sealed, ...s }) => ({
         ...s,
         params: Object.fromEntries(paramNames.map((k) => [k, '***'])),

@@ -35,6 +35,7 @@ describe.runIf(CHROMIUM)('the dashboard: toolsets and the playground, in Chromiu
     await page.locator('#toolset-new').click();
     await page.locator('#ts-name').fill('daily');
     await page.locator('#ts-description').fill('echo and the conformance server');
+    await page.locator('#ts-principals').fill('alice');
     const first = page.locator('#ts-servers .toolset-server').first();
     await first.locator('.ts-alias').fill('echo');
     await first.locator('.ts-package').fill('fixture-echo-mcp');
@@ -47,6 +48,7 @@ describe.runIf(CHROMIUM)('the dashboard: toolsets and the playground, in Chromiu
     await page.locator('#toolset-editor button[type=submit]').click();
     const row = page.locator('#toolsets-table tbody tr[data-name="daily"]');
     await row.waitFor({ timeout: 30_000 });
+    expect(await row.locator('.open-to').textContent()).toBe('open to alice');
     expect(await row.locator('pre.servers').textContent()).toBe(
       'echo = fixture-echo-mcp [echo, progress, get_env]\nconf = fixture-conformance-mcp',
     );

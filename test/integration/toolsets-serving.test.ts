@@ -4,8 +4,9 @@
  * fixture servers (one calls an HTTP API with the key stored in the toolset); clients see
  * `{alias}__{name}` tools, prompts and resources, call them, get progress, answer sampling and hear list
  * changes; 2025 sessions, legacy SSE and 2026-07-28 requests; each principal's children are its own and
- * its tool permissions hold; a server that cannot start is left out and named; a change of the toolset
- * ends its sessions; stored parameters never show.
+ * its tool permissions hold; a toolset open to some principals only is unknown to the others; a server
+ * that cannot start is left out and named; a change of the toolset ends its sessions; stored
+ * parameters never show.
  */
 
 import {
@@ -287,6 +288,36 @@ describe('toolsets served as one MCP server', () => {
         body: JSON.stringify({ rules: [] }),
       });
     }
+  });
+
+  it('opens a toolset only to the principals it names; to the others it does not exist', async () => {
+    const body = {
+      principals: ['ali*'],
+      servers: [{ alias: 'echo', package: 'fixture-echo-mcp', tools: ['echo'] }],
+    };
+    expect((await put('alices', body)).status).toBe(201);
+    const { client } = await connect(alice.key, 'alices');
+    try {
+      expect(await names(client)).toEqual(['echo__echo']);
+    } finally {
+      await client.close();
+    }
+    const asBob = (path: string, init: RequestInit = {}) =>
+      fetch(`${base}${path}`, { ...init, headers: { ...MCP_HEADERS, ...bearer(bob.key) } });
+    const init = await asBob('/toolsets/alices/mcp', {
+      method: 'POST',
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: {} }),
+    });
+    expect(init.status).toBe(404);
+    expect(((await init.json()) as { code: string }).code).toBe('TOOLSET_NOT_FOUND');
+    expect((await asBob('/toolsets/alices')).status).toBe(404);
+    expect((await asBob('/toolsets/alices/client-config')).status).toBe(404);
+    const listed = (await (await asBob('/toolsets')).json()) as { toolsets: Array<{ name: string }> };
+    expect(listed.toolsets.map((x) => x.name)).not.toContain('alices');
+    const forOps = (await (await fetch(`${base}/toolsets`, { headers: bearer(ops.key) })).json()) as {
+      toolsets: Array<{ name: string; principals?: string[] }>;
+    };
+    expect(forOps.toolsets.find((x) => x.name === 'alices')?.principals).toEqual(['ali*']);
   });
 
   it('leaves out a server that cannot start, and refuses only when none can', async () => {

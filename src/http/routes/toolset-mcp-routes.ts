@@ -3,7 +3,8 @@
  * `/toolsets/{name}/sse` (legacy SSE): a toolset served as one MCP server to any caller that may use MCP
  * endpoints, each of its servers started as the caller's own (so the caller's tool permissions hold),
  * with the parameters stored in the toolset: the URL carries none, so clients carry no server keys.
- * `GET /toolsets/{name}/client-config` gives the client configurations for it. The toolset is read only
+ * `GET /toolsets/{name}/client-config` gives the client configurations for it. A toolset open to some
+ * principals only (`principals`) looks unknown to the others. The toolset is read only
  * when something is started: a message in a session costs no read.
  */
 import type { Context, Hono } from 'hono';
@@ -17,7 +18,7 @@ import { type AppDeps, mcpEndpointDeps } from '../app-deps.js';
 import { retryFromContext } from '../cluster-routing.js';
 import { mcpCors } from '../mcp-cors.js';
 import { webCall } from '../web-call.js';
-import { loadToolset, toolsetNotFound } from './toolset-routes.js';
+import { loadToolset, visibleToolset } from './toolset-routes.js';
 
 /** The query parameters a toolset endpoint takes; its servers' parameters are the toolset's own. */
 const QUERY = new Set(['mode', 'sessionId']);
@@ -27,8 +28,9 @@ function servedBy(c: Context, deps: AppDeps, name: string): Served {
   const principal = c.get('principal');
   const caller = { principal, address: c.get('clientAddress') };
   const trace = carrierOfHeaders((h) => c.req.header(h));
-  const build = () =>
-    toolsetServed(
+  const build = () => {
+    visibleToolset(c, deps, name); // a toolset not open to the caller looks unknown
+    return toolsetServed(
       loadToolset(deps, name),
       principal,
       (server) => (run) =>
@@ -45,6 +47,7 @@ function servedBy(c: Context, deps: AppDeps, name: string): Served {
         logger: deps.logger,
       },
     );
+  };
   return { session: (open) => build().session(open), stateless: () => build().stateless() };
 }
 
@@ -79,7 +82,7 @@ export function registerToolsetMcpRoutes(app: Hono, deps: AppDeps): void {
 
   app.get('/toolsets/:name/client-config', (c) => {
     const name = c.req.param('name');
-    if (!deps.toolsets.view(name)) throw toolsetNotFound(name);
+    visibleToolset(c, deps, name);
     const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
     return c.json(clientConfigs(toolsetEndpoint(name, base, deps.auth.keys.size > 0)));
   });

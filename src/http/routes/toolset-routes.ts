@@ -1,20 +1,33 @@
 /**
  * @module Toolsets, defined by admins: `PUT /toolsets/{name}` (the whole definition: servers under
- * aliases, their parameters, which tools), `GET /toolsets` and `GET /toolsets/{name}` (parameter values
- * masked, for every caller: what a toolset serves is no secret, its parameters are), `DELETE
+ * aliases, their parameters, which tools, who may use it), `GET /toolsets` and `GET /toolsets/{name}`
+ * (parameter values masked, for the callers it is open to: what a toolset serves is no secret to them,
+ * its parameters are), `DELETE
  * /toolsets/{name}`. A parameter sent as `***` keeps its stored value. Changes are audited and end the toolset's sessions here (their clients start again
  * with the new definition). Parameters are stored sealed (toolset-store.ts).
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../errors/gateway-error.js';
-import { keepStoredValues, parseToolset } from '../../policy/toolset-definition.js';
+import { keepStoredValues, parseToolset, toolsetOpensTo } from '../../policy/toolset-definition.js';
 import { SecretBoxError } from '../../store/secret-box.js';
+import type { ToolsetView } from '../../store/toolset-store.js';
 import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
 
 export const toolsetNotFound = (name: string) =>
   new GatewayError('TOOLSET_NOT_FOUND', `No toolset '${name.slice(0, 64)}'.`);
+
+/**
+ * The view of a toolset the caller may see (admins: every one). @throws GatewayError TOOLSET_NOT_FOUND
+ * also for one not open to the caller (what it serves, and that it exists, stay the business of those
+ * it is for)
+ */
+export function visibleToolset(c: Context, deps: AppDeps, name: string): ToolsetView {
+  const view = deps.toolsets.view(name);
+  if (!view || !toolsetOpensTo(view.principals, c.get('principal'))) throw toolsetNotFound(name);
+  return view;
+}
 
 /** A toolset with its parameters. @throws GatewayError TOOLSET_NOT_FOUND, TOOLSET_UNREADABLE */
 export function loadToolset(deps: AppDeps, name: string) {
@@ -38,12 +51,12 @@ const endSessionsOf = (deps: AppDeps, name: string, why: string) =>
   deps.sessions.endWhere((s) => s.packageName === `toolset:${name}`, why);
 
 export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
-  app.get('/toolsets', (c) => c.json({ toolsets: deps.toolsets.list() }));
-  app.get('/toolsets/:name', (c) => {
-    const view = deps.toolsets.view(c.req.param('name'));
-    if (!view) throw toolsetNotFound(c.req.param('name'));
-    return c.json(view);
-  });
+  app.get('/toolsets', (c) =>
+    c.json({
+      toolsets: deps.toolsets.list().filter((t) => toolsetOpensTo(t.principals, c.get('principal'))),
+    }),
+  );
+  app.get('/toolsets/:name', (c) => c.json(visibleToolset(c, deps, c.req.param('name'))));
   app.put('/toolsets/:name', async (c) => {
     adminOnly(c, 'Defining toolsets is');
     const name = c.req.param('name');
