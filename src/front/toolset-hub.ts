@@ -23,7 +23,7 @@ import {
 import type { ServerIdentity } from '../runtime/managed-process.js';
 import { FIND_TOOLS, FIND_TOOLS_NAME, findTools, searchArgs } from './tool-search.js';
 import { type Answer, type ListSource, mergedList } from './toolset-lists.js';
-import { joinName, LISTS, prefixContents, routeOf, splitName } from './toolset-names.js';
+import { joinName, LISTS, notServed, routeOf, shapeResult, splitName } from './toolset-names.js';
 
 /** A server of the toolset: its alias, its relay, and its ports' guard (permissions and tool filter). */
 export interface HubMember {
@@ -63,28 +63,6 @@ class Link {
   nextId(): number {
     return ++this.next;
   }
-}
-
-/** The JSON-RPC error for a request that names nothing this toolset serves. */
-function notServed(method: string, named: string | undefined): RpcError {
-  const what = named === undefined ? '' : ` '${named.slice(0, 200)}'`;
-  if (method.startsWith('resources/'))
-    return {
-      code: JsonRpcCode.ResourceNotFound,
-      message: `Resource not found:${what}`,
-      data: { uri: named },
-    };
-  if (named !== undefined) {
-    const kind = method === 'tools/call' ? 'tool' : method === 'prompts/get' ? 'prompt' : 'reference';
-    return {
-      code: JsonRpcCode.InvalidParams,
-      message: `Unknown ${kind}:${what} (names are {alias}__{name})`,
-    };
-  }
-  return {
-    code: JsonRpcCode.MethodNotFound,
-    message: `Method not found: ${method.slice(0, 100)} (a toolset serves tools, prompts, resources, completions and logging)`,
-  };
 }
 
 export class ToolsetHub implements PortHost {
@@ -385,12 +363,4 @@ export class ToolsetHub implements PortHost {
     }
     return m;
   }
-}
-
-/** A server's result as the client sees it: read contents under the alias, a requestState naming it. */
-function shapeResult(alias: string, method: string, result: unknown): unknown {
-  if (method === 'resources/read') return prefixContents(alias, result);
-  const state = (result as { requestState?: unknown } | undefined)?.requestState;
-  if (typeof state === 'string') return { ...(result as Params), requestState: `${state}.${alias}` };
-  return result;
 }

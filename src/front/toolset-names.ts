@@ -4,7 +4,9 @@
  * and completions find their server), and one identity is made of the servers' identities. Aliases have
  * no `__` of their own (toolset-definition.ts), so the first `__` splits a name.
  */
+import { JsonRpcCode } from '../protocol/rpc-errors.js';
 import { LEGACY_VERSIONS } from '../protocol/versions.js';
+import type { RpcError } from '../relay/relay-port.js';
 import type { ServerIdentity } from '../runtime/managed-process.js';
 
 export const SEPARATOR = '__';
@@ -126,4 +128,34 @@ export function mergedIdentity(
     capabilities: caps,
     instructions: lines.join('\n\n'),
   };
+}
+
+/** The JSON-RPC error for a request that names nothing this toolset serves. */
+export function notServed(method: string, named: string | undefined): RpcError {
+  const what = named === undefined ? '' : ` '${named.slice(0, 200)}'`;
+  if (method.startsWith('resources/'))
+    return {
+      code: JsonRpcCode.ResourceNotFound,
+      message: `Resource not found:${what}`,
+      data: { uri: named },
+    };
+  if (named !== undefined) {
+    const kind = method === 'tools/call' ? 'tool' : method === 'prompts/get' ? 'prompt' : 'reference';
+    return {
+      code: JsonRpcCode.InvalidParams,
+      message: `Unknown ${kind}:${what} (names are {alias}__{name})`,
+    };
+  }
+  return {
+    code: JsonRpcCode.MethodNotFound,
+    message: `Method not found: ${method.slice(0, 100)} (a toolset serves tools, prompts, resources, completions and logging)`,
+  };
+}
+
+/** A server's result as the client sees it: read contents under the alias, a requestState naming it. */
+export function shapeResult(alias: string, method: string, result: unknown): unknown {
+  if (method === 'resources/read') return prefixContents(alias, result);
+  const state = (result as { requestState?: unknown } | undefined)?.requestState;
+  if (typeof state === 'string') return { ...(result as Params), requestState: `${state}.${alias}` };
+  return result;
 }

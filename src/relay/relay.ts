@@ -87,10 +87,6 @@ export class Relay implements ProcessClient, PortHost {
     return this.o.package;
   }
 
-  get portCount(): number {
-    return this.ports.size;
-  }
-
   /** Relayed requests awaiting the child's answer. */
   get inFlight(): number {
     return this.exchanges.size;

@@ -219,7 +219,7 @@ describe('front: a stateless 2026-07-28 request', () => {
     expect(sent.params?._meta).toBeUndefined();
     child.emit({ id: sent.id, result: { content: [] } });
     expect(c.json200()).toEqual({ jsonrpc: '2.0', id: 1, result: { resultType: 'complete', content: [] } });
-    expect(relay.portCount).toBe(0);
+    expect(relay.ports.size).toBe(0);
   });
 
   it('refuses a request whose headers do not repeat its body', () => {
