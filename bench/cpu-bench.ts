@@ -16,6 +16,8 @@ export interface CpuTarget {
   pid: number;
   url: string;
   eras: Era[];
+  /** The tool called (default `echo`; `ev__echo` through a toolset). */
+  tool?: string;
   /**
    * Messages per second its rate limit refills at (the gateway at defaults: 60,000 a minute per key):
    * after each measurement the benchmark waits until what it spent is back, so no call is refused.
@@ -99,19 +101,19 @@ function answerOf(a: Answer): { result?: unknown; error?: unknown } {
   return m;
 }
 
-/** A client that calls `echo` over one keep-alive connection, in a session or stateless. */
-async function caller(url: URL, era: Era): Promise<() => Promise<void>> {
+/** A client that calls `tool` (an echo) over one keep-alive connection, in a session or stateless. */
+async function caller(url: URL, era: Era, tool = 'echo'): Promise<() => Promise<void>> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   let id = 0;
   if (era === '2026-07-28 stateless') {
-    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+    const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': tool };
     return async () => {
       const body = JSON.stringify({
         jsonrpc: '2.0',
         id: ++id,
         method: 'tools/call',
         params: {
-          name: 'echo',
+          name: tool,
           arguments: { message: 'bench' },
           _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN },
         },
@@ -140,7 +142,7 @@ async function caller(url: URL, era: Era): Promise<() => Promise<void>> {
       jsonrpc: '2.0',
       id: ++id,
       method: 'tools/call',
-      params: { name: 'echo', arguments: { message: 'bench' } },
+      params: { name: tool, arguments: { message: 'bench' } },
     });
     answerOf(await post(agent, url, headers, body));
   };
@@ -195,7 +197,10 @@ async function measureInterleaved(
   for (const t of targets) await settle(t.pid);
   const callers = new Map<CpuTarget, Array<() => Promise<void>>>();
   for (const t of targets)
-    callers.set(t, await Promise.all(Array.from({ length: conc }, () => caller(new URL(t.url), era))));
+    callers.set(
+      t,
+      await Promise.all(Array.from({ length: conc }, () => caller(new URL(t.url), era, t.tool))),
+    );
   const spent = new Map<CpuTarget, number>();
   for (const t of targets) spent.set(t, (await callFor(callers.get(t) ?? [], WARM_UP_MS)).length);
   const tally = new Map<CpuTarget, Tally>(targets.map((t) => [t, { cpu: 0, calls: 0, wall: 0, times: [] }]));
@@ -216,10 +221,16 @@ async function measureInterleaved(
     out.set(t.name, { cpuUs: r.cpu / r.calls, p50: pct(r.times, 50), rate: r.calls / (r.wall / 1000) });
     spent.set(t, (spent.get(t) ?? 0) + r.calls);
   }
-  // Targets with a rate limit get back what was spent before the next measurement.
-  const wait = Math.max(
-    ...targets.map((t) => (t.refillPerSecond ? (spent.get(t) ?? 0) / t.refillPerSecond : 0)),
-  );
+  // Targets with a rate limit get back what was spent before the next measurement (targets of one
+  // process, the same key, spend one budget).
+  const byPid = new Map<number, { spent: number; refill: number }>();
+  for (const t of targets) {
+    if (!t.refillPerSecond) continue;
+    const p = byPid.get(t.pid) ?? { spent: 0, refill: t.refillPerSecond };
+    p.spent += spent.get(t) ?? 0;
+    byPid.set(t.pid, p);
+  }
+  const wait = Math.max(0, ...[...byPid.values()].map((p) => p.spent / p.refill));
   await new Promise((r) => setTimeout(r, wait * 1000));
   return out;
 }
@@ -235,7 +246,7 @@ export async function measureCpu(
   log('warming up the client on every target');
   for (const t of targets)
     await callFor(
-      await Promise.all(Array.from({ length: 8 }, () => caller(new URL(t.url), '2025 session'))),
+      await Promise.all(Array.from({ length: 8 }, () => caller(new URL(t.url), '2025 session', t.tool))),
       2000,
     );
   for (const era of ['2025 session', '2026-07-28 stateless'] as const)

@@ -149,6 +149,15 @@ async function main(): Promise<void> {
       throw new Error(`the gateway could not launch ${PKG}: ${JSON.stringify(launched)}`);
     const { command, args } = launched.connectionInfo;
     const serverLine = [command, ...args].join(' ');
+    // A toolset of that server alone: the same child, reached as ev__echo through the toolset's hub.
+    const toolset = await fetch(`${base}/toolsets/bench`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        servers: [{ alias: 'ev', package: `${PKG}@${launched.version}`, tools: ['echo'] }],
+      }),
+    });
+    if (toolset.status !== 201) throw new Error(`the toolset was refused: ${await toolset.text()}`);
 
     // The same gateway with tracing on (OTLP/HTTP to a sink in this process that accepts and drops),
     // on the same store and run directory as a second worker of one host would be.
@@ -229,6 +238,14 @@ async function main(): Promise<void> {
     const cpuTargets: CpuTarget[] = [
       { name: MINIMAL, pid: mr.pid as number, url: `http://127.0.0.1:${mrPort}/`, eras: both },
       { name: 'mcp-registry-server', pid: gw.pid as number, url: ourUrl, eras: both, refillPerSecond: 1000 },
+      {
+        name: 'mcp-registry-server, through a toolset',
+        pid: gw.pid as number,
+        url: `${base}/toolsets/bench/mcp`,
+        eras: both,
+        refillPerSecond: 1000,
+        tool: 'ev__echo',
+      },
       {
         name: 'mcp-registry-server, tracing on',
         pid: traced.pid as number,
