@@ -13,6 +13,7 @@ import type { Principal } from '../policy/principal.js';
 import type { Toolset, ToolsetServer } from '../policy/toolset-definition.js';
 import type { ClientProfile } from '../protocol/versions.js';
 import type { Relay } from '../relay/relay.js';
+import type { PortGuard } from '../relay/relay-port.js';
 import type { Relays } from '../relay/relays.js';
 import type { LaunchRequest } from '../runtime/process-manager.js';
 import type { ProcessMeta } from '../runtime/process-meta.js';
@@ -21,6 +22,7 @@ import type { Preparer, Served } from './served.js';
 import type { SessionMode } from './session-target.js';
 import { bothGuards, toolFilter } from './toolset-filter.js';
 import { type HubMember, ToolsetHub } from './toolset-hub.js';
+import { keepHub, keptHub } from './toolset-hub-cache.js';
 import { mergedIdentity } from './toolset-names.js';
 
 export interface ToolsetServing {
@@ -97,11 +99,17 @@ export function toolsetServed(
     const members: HubMember[] = [];
     const unavailable: Array<{ alias: string; reason: string }> = [];
     let firstError: unknown;
+    const permissions: Array<PortGuard | undefined> = [];
     outcomes.forEach((o, i) => {
       const server = servers[i] as ToolsetServer;
       if (o.ok) {
-        const guard = bothGuards(d.guards.for(principal, o.relay.package), toolFilter(server));
-        members.push({ alias: server.alias, host: o.relay, guard });
+        const permission = d.guards.for(principal, o.relay.package);
+        permissions.push(permission);
+        members.push({
+          alias: server.alias,
+          host: o.relay,
+          guard: bothGuards(permission, toolFilter(server)),
+        });
         return;
       }
       firstError ??= o.error;
@@ -122,7 +130,9 @@ export function toolsetServed(
       onListError: (alias, error) =>
         d.logger.warn({ toolset: toolset.name, alias, err: error.message }, 'toolset server failed a list'),
     });
-    return { hub, processIds: outcomes.flatMap((o) => (o.ok ? [o.relay.child.id] : [])) };
+    const relays = outcomes.flatMap((o) => (o.ok ? [o.relay] : []));
+    const complete = unavailable.length === 0;
+    return { hub, relays, permissions, complete, processIds: relays.map((r) => r.child.id) };
   };
 
   const settle = (p: Promise<Relay>): Promise<Outcome> =>
@@ -154,13 +164,18 @@ export function toolsetServed(
         },
       }),
     async stateless() {
-      const scope = `${principal.id}\n${principal.role}\ntoolset:${toolset.name}@${toolset.updatedAt}`;
+      const scope = `${principal.id}\n${principal.role}\n${principal.scopes?.join(' ') ?? ''}\ntoolset:${toolset.name}@${toolset.updatedAt}`;
+      const kept = keptHub(d.relays, scope, (relay) => d.guards.for(principal, relay.package));
+      if (kept) return { host: kept };
       const outcomes = await Promise.all(
         servers.map((server) =>
           settle(d.relays.sharedFor(`${scope}\n${server.alias}`, () => prepare(server)(async (req) => req))),
         ),
       );
-      return { host: hubOf(outcomes).hub };
+      const made = hubOf(outcomes);
+      if (made.complete)
+        keepHub(d.relays, scope, { hub: made.hub, relays: made.relays, guards: made.permissions });
+      return { host: made.hub };
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * @module The hot path: a POST to a package's `/mcp` from a program (no Origin, Referer or Fetch
+ * @module The hot path: a POST to a package's or a toolset's `/mcp` from a program (no Origin, Referer or Fetch
  * Metadata: a browser's requests take the Hono path, which judges them) that carries the id of a session
  * held here, or a 2026-07-28 version (stateless). It is served on Node's own request and response, with
  * the same checks, answers and records as the Hono path, each done once: Host, key, message budget,
@@ -32,8 +32,11 @@ import { type AppDeps, mcpEndpointDeps } from './app-deps.js';
 import { type RequestOrigin, retryToOwner, sessionGone, toOwner } from './cluster-routing.js';
 import { NodeCall } from './node-call.js';
 import { errorAnswer, recordRequest, requestIdOf } from './request-record.js';
+import { checkToolsetQuery, toolsetServedFor } from './toolset-serving.js';
 
 const PREFIX = '/package/';
+/** A toolset's Streamable HTTP endpoint, in the plain form its names take (anything else: Hono). */
+const TOOLSET_MCP = /^\/toolsets\/([a-z0-9][a-z0-9-]{0,62})\/mcp$/;
 
 /** The headers Hono's secureHeaders middleware sets (name, value, …), taken once from the middleware itself. */
 async function staticSecurityHeaders(): Promise<string[]> {
@@ -101,9 +104,9 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
   const routeOf = (req: IncomingMessage, elsewhere: boolean): string | undefined => {
     if (req.method !== 'POST') return undefined;
     const url = req.url ?? '';
-    if (!url.startsWith(PREFIX)) return undefined;
     const q = url.indexOf('?');
-    if (!(q === -1 ? url : url.slice(0, q)).endsWith('/mcp')) return undefined;
+    const path = q === -1 ? url : url.slice(0, q);
+    if (!(url.startsWith(PREFIX) ? path.endsWith('/mcp') : TOOLSET_MCP.test(path))) return undefined;
     const h = req.headers;
     if (h.origin !== undefined || h.referer !== undefined || h['sec-fetch-site'] !== undefined)
       return undefined;
@@ -195,25 +198,31 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
         configHeaders ??= configFromHeaders(Object.entries(h));
         return configHeaders;
       };
+      const trace = () => carrierOfHeaders((name) => one(h[name]));
+      const toolset = TOOLSET_MCP.exec(path)?.[1];
+      if (toolset !== undefined) checkToolsetQuery(pairs);
       const who: McpCaller = {
         principal: caller,
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
-        served: packageServed(
-          caller,
-          (run) =>
-            deps.launcher.prepare(
-              parsePackagePath(path.slice(PREFIX.length)),
-              {
-                query: pairs,
-                headers: headersOfConfig(),
-                trace: carrierOfHeaders((name) => one(h[name])),
-                caller: { principal: caller, address: from },
-              },
-              run,
-            ),
-          () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
-          endpoint,
-        ),
+        served:
+          toolset !== undefined
+            ? toolsetServedFor(deps, toolset, { principal: caller, address: from }, trace())
+            : packageServed(
+                caller,
+                (run) =>
+                  deps.launcher.prepare(
+                    parsePackagePath(path.slice(PREFIX.length)),
+                    {
+                      query: pairs,
+                      headers: headersOfConfig(),
+                      trace: trace(),
+                      caller: { principal: caller, address: from },
+                    },
+                    run,
+                  ),
+                () => `${caller.id}\n${caller.role}\n${url}\n${JSON.stringify(headersOfConfig())}`,
+                endpoint,
+              ),
         toOwner: (body) =>
           retryToOwner(
             { principal: caller, clientAddress: from, requestId, forwarded: !!forwarded },

@@ -5,7 +5,7 @@
  * names with their values masked; only the gateway itself, when it launches a toolset's servers, reads
  * the values. Written atomically (writeFileAtomic).
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TOOLSET_NAME, type Toolset, type ToolsetServer } from '../policy/toolset-definition.js';
 import { writeFileAtomic } from '../process/atomic-file.js';
@@ -42,6 +42,9 @@ const place = (name: string, alias: string) => `toolset/${name}/${alias}`;
 
 export class ToolsetStore {
   private readonly dir: string;
+  private readonly cache = new Map<string, { stamp: string; stored: StoredToolset }>();
+  /** Opened toolsets, by the stored object they were opened from. */
+  private readonly opened = new WeakMap<StoredToolset, Toolset & { updatedAt: string }>();
 
   constructor(
     storeDir: string,
@@ -58,11 +61,22 @@ export class ToolsetStore {
     return path.join(this.dir, `${name}.json`);
   }
 
+  /**
+   * The stored toolset, read again only when its file changed (its modification time, size and inode):
+   * a stateless request on a toolset costs a stat, not a read, a parse and a decryption.
+   */
   private read(name: string): StoredToolset | undefined {
     if (!TOOLSET_NAME.test(name)) return undefined;
     try {
-      return JSON.parse(readFileSync(this.file(name), 'utf8')) as StoredToolset;
+      const st = statSync(this.file(name));
+      const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+      const hit = this.cache.get(name);
+      if (hit?.stamp === stamp) return hit.stored;
+      const stored = JSON.parse(readFileSync(this.file(name), 'utf8')) as StoredToolset;
+      this.cache.set(name, { stamp, stored });
+      return stored;
     } catch {
+      this.cache.delete(name);
       return undefined;
     }
   }
@@ -94,7 +108,13 @@ export class ToolsetStore {
   /** A toolset with its parameters (for launching its servers only). @throws SecretBoxError */
   get(name: string): (Toolset & { updatedAt: string }) | undefined {
     const stored = this.read(name);
-    return stored ? this.open(stored) : undefined;
+    if (!stored) return undefined;
+    let toolset = this.opened.get(stored);
+    if (!toolset) {
+      toolset = this.open(stored);
+      this.opened.set(stored, toolset);
+    }
+    return toolset;
   }
 
   list(): ToolsetView[] {

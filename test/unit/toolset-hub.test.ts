@@ -8,9 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { findTools, searchArgs } from '../../src/front/tool-search.js';
 import { bothGuards, toolFilter } from '../../src/front/toolset-filter.js';
 import { type HubMember, ToolsetHub } from '../../src/front/toolset-hub.js';
+import { keepHub, keptHub } from '../../src/front/toolset-hub-cache.js';
 import { mergedIdentity, routeOf, splitName } from '../../src/front/toolset-names.js';
 import { Relay } from '../../src/relay/relay.js';
 import type { RequestId } from '../../src/relay/relay-port.js';
+import type { Relays } from '../../src/relay/relays.js';
 import { FakeChild, FakeSink, type Msg } from '../support/fake-child.js';
 
 const req = (id: RequestId, method: string, params: Record<string, unknown> = {}) =>
@@ -284,5 +286,40 @@ describe('ToolsetHub', () => {
     answer(b, 'tools/list', { tools: [{ name: 'weather' }] });
     await settled();
     expect(toolNames(sink.answer(3))).toEqual(['find_tools', 'b__weather']);
+  });
+});
+
+describe('kept hubs of stateless toolset requests', () => {
+  const make = () => {
+    const child = new FakeChild('child-k');
+    const relay = new Relay(child, { requestTimeoutMs: 60_000 });
+    const serving = new Map<string, Relay>([[child.id, relay]]);
+    const relays = { get: (id: string) => serving.get(id) } as unknown as Relays;
+    const hub = {} as ToolsetHub;
+    const guard = { refuse: () => undefined, shape: (_m: string, r: unknown) => r };
+    keepHub(relays, 'k', { hub, relays: [relay], guards: [guard] });
+    return { child, relay, serving, relays, hub, guard };
+  };
+
+  it('serves a kept hub while its relays serve and the guards are the same', () => {
+    const { relays, hub, guard } = make();
+    expect(keptHub(relays, 'k', () => guard)).toBe(hub);
+    expect(keptHub(relays, 'other', () => guard)).toBeUndefined();
+  });
+
+  it('forgets it when a relay no longer serves its child, or a guard changed or refuses', () => {
+    const a = make();
+    a.serving.clear();
+    expect(keptHub(a.relays, 'k', () => a.guard)).toBeUndefined();
+    a.serving.set(a.child.id, a.relay);
+    expect(keptHub(a.relays, 'k', () => a.guard)).toBeUndefined(); // forgotten for good
+    const b = make();
+    expect(keptHub(b.relays, 'k', () => undefined)).toBeUndefined();
+    const c = make();
+    expect(
+      keptHub(c.relays, 'k', () => {
+        throw new Error('POLICY_DENIED');
+      }),
+    ).toBeUndefined();
   });
 });

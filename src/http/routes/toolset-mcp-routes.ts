@@ -9,47 +9,13 @@
  */
 import type { Context, Hono } from 'hono';
 import { clientConfigs, toolsetEndpoint } from '../../catalog/client-configs.js';
-import { GatewayError } from '../../errors/gateway-error.js';
 import { type McpCaller, serveMcp, serveSse, sessionMode } from '../../front/mcp-endpoint.js';
-import type { Served } from '../../front/served.js';
-import { toolsetServed } from '../../front/toolset-served.js';
 import { carrierOfHeaders } from '../../observability/tracing.js';
 import { type AppDeps, mcpEndpointDeps } from '../app-deps.js';
 import { retryFromContext } from '../cluster-routing.js';
 import { mcpCors } from '../mcp-cors.js';
+import { checkToolsetQuery, toolsetServedFor, visibleToolset } from '../toolset-serving.js';
 import { webCall } from '../web-call.js';
-import { loadToolset, visibleToolset } from './toolset-routes.js';
-
-/** The query parameters a toolset endpoint takes; its servers' parameters are the toolset's own. */
-const QUERY = new Set(['mode', 'sessionId']);
-
-/** What serves a request on toolset `name`'s endpoint (read when a session or stateless request needs it). */
-function servedBy(c: Context, deps: AppDeps, name: string): Served {
-  const principal = c.get('principal');
-  const caller = { principal, address: c.get('clientAddress') };
-  const trace = carrierOfHeaders((h) => c.req.header(h));
-  const build = () => {
-    visibleToolset(c, deps, name); // a toolset not open to the caller looks unknown
-    return toolsetServed(
-      loadToolset(deps, name),
-      principal,
-      (server) => (run) =>
-        deps.launcher.prepare(
-          { spec: server.package, protocol: 'mcp' },
-          { query: Object.entries(server.params), headers: [], trace, caller },
-          run,
-        ),
-      {
-        relays: deps.relays,
-        guards: deps.guards,
-        toolSearch: deps.config.toolsets.toolSearch,
-        version: deps.config.server.version,
-        logger: deps.logger,
-      },
-    );
-  };
-  return { session: (open) => build().session(open), stateless: () => build().stateless() };
-}
 
 export function registerToolsetMcpRoutes(app: Hono, deps: AppDeps): void {
   const endpoint = mcpEndpointDeps(deps);
@@ -59,17 +25,16 @@ export function registerToolsetMcpRoutes(app: Hono, deps: AppDeps): void {
   const handle = (protocol: 'mcp' | 'sse') => async (c: Context) => {
     const name = c.req.param('name') ?? '';
     const pairs = [...new URL(c.req.url).searchParams.entries()];
-    const extra = pairs.find(([k]) => !QUERY.has(k));
-    if (extra)
-      throw new GatewayError(
-        'INVALID_PARAMETER',
-        `Invalid parameter: '${extra[0].slice(0, 40)}' — a toolset's servers take their parameters from the toolset.`,
-        { parameter: extra[0].slice(0, 40), validValues: [...QUERY] },
-      );
+    checkToolsetQuery(pairs);
     const who: McpCaller = {
       principal: c.get('principal'),
       mode: sessionMode(pairs, c.req.header('x-mcp-mode')),
-      served: servedBy(c, deps, name),
+      served: toolsetServedFor(
+        deps,
+        name,
+        { principal: c.get('principal'), address: c.get('clientAddress') },
+        carrierOfHeaders((h) => c.req.header(h)),
+      ),
       toOwner: (body) => retryFromContext(c, deps.cluster, body),
     };
     const { call, response } = webCall(c);
@@ -82,7 +47,7 @@ export function registerToolsetMcpRoutes(app: Hono, deps: AppDeps): void {
 
   app.get('/toolsets/:name/client-config', (c) => {
     const name = c.req.param('name');
-    visibleToolset(c, deps, name);
+    visibleToolset(deps, name, c.get('principal'));
     const base = deps.config.http.publicUrl ?? new URL(c.req.url).origin;
     return c.json(clientConfigs(toolsetEndpoint(name, base, deps.auth.keys.size > 0)));
   });

@@ -2,49 +2,16 @@
  * @module Toolsets, defined by admins: `PUT /toolsets/{name}` (the whole definition: servers under
  * aliases, their parameters, which tools, who may use it), `GET /toolsets` and `GET /toolsets/{name}`
  * (parameter values masked, for the callers it is open to: what a toolset serves is no secret to them,
- * its parameters are), `DELETE
- * /toolsets/{name}`. A parameter sent as `***` keeps its stored value. Changes are audited and end the toolset's sessions here (their clients start again
- * with the new definition). Parameters are stored sealed (toolset-store.ts).
+ * its parameters are), `DELETE /toolsets/{name}`. A parameter sent as `***` keeps its stored value.
+ * Changes are audited and end the toolset's sessions here (their clients start again with the new
+ * definition). Parameters are stored sealed (toolset-store.ts).
  */
-import type { Context, Hono } from 'hono';
-import { GatewayError } from '../../errors/gateway-error.js';
+import type { Hono } from 'hono';
 import { keepStoredValues, parseToolset, toolsetOpensTo } from '../../policy/toolset-definition.js';
-import { SecretBoxError } from '../../store/secret-box.js';
-import type { ToolsetView } from '../../store/toolset-store.js';
 import { adminOnly } from '../admin-only.js';
 import type { AppDeps } from '../app-deps.js';
 import { readRequestJson } from '../json-body.js';
-
-export const toolsetNotFound = (name: string) =>
-  new GatewayError('TOOLSET_NOT_FOUND', `No toolset '${name.slice(0, 64)}'.`);
-
-/**
- * The view of a toolset the caller may see (admins: every one). @throws GatewayError TOOLSET_NOT_FOUND
- * also for one not open to the caller (what it serves, and that it exists, stay the business of those
- * it is for)
- */
-export function visibleToolset(c: Context, deps: AppDeps, name: string): ToolsetView {
-  const view = deps.toolsets.view(name);
-  if (!view || !toolsetOpensTo(view.principals, c.get('principal'))) throw toolsetNotFound(name);
-  return view;
-}
-
-/** A toolset with its parameters. @throws GatewayError TOOLSET_NOT_FOUND, TOOLSET_UNREADABLE */
-export function loadToolset(deps: AppDeps, name: string) {
-  try {
-    const toolset = deps.toolsets.get(name);
-    if (!toolset) throw toolsetNotFound(name);
-    return toolset;
-  } catch (err) {
-    if (!(err instanceof SecretBoxError)) throw err;
-    throw new GatewayError(
-      'TOOLSET_UNREADABLE',
-      `The parameters of toolset '${name.slice(0, 64)}' cannot be opened with this gateway's secrets key.`,
-      {},
-      { cause: err },
-    );
-  }
-}
+import { loadToolset, toolsetNotFound, visibleToolset } from '../toolset-serving.js';
 
 /** Sessions of a toolset end when it changes: their clients start again with what it is now. */
 const endSessionsOf = (deps: AppDeps, name: string, why: string) =>
@@ -56,7 +23,7 @@ export function registerToolsetRoutes(app: Hono, deps: AppDeps): void {
       toolsets: deps.toolsets.list().filter((t) => toolsetOpensTo(t.principals, c.get('principal'))),
     }),
   );
-  app.get('/toolsets/:name', (c) => c.json(visibleToolset(c, deps, c.req.param('name'))));
+  app.get('/toolsets/:name', (c) => c.json(visibleToolset(deps, c.req.param('name'), c.get('principal'))));
   app.put('/toolsets/:name', async (c) => {
     adminOnly(c, 'Defining toolsets is');
     const name = c.req.param('name');
