@@ -25,6 +25,7 @@ import { generateApiKey } from '../../src/policy/api-keys.js';
 import { type FixtureApi, startFixtureApi } from '../support/fixture-api.js';
 import { startTestGateway, type TestGateway } from '../support/gateway-harness.js';
 import { MCP_HEADERS } from '../support/mcp-raw.js';
+import { eventually } from '../support/pids.js';
 
 const alice = generateApiKey('alice', 'user');
 const bob = generateApiKey('bob', 'user');
@@ -61,9 +62,9 @@ describe('toolsets served as one MCP server', () => {
       },
     ],
   });
-  const connect = async (key: string, name = 'work', capabilities = {}) => {
+  const connect = async (key: string, name = 'work', capabilities = {}, query = '') => {
     const client = new Client({ name: 'toolset-test', version: '1.0.0' }, { capabilities });
-    const transport = new StreamableHTTPClientTransport(new URL(`${base}/toolsets/${name}/mcp`), {
+    const transport = new StreamableHTTPClientTransport(new URL(`${base}/toolsets/${name}/mcp${query}`), {
       requestInit: { headers: bearer(key) },
     });
     await client.connect(transport);
@@ -201,6 +202,37 @@ describe('toolsets served as one MCP server', () => {
       expect(stolen.status).toBe(404);
     } finally {
       for (const c of [a1, a2, b1]) await c.client.close();
+    }
+  });
+
+  it('gives an isolated session children of its own, which stop when it ends', async () => {
+    const shared = await connect(alice.key);
+    const isolated = await connect(alice.key, 'work', {}, '?mode=isolated');
+    try {
+      const sessions = (await (await fetch(`${base}/sessions`, { headers: bearer(alice.key) })).json()) as {
+        sessions: Array<{ id: string; mode: string; processIds: string[] }>;
+      };
+      const of = (id: string | undefined) => sessions.sessions.find((s) => s.id === id);
+      const own = of(isolated.transport.sessionId);
+      expect(own?.mode).toBe('isolated');
+      expect(own?.processIds).toHaveLength(3);
+      for (const p of own?.processIds ?? [])
+        expect(of(shared.transport.sessionId)?.processIds).not.toContain(p);
+      expect(text(await isolated.client.callTool({ name: 'echo__echo', arguments: { text: 'own' } }))).toBe(
+        'own',
+      );
+      await isolated.transport.terminateSession();
+      // The session's end stops its children (the DELETE is answered first).
+      const gone = async () => {
+        const left = (await (await fetch(`${base}/processes`, { headers: bearer(alice.key) })).json()) as {
+          processes: Array<{ id: string }>;
+        };
+        return (own?.processIds ?? []).every((p) => !left.processes.some((x) => x.id === p));
+      };
+      expect(await eventually(gone, 30_000)).toBe(true);
+    } finally {
+      await isolated.client.close();
+      await shared.client.close();
     }
   });
 
