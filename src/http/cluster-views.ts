@@ -13,6 +13,10 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { AppDeps } from './app-deps.js';
 import { claimsOf, forwardOf } from './cluster-routing.js';
 
+/** The 404 for a process that is not here, in the cluster, or not the caller's to see. */
+export const processNotFound = (id: string) =>
+  new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+
 /** Each other instance gets this long to answer a view, ms. */
 const VIEW_TIMEOUT_MS = 3000;
 
@@ -116,13 +120,7 @@ export function onProcessOwner(
   id: string,
   here: () => Promise<Response> | Response,
 ): Promise<Response> {
-  return onOwner(
-    c,
-    deps,
-    !!deps.processes.get(id),
-    here,
-    () => new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`),
-  );
+  return onOwner(c, deps, !!deps.processes.get(id), here, () => processNotFound(id));
 }
 
 /**
@@ -158,7 +156,7 @@ export async function toProcessOwner(
   if (deps.processes.get(id) || !clusterWide(c, deps)) return here();
   const answers = await askOthers(c, deps, 'GET', `/processes/${encodeURIComponent(id)}`);
   const owner = answers.find((a) => a.status === 200)?.instance;
-  if (!owner) throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  if (!owner) throw processNotFound(id);
   const url = new URL(c.req.url);
   url.searchParams.set('scope', 'local');
   return forwardRequest(

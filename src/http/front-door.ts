@@ -206,7 +206,7 @@ export async function createFrontDoor(deps: AppDeps): Promise<FrontDoor> {
         mode: sessionMode(pairs, one(h['x-mcp-mode'])),
         served:
           toolset !== undefined
-            ? toolsetServedFor(deps, toolset, { principal: caller, address: from }, trace())
+            ? toolsetServedFor(deps, toolset, { principal: caller, address: from }, trace)
             : packageServed(
                 caller,
                 (run) =>

@@ -66,7 +66,8 @@ export function toolsetServedFor(
   deps: AppDeps,
   name: string,
   caller: { principal: Principal; address: string },
-  trace: TraceCarrier | undefined,
+  /** The request's trace context, read when a server is prepared (a session's message needs none). */
+  trace: () => TraceCarrier | undefined,
 ): Served {
   const build = () => {
     visibleToolset(deps, name, caller.principal);
@@ -76,7 +77,7 @@ export function toolsetServedFor(
       (server) => (run) =>
         deps.launcher.prepare(
           { spec: server.package, protocol: 'mcp' },
-          { query: Object.entries(server.params), headers: [], trace, caller },
+          { query: Object.entries(server.params), headers: [], trace: trace(), caller },
           run,
         ),
       {

@@ -8,7 +8,7 @@ import { canAccess, type Principal } from '../../policy/principal.js';
 import type { ManagedProcess } from '../../runtime/managed-process.js';
 import type { AppDeps } from '../app-deps.js';
 import { forwardOf } from '../cluster-routing.js';
-import { clusterWide, mergedList, onOwner, onProcessOwner } from '../cluster-views.js';
+import { clusterWide, mergedList, onOwner, onProcessOwner, processNotFound } from '../cluster-views.js';
 import { connectionInfoFor } from '../connection-view.js';
 
 /**
@@ -66,8 +66,7 @@ function servedBy(deps: AppDeps, processId: string) {
 /** The process with this id when the caller may see it; another owner's process looks unknown. */
 export function findProcess(deps: AppDeps, c: Context, id: string) {
   const hit = deps.processes.get(id);
-  if (!hit || !canAccess(c.get('principal'), hit.meta.owner))
-    throw new GatewayError('PROCESS_NOT_FOUND', `No process with id '${id.slice(0, 100)}'.`);
+  if (!hit || !canAccess(c.get('principal'), hit.meta.owner)) throw processNotFound(id);
   return hit;
 }
 

@@ -33,7 +33,7 @@ export function registerToolsetMcpRoutes(app: Hono, deps: AppDeps): void {
         deps,
         name,
         { principal: c.get('principal'), address: c.get('clientAddress') },
-        carrierOfHeaders((h) => c.req.header(h)),
+        () => carrierOfHeaders((h) => c.req.header(h)),
       ),
       toOwner: (body) => retryFromContext(c, deps.cluster, body),
     };
